@@ -1,0 +1,99 @@
+/**
+ * Every error peerbee reports is a `PeerBeeError` with a stable string `code`.
+ * Callers (and tests) branch on `code`, never on the message.
+ */
+export type PeerBeeErrorCode =
+  | 'NOT_WRITABLE'
+  | 'NOT_ADMIN'
+  | 'KEY_TOO_LARGE'
+  | 'VALUE_TOO_LARGE'
+  | 'BATCH_TOO_LARGE'
+  | 'INVALID_KEY'
+  | 'INVALID_VALUE'
+  | 'INVALID_DB_KEY'
+  | 'INVALID_ARGUMENT'
+  | 'CLOSED'
+  | 'WRITER_REMOVED'
+  | 'DB_EXISTS'
+  | 'INVITE_INVALID'
+  | 'INVITE_EXPIRED'
+  | 'INVITE_USED'
+  | 'PAIRING_FAILED'
+
+/** The one error class of peerbee. Construct it through the static factories. */
+export class PeerBeeError extends Error {
+  readonly code: PeerBeeErrorCode
+
+  constructor(code: PeerBeeErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.code = code
+  }
+
+  override get name(): string {
+    return 'PeerBeeError'
+  }
+
+  static NOT_WRITABLE(msg = 'This peer is not a writer of the database') {
+    return new PeerBeeError('NOT_WRITABLE', msg)
+  }
+
+  static NOT_ADMIN(msg = 'Only an admin can change membership') {
+    return new PeerBeeError('NOT_ADMIN', msg)
+  }
+
+  static KEY_TOO_LARGE(size: number, max: number) {
+    return new PeerBeeError('KEY_TOO_LARGE', `Key is ${size} bytes, the limit is ${max}`)
+  }
+
+  static VALUE_TOO_LARGE(size: number, max: number) {
+    return new PeerBeeError('VALUE_TOO_LARGE', `Value is ${size} bytes, the limit is ${max}`)
+  }
+
+  static BATCH_TOO_LARGE(ops: number, max: number) {
+    return new PeerBeeError('BATCH_TOO_LARGE', `Batch has ${ops} ops, the limit is ${max}`)
+  }
+
+  static INVALID_KEY(msg = 'Keys must be non-empty') {
+    return new PeerBeeError('INVALID_KEY', msg)
+  }
+
+  static INVALID_VALUE(msg: string) {
+    return new PeerBeeError('INVALID_VALUE', msg)
+  }
+
+  static INVALID_DB_KEY(msg = 'Not a valid database key (64 hex chars or 52 z-base32 chars)') {
+    return new PeerBeeError('INVALID_DB_KEY', msg)
+  }
+
+  static INVALID_ARGUMENT(msg: string) {
+    return new PeerBeeError('INVALID_ARGUMENT', msg)
+  }
+
+  static CLOSED(msg = 'The database is closed') {
+    return new PeerBeeError('CLOSED', msg)
+  }
+
+  static WRITER_REMOVED(msg = 'This writer was removed from the database') {
+    return new PeerBeeError('WRITER_REMOVED', msg)
+  }
+
+  static DB_EXISTS(msg = 'The storage already holds a database') {
+    return new PeerBeeError('DB_EXISTS', msg)
+  }
+
+  static INVITE_INVALID(msg = 'The invite is not valid for this database') {
+    return new PeerBeeError('INVITE_INVALID', msg)
+  }
+
+  static INVITE_EXPIRED(msg = 'The invite has expired') {
+    return new PeerBeeError('INVITE_EXPIRED', msg)
+  }
+
+  static INVITE_USED(msg = 'The invite was already used') {
+    return new PeerBeeError('INVITE_USED', msg)
+  }
+
+  static PAIRING_FAILED(msg: string) {
+    return new PeerBeeError('PAIRING_FAILED', msg)
+  }
+}

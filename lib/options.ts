@@ -1,0 +1,30 @@
+import type { KeyEncoding, ValueEncoding } from './types.js'
+
+/** Options of `new PeerBee(storage, opts)`. */
+export interface PeerBeeOptions {
+  /** An existing db (hex or z-base32). Omitted: open the db this storage holds, else create one. */
+  key?: string | Uint8Array
+  keyEncoding?: KeyEncoding
+  valueEncoding?: ValueEncoding
+  /** `'host:port'` DHT bootstrap nodes for `join()`. Default: the public DHT. */
+  bootstrap?: string[]
+  /** A Hyperswarm to use instead of making one in `join()`. peerbee does not destroy it on close. */
+  swarm?: unknown
+  /** Default 1024 bytes. */
+  maxKeySize?: number
+  /** Default 1 MiB. */
+  maxValueSize?: number
+  /** Ops per entry (a batch or a group commit). Default 10,000. */
+  maxBatchOps?: number
+  /** Wall clock in ms for the hybrid logical clock. Default `Date.now`. */
+  now?: () => number
+}
+
+export interface JoinOptions {
+  server?: boolean
+  client?: boolean
+}
+
+export const DEFAULT_MAX_KEY_SIZE = 1024
+export const DEFAULT_MAX_VALUE_SIZE = 1024 * 1024
+export const DEFAULT_MAX_BATCH_OPS = 10_000

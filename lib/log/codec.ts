@@ -1,0 +1,195 @@
+import c from 'compact-encoding'
+import b4a from 'b4a'
+import type { Header, LogEntry, Op, Ref } from './entry.js'
+import type { Role } from '../types.js'
+
+/**
+ * The wire format of writer logs. Every block starts with a format version, then a kind.
+ * Decoding is strict (unknown version, kind or op type, or trailing bytes: rejected), because
+ * blocks come from other peers and a lenient decoder is how two peers come to disagree.
+ */
+export const FORMAT_VERSION = 1
+const KIND_HEADER = 0
+const KIND_ENTRY = 1
+const PROTOCOL = 'peerbee'
+
+const OP_PUT = 0
+const OP_DEL = 1
+const OP_ADD_WRITER = 2
+const OP_REMOVE_WRITER = 3
+
+const ROLE_WRITER = 0
+const ROLE_ADMIN = 1
+
+/** Why a block was refused; stable strings, reported in `'invalid'` events. */
+export class DecodeError extends Error {
+  readonly reason: string
+  constructor(reason: string) {
+    super(reason)
+    this.reason = reason
+  }
+}
+
+type State = c.State
+
+const ref = {
+  preencode(state: State, r: Ref) {
+    c.fixed32.preencode(state, r.writer)
+    c.uint.preencode(state, r.seq)
+  },
+  encode(state: State, r: Ref) {
+    c.fixed32.encode(state, r.writer)
+    c.uint.encode(state, r.seq)
+  },
+  decode(state: State): Ref {
+    return { writer: c.fixed32.decode(state), seq: c.uint.decode(state) }
+  }
+}
+const refs = c.array(ref)
+
+/** An empty buffer and a missing one encode alike; values may legitimately be empty. */
+function decodeBytes(state: State): Uint8Array {
+  return c.buffer.decode(state) ?? b4a.alloc(0)
+}
+
+function encodeRole(role: Role): number {
+  return role === 'admin' ? ROLE_ADMIN : ROLE_WRITER
+}
+
+function decodeRole(n: number): Role {
+  if (n === ROLE_ADMIN) return 'admin'
+  if (n === ROLE_WRITER) return 'writer'
+  throw new DecodeError('unknown-role')
+}
+
+const op = {
+  preencode(state: State, o: Op) {
+    c.uint.preencode(state, 0)
+    switch (o.type) {
+      case 'put':
+        c.buffer.preencode(state, o.key)
+        c.buffer.preencode(state, o.value)
+        refs.preencode(state, o.parents)
+        break
+      case 'del':
+        c.buffer.preencode(state, o.key)
+        refs.preencode(state, o.parents)
+        break
+      case 'add-writer':
+        c.fixed32.preencode(state, o.key)
+        c.uint.preencode(state, encodeRole(o.role))
+        break
+      case 'remove-writer':
+        c.fixed32.preencode(state, o.key)
+        c.uint.preencode(state, o.length)
+        break
+    }
+  },
+  encode(state: State, o: Op) {
+    switch (o.type) {
+      case 'put':
+        c.uint.encode(state, OP_PUT)
+        c.buffer.encode(state, o.key)
+        c.buffer.encode(state, o.value)
+        refs.encode(state, o.parents)
+        break
+      case 'del':
+        c.uint.encode(state, OP_DEL)
+        c.buffer.encode(state, o.key)
+        refs.encode(state, o.parents)
+        break
+      case 'add-writer':
+        c.uint.encode(state, OP_ADD_WRITER)
+        c.fixed32.encode(state, o.key)
+        c.uint.encode(state, encodeRole(o.role))
+        break
+      case 'remove-writer':
+        c.uint.encode(state, OP_REMOVE_WRITER)
+        c.fixed32.encode(state, o.key)
+        c.uint.encode(state, o.length)
+        break
+    }
+  },
+  decode(state: State): Op {
+    const type = c.uint.decode(state)
+    switch (type) {
+      case OP_PUT:
+        return { type: 'put', key: decodeBytes(state), value: decodeBytes(state), parents: refs.decode(state) }
+      case OP_DEL:
+        return { type: 'del', key: decodeBytes(state), parents: refs.decode(state) }
+      case OP_ADD_WRITER:
+        return { type: 'add-writer', key: c.fixed32.decode(state), role: decodeRole(c.uint.decode(state)) }
+      case OP_REMOVE_WRITER:
+        return { type: 'remove-writer', key: c.fixed32.decode(state), length: c.uint.decode(state) }
+      default:
+        throw new DecodeError('unknown-op')
+    }
+  }
+}
+const ops = c.array(op)
+
+export function encodeHeader(header: Header): Uint8Array {
+  const state = c.state()
+  c.uint.preencode(state, FORMAT_VERSION)
+  c.uint.preencode(state, KIND_HEADER)
+  c.string.preencode(state, header.protocol)
+  c.fixed32.preencode(state, header.db)
+  state.buffer = b4a.allocUnsafe(state.end)
+  c.uint.encode(state, FORMAT_VERSION)
+  c.uint.encode(state, KIND_HEADER)
+  c.string.encode(state, header.protocol)
+  c.fixed32.encode(state, header.db)
+  return state.buffer
+}
+
+export function encodeEntry(entry: LogEntry): Uint8Array {
+  const state = c.state()
+  c.uint.preencode(state, FORMAT_VERSION)
+  c.uint.preencode(state, KIND_ENTRY)
+  c.uint.preencode(state, entry.clock.wall)
+  c.uint.preencode(state, entry.clock.counter)
+  ops.preencode(state, entry.ops)
+  state.buffer = b4a.allocUnsafe(state.end)
+  c.uint.encode(state, FORMAT_VERSION)
+  c.uint.encode(state, KIND_ENTRY)
+  c.uint.encode(state, entry.clock.wall)
+  c.uint.encode(state, entry.clock.counter)
+  ops.encode(state, entry.ops)
+  return state.buffer
+}
+
+function decodeBlock<T>(block: Uint8Array, kind: number, body: (state: State) => T): T {
+  const state = c.state(0, block.byteLength, block)
+  let value: T
+  try {
+    const version = c.uint.decode(state)
+    if (version !== FORMAT_VERSION) throw new DecodeError('unknown-version')
+    const k = c.uint.decode(state)
+    if (k !== kind) throw new DecodeError(kind === KIND_HEADER ? 'not-a-header' : 'not-an-entry')
+    value = body(state)
+  } catch (err) {
+    if (err instanceof DecodeError) throw err
+    throw new DecodeError('undecodable')
+  }
+  if (state.start !== state.end) throw new DecodeError('trailing-bytes')
+  return value
+}
+
+/** Decodes block 0; throws DecodeError for anything that is not a peerbee header. */
+export function decodeHeader(block: Uint8Array): Header {
+  return decodeBlock(block, KIND_HEADER, (state) => {
+    const protocol = c.string.decode(state)
+    if (protocol !== PROTOCOL) throw new DecodeError('not-peerbee')
+    return { protocol: PROTOCOL, db: c.fixed32.decode(state) }
+  })
+}
+
+/** Decodes an entry block; throws DecodeError for anything malformed. */
+export function decodeEntry(block: Uint8Array): LogEntry {
+  return decodeBlock(block, KIND_ENTRY, (state) => {
+    const wall = c.uint.decode(state)
+    const counter = c.uint.decode(state)
+    if (counter > 0xffff || wall > 2 ** 48) throw new DecodeError('bad-clock')
+    return { clock: { wall, counter }, ops: ops.decode(state) }
+  })
+}

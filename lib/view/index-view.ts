@@ -1,0 +1,210 @@
+import b4a from 'b4a'
+import Hyperbee from 'hyperbee'
+import type Hypercore from 'hypercore'
+import type { CitingVersion } from '../merge/heads.js'
+import type { MembershipFact } from '../merge/membership.js'
+import { RecordCache } from './record-cache.js'
+import * as keys from './keys.js'
+import {
+  decodeCursor,
+  decodeFact,
+  decodeKeyRecord,
+  decodeVersionRecord,
+  encodeCursor,
+  encodeFact,
+  encodeKeyRecord,
+  encodeVersionRecord,
+  type Cursor,
+  type KeyRecord
+} from './records.js'
+
+const CACHE_SIZE = 4096
+
+/** A read-only, point-in-time view of the data space. */
+export interface IndexReader {
+  getRecord(key: Uint8Array): Promise<KeyRecord | null>
+  records(range: keys.KeyRange): AsyncIterable<{ key: Uint8Array; record: KeyRecord }>
+  close(): Promise<void>
+}
+
+async function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | null> {
+  const node = await bee.get(keys.dataKey(key))
+  return node === null ? null : decodeKeyRecord(node.value)
+}
+
+async function* readRecords(bee: Hyperbee, range: keys.KeyRange): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
+  for await (const node of bee.createReadStream(keys.dataRange(range))) {
+    yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value) }
+  }
+}
+
+/**
+ * The local Hyperbee index: data (key -> heads), versions (for history and retraction),
+ * per-writer cursors, membership facts and invalid entries, in one tree so that one batch
+ * commits an indexing step and its cursors together.
+ */
+export class IndexView {
+  readonly bee: Hyperbee
+  private readonly cache = new RecordCache<KeyRecord | null>(CACHE_SIZE)
+
+  constructor(core: Hypercore) {
+    this.bee = new Hyperbee(core, { keyEncoding: 'binary', valueEncoding: 'binary', extension: false })
+  }
+
+  ready(): Promise<void> {
+    return this.bee.ready()
+  }
+
+  close(): Promise<void> {
+    return this.bee.close()
+  }
+
+  async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
+    const id = b4a.toString(key, 'hex')
+    const cached = this.cache.get(id)
+    if (cached !== undefined) return cached
+    const record = await readRecord(this.bee, key)
+    this.cache.set(id, record)
+    return record
+  }
+
+  /** A consistent view of the index as it is now; it never sees later index steps. */
+  snapshot(): IndexReader {
+    const snap = this.bee.snapshot()
+    return {
+      getRecord: (key) => readRecord(snap, key),
+      records: (range) => readRecords(snap, range),
+      close: () => snap.close()
+    }
+  }
+
+  /** Every valid version of a key, in storage order. */
+  async versionsOf(key: Uint8Array): Promise<CitingVersion[]> {
+    const out: CitingVersion[] = []
+    for await (const node of this.bee.createReadStream(keys.versionsRange(key))) out.push(decodeVersionRecord(node.value))
+    return out
+  }
+
+  async cursors(): Promise<Map<string, Cursor>> {
+    const out = new Map<string, Cursor>()
+    for await (const node of this.bee.createReadStream(keys.CURSORS_RANGE)) {
+      out.set(b4a.toString(node.key.subarray(1), 'hex'), decodeCursor(node.value))
+    }
+    return out
+  }
+
+  async facts(): Promise<MembershipFact[]> {
+    const out: MembershipFact[] = []
+    for await (const node of this.bee.createReadStream(keys.FACTS_RANGE)) out.push(decodeFact(node.value))
+    return out
+  }
+
+  /** Seqs of a writer's entries recorded as invalid, from `from` on. */
+  async invalidSeqs(writer: Uint8Array, from: number): Promise<number[]> {
+    const out: number[] = []
+    for await (const node of this.bee.createReadStream(keys.invalidRange(writer, from))) {
+      out.push(Number(new DataView(node.key.buffer, node.key.byteOffset + 33, 8).getBigUint64(0)))
+    }
+    return out
+  }
+
+  async getLocal(name: string): Promise<Uint8Array | null> {
+    const node = await this.bee.get(keys.localKey(name))
+    return node === null ? null : node.value
+  }
+
+  async putLocal(name: string, value: Uint8Array): Promise<void> {
+    await this.bee.put(keys.localKey(name), value)
+  }
+
+  batch(): IndexBatch {
+    return new IndexBatch(this)
+  }
+
+  /** Drops everything derived from data entries (keeps cursors' owner list, facts, local settings). */
+  async clearDerived(): Promise<void> {
+    const batch = this.bee.batch()
+    for (const range of keys.DERIVED_RANGES) {
+      for await (const node of this.bee.createReadStream(range)) await batch.del(node.key)
+    }
+    for await (const node of this.bee.createReadStream(keys.CURSORS_RANGE)) await batch.del(node.key)
+    await batch.flush()
+    this.cache.clear()
+  }
+
+  /** Called by a flushed batch: the cache now mirrors the tree for those keys. */
+  remember(id: string, record: KeyRecord | null): void {
+    this.cache.set(id, record)
+  }
+}
+
+/**
+ * One indexing step. Writes are buffered in memory (reads see them) and land in the tree in
+ * one Hyperbee batch at flush, sorted so that neighbouring keys share tree nodes.
+ */
+export class IndexBatch {
+  private readonly view: IndexView
+  private readonly records = new Map<string, { key: Uint8Array; record: KeyRecord | null }>()
+  private readonly writes = new Map<string, { key: Uint8Array; value: Uint8Array | null }>()
+  opCount = 0
+
+  constructor(view: IndexView) {
+    this.view = view
+  }
+
+  get size(): number {
+    return this.writes.size
+  }
+
+  async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
+    const pending = this.records.get(b4a.toString(key, 'hex'))
+    if (pending !== undefined) return pending.record
+    return this.view.getRecord(key)
+  }
+
+  setRecord(key: Uint8Array, record: KeyRecord | null): void {
+    const id = b4a.toString(key, 'hex')
+    this.records.set(id, { key, record })
+    this.write(keys.dataKey(key), record === null ? null : encodeKeyRecord(record))
+  }
+
+  putVersion(key: Uint8Array, version: CitingVersion): void {
+    this.write(keys.versionKey(key, version.writer, version.seq), encodeVersionRecord(version))
+  }
+
+  delVersion(key: Uint8Array, writer: Uint8Array, seq: number): void {
+    this.write(keys.versionKey(key, writer, seq), null)
+  }
+
+  setCursor(writer: Uint8Array, cursor: Cursor): void {
+    this.write(keys.cursorKey(writer), encodeCursor(cursor))
+  }
+
+  putFact(writer: Uint8Array, fact: MembershipFact): void {
+    this.write(keys.factKey(writer, fact.seq), encodeFact(fact))
+  }
+
+  putInvalid(writer: Uint8Array, seq: number, reason: string): void {
+    this.write(keys.invalidKey(writer, seq), b4a.from(reason))
+  }
+
+  delInvalid(writer: Uint8Array, seq: number): void {
+    this.write(keys.invalidKey(writer, seq), null)
+  }
+
+  private write(key: Uint8Array, value: Uint8Array | null): void {
+    this.writes.set(b4a.toString(key, 'hex'), { key, value })
+  }
+
+  async flush(): Promise<void> {
+    if (this.writes.size === 0) return
+    const sorted = [...this.writes.values()].sort((a, b) => b4a.compare(a.key, b.key))
+    const batch = this.view.bee.batch()
+    for (const { key, value } of sorted) {
+      if (value === null) await batch.del(key)
+      else await batch.put(key, value)
+    }
+    await batch.flush()
+    for (const [id, { record }] of this.records) this.view.remember(id, record)
+  }
+}

@@ -1,0 +1,140 @@
+import b4a from 'b4a'
+import c from 'compact-encoding'
+
+/**
+ * Layout of the local index Hyperbee. One byte names the space; user keys sort in byte order
+ * inside the data space, so list() is a single range over it.
+ */
+const DATA = 0x01
+const VERSIONS = 0x02
+const CURSORS = 0x03
+const FACTS = 0x04
+const INVALID = 0x05
+const LOCAL = 0x06
+
+const DATA_START = b4a.from([DATA])
+const DATA_END = b4a.from([DATA + 1])
+
+export function dataKey(key: Uint8Array): Uint8Array {
+  const out = b4a.allocUnsafe(key.byteLength + 1)
+  out[0] = DATA
+  out.set(key, 1)
+  return out
+}
+
+export function userKeyOf(indexKey: Uint8Array): Uint8Array {
+  return indexKey.subarray(1)
+}
+
+/** Versions of one key share a prefix: space, key length, key. The length keeps keys apart. */
+function versionsPrefix(key: Uint8Array): Uint8Array {
+  const state = c.state()
+  c.uint.preencode(state, 0)
+  c.buffer.preencode(state, key)
+  state.buffer = b4a.allocUnsafe(state.end)
+  c.uint.encode(state, VERSIONS)
+  c.buffer.encode(state, key)
+  return state.buffer
+}
+
+function seqBytes(seq: number): Uint8Array {
+  const out = b4a.alloc(8)
+  new DataView(out.buffer, out.byteOffset, 8).setBigUint64(0, BigInt(seq))
+  return out
+}
+
+export function versionKey(key: Uint8Array, writer: Uint8Array, seq: number): Uint8Array {
+  return b4a.concat([versionsPrefix(key), writer, seqBytes(seq)])
+}
+
+export function versionsRange(key: Uint8Array): { gt: Uint8Array; lt: Uint8Array } {
+  const prefix = versionsPrefix(key)
+  return { gt: prefix, lt: b4a.concat([prefix, b4a.from([0xff])]) }
+}
+
+export function cursorKey(writer: Uint8Array): Uint8Array {
+  return b4a.concat([b4a.from([CURSORS]), writer])
+}
+
+export const CURSORS_RANGE = { gt: b4a.from([CURSORS]), lt: b4a.from([CURSORS + 1]) }
+
+export function factKey(writer: Uint8Array, seq: number): Uint8Array {
+  return b4a.concat([b4a.from([FACTS]), writer, seqBytes(seq)])
+}
+
+export const FACTS_RANGE = { gt: b4a.from([FACTS]), lt: b4a.from([FACTS + 1]) }
+
+export function invalidKey(writer: Uint8Array, seq: number): Uint8Array {
+  return b4a.concat([b4a.from([INVALID]), writer, seqBytes(seq)])
+}
+
+export function invalidRange(writer: Uint8Array, from: number): { gte: Uint8Array; lt: Uint8Array } {
+  return { gte: invalidKey(writer, from), lt: b4a.concat([b4a.from([INVALID]), writer, b4a.alloc(8, 0xff)]) }
+}
+
+export const INVALID_RANGE = { gt: b4a.from([INVALID]), lt: b4a.from([INVALID + 1]) }
+
+/** Peer-local settings that a rebuild keeps (the db this storage holds, issued invites). */
+export function localKey(name: string): Uint8Array {
+  return b4a.concat([b4a.from([LOCAL]), b4a.from(name)])
+}
+
+export const LOCAL_RANGE = { gt: b4a.from([LOCAL]), lt: b4a.from([LOCAL + 1]) }
+
+/** The spaces a rebuild wipes: everything derived from data entries. */
+export const DERIVED_RANGES = [
+  { gte: DATA_START, lt: DATA_END },
+  { gt: b4a.from([VERSIONS]), lt: b4a.from([VERSIONS + 1]) },
+  INVALID_RANGE
+]
+
+export interface KeyRange {
+  gt?: Uint8Array
+  gte?: Uint8Array
+  lt?: Uint8Array
+  lte?: Uint8Array
+  prefix?: Uint8Array
+  reverse?: boolean
+}
+
+/** The smallest byte string above every string that starts with `prefix`, or null if none. */
+function prefixEnd(prefix: Uint8Array): Uint8Array | null {
+  let end = prefix.byteLength
+  while (end > 0 && prefix[end - 1] === 0xff) end--
+  if (end === 0) return null
+  const out = b4a.from(prefix.subarray(0, end))
+  out[end - 1]!++
+  return out
+}
+
+/** Translates a user range (encoded keys) into a range over the data space. */
+export function dataRange(range: KeyRange): { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array; reverse: boolean } {
+  const out: { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array; reverse: boolean } = {
+    reverse: range.reverse === true
+  }
+  const lower: Array<{ key: Uint8Array; inclusive: boolean }> = [{ key: DATA_START, inclusive: false }]
+  const upper: Array<{ key: Uint8Array; inclusive: boolean }> = [{ key: DATA_END, inclusive: false }]
+  if (range.gt) lower.push({ key: dataKey(range.gt), inclusive: false })
+  if (range.gte) lower.push({ key: dataKey(range.gte), inclusive: true })
+  if (range.lt) upper.push({ key: dataKey(range.lt), inclusive: false })
+  if (range.lte) upper.push({ key: dataKey(range.lte), inclusive: true })
+  if (range.prefix) {
+    lower.push({ key: dataKey(range.prefix), inclusive: true })
+    const end = prefixEnd(range.prefix)
+    if (end) upper.push({ key: dataKey(end), inclusive: false })
+  }
+  // The tightest bound wins; at equal keys the exclusive one is tighter.
+  const lo = lower.reduce((a, b) => {
+    const cmp = b4a.compare(a.key, b.key)
+    return cmp > 0 || (cmp === 0 && !a.inclusive) ? a : b
+  })
+  const hi = upper.reduce((a, b) => {
+    const cmp = b4a.compare(a.key, b.key)
+    return cmp < 0 || (cmp === 0 && !a.inclusive) ? a : b
+  })
+  if (lo.inclusive) out.gte = lo.key
+  else out.gt = lo.key
+  if (hi.inclusive) out.lte = hi.key
+  else out.lt = hi.key
+  return out
+}

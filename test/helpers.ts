@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pipeline } from 'node:stream'
+import type { TestContext } from 'node:test'
+import { PeerBee, type PeerBeeOptions } from '../lib/index.js'
+
+/** A temp dir removed when the test ends (an open store preallocates ~70 MB: never leak one). */
+export async function tempDir(t: TestContext, prefix = 'peerbee-test-'): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** A ready db in a fresh temp dir, closed before its dir is removed. */
+export async function createDb<K extends string | Uint8Array = string, V = unknown>(
+  t: TestContext,
+  opts: PeerBeeOptions = {},
+  dir?: string
+): Promise<PeerBee<K, V>> {
+  const storage = dir ?? (await tempDir(t))
+  const db = new PeerBee<K, V>(storage, opts)
+  // after() hooks run in reverse order: this close runs before the dir removal above.
+  t.after(() => db.close())
+  await db.ready()
+  return db
+}
+
+/** Replicates two dbs over an in-memory pipe; call the result to cut the connection. */
+export function connect(a: PeerBee<any, any>, b: PeerBee<any, any>): () => void {
+  const sa = a.replicate(true)
+  const sb = b.replicate(false)
+  pipeline(sa, sb, sa, () => {})
+  return () => {
+    sa.destroy()
+    sb.destroy()
+  }
+}
+
+/** Connects every pair, as a full mesh; returns one disconnect for all. */
+export function mesh(dbs: Array<PeerBee<any, any>>): () => void {
+  const cuts: Array<() => void> = []
+  for (let i = 0; i < dbs.length; i++) {
+    for (let j = i + 1; j < dbs.length; j++) cuts.push(connect(dbs[i]!, dbs[j]!))
+  }
+  return () => cuts.forEach((cut) => cut())
+}
+
+/** Polls a condition on every index step instead of sleeping; rejects after `ms`. */
+export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('waitFor timed out')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** Every (key, value, conflicts) of a db, for comparing peers. */
+export async function dump(db: PeerBee<any, any>): Promise<unknown[]> {
+  const out: unknown[] = []
+  for await (const e of db.list()) {
+    out.push({
+      key: e.key,
+      value: e.value,
+      writer: Buffer.from(e.writer).toString('hex'),
+      seq: e.seq,
+      conflicts: e.conflicts.map((c) => ({
+        value: c.value,
+        deleted: c.deleted,
+        writer: Buffer.from(c.writer).toString('hex'),
+        seq: c.seq
+      }))
+    })
+  }
+  return out
+}

@@ -1,0 +1,37 @@
+declare module 'hyperdht' {
+  import { EventEmitter } from 'events'
+
+  namespace HyperDHT {
+    interface KeyPair {
+      publicKey: Uint8Array
+      secretKey: Uint8Array
+    }
+
+    /** A bootstrap node: `'host:port'` or its parts. */
+    type Bootstrap = string | { host: string; port: number }
+
+    interface Options {
+      bootstrap?: Bootstrap[]
+      /** Interface to bind; `'0.0.0.0'` by default. */
+      host?: string
+      port?: number
+      /** `false` tells the DHT this node is reachable, so peers connect to it directly. */
+      firewalled?: boolean
+      ephemeral?: boolean
+      keyPair?: KeyPair
+    }
+  }
+
+  /** The Hyperswarm DHT (only what peerbee uses). */
+  class HyperDHT extends EventEmitter {
+    constructor(opts?: HyperDHT.Options)
+    static keyPair(seed?: Uint8Array): HyperDHT.KeyPair
+    readonly destroyed: boolean
+    readonly bootstrapNodes: Array<{ host: string; port: number }>
+    fullyBootstrapped(): Promise<void>
+    address(): { host: string; port: number }
+    destroy(opts?: { force?: boolean }): Promise<void>
+  }
+
+  export = HyperDHT
+}

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events'
-import Hyperswarm from 'hyperswarm'
-import HyperDHT from 'hyperdht'
+import type Hyperswarm from 'hyperswarm'
 import { PeerBeeError } from '../errors.js'
 import { Backoff } from './backoff.js'
-import { isLoopbackNetwork, parseBootstrap } from './bootstrap.js'
+import { parseBootstrap } from './bootstrap.js'
+import { createSwarm, type CreateSwarmOptions } from './create-swarm.js'
 import { hasOpenChannel, peerId } from './connection.js'
 
 /** A connected peer, as the db reports it in `'peer-add'` / `'peer-remove'`. */
@@ -175,17 +175,10 @@ export class SwarmSession extends EventEmitter {
       this.listening = true
       return this.hyperswarm
     }
-    const nodes = this.bootstrap?.map(parseBootstrap)
-    const opts: Hyperswarm.Options = { maxPeers: this.maxPeers }
+    const opts: CreateSwarmOptions = { maxPeers: this.maxPeers }
+    if (this.bootstrap) opts.bootstrap = this.bootstrap
     if (this.keyPair) opts.keyPair = this.keyPair
-    if (this.bootstrap && nodes && isLoopbackNetwork(nodes)) {
-      // Bound to 0.0.0.0 peers announce an address they cannot reach; firewalled,
-      // about a third of first connections between processes stayed half-open.
-      opts.dht = new HyperDHT({ bootstrap: this.bootstrap, host: '127.0.0.1', firewalled: false })
-    } else if (this.bootstrap) {
-      opts.bootstrap = this.bootstrap
-    }
-    this.hyperswarm = new Hyperswarm(opts)
+    this.hyperswarm = createSwarm(opts)
     return this.ensureSwarm()
   }
 

@@ -21,7 +21,7 @@ test('two sessions find each other and replicate a core', async (t) => {
   })
 
   const core = a.store.get({ name: 'log' })
-  await core.append(['one', 'two'])
+  await core.append([b4a.from('one'), b4a.from('two')])
   const sa = new SwarmSession({
     discoveryKey: core.discoveryKey,
     bootstrap: net.bootstrap,

@@ -69,7 +69,10 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
     }
 
     const timer = setTimeout(
-      () => finish(PeerBeeError.PAIRING_FAILED(`No answer from the invite's issuer within ${timeout} ms`)),
+      () =>
+        finish(
+          PeerBeeError.PAIRING_FAILED(`No answer from the invite's issuer within ${timeout} ms`)
+        ),
       timeout
     )
     const onAbort = () => finish(PeerBeeError.PAIRING_FAILED('Pairing was aborted'))
@@ -110,7 +113,8 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
           key = frame.key
           writerKeyFor(opts.writerKey, frame.key).then(
             (writerKey) => send({ type: 'writer', writerKey }),
-            (err: unknown) => finish(PeerBeeError.PAIRING_FAILED(`No writer key to present: ${String(err)}`))
+            (err: unknown) =>
+              finish(PeerBeeError.PAIRING_FAILED(`No writer key to present: ${String(err)}`))
           )
           return
         }

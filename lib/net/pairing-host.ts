@@ -69,7 +69,11 @@ export class PairingHost {
     for (const mux of this.muxes) {
       mux.unpair({ protocol: PAIRING_PROTOCOL, id: this.discoveryKey })
       for (const channel of mux) {
-        if (channel.protocol === PAIRING_PROTOCOL && channel.id && b4a.equals(channel.id, this.discoveryKey)) {
+        if (
+          channel.protocol === PAIRING_PROTOCOL &&
+          channel.id &&
+          b4a.equals(channel.id, this.discoveryKey)
+        ) {
           channel.close()
         }
       }

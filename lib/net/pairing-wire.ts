@@ -53,7 +53,11 @@ export function decodeFrame(bytes: Uint8Array): Frame | null {
   const type = TYPES[(bytes[0] ?? 0) - 1]
   try {
     if (type === 'request' && bytes.byteLength === 65) {
-      return { type, inviteId: b4a.from(bytes.subarray(1, 33)), proof: b4a.from(bytes.subarray(33)) }
+      return {
+        type,
+        inviteId: b4a.from(bytes.subarray(1, 33)),
+        proof: b4a.from(bytes.subarray(33))
+      }
     }
     if (type === 'accept' && bytes.byteLength === 34) {
       return { type, role: decodeRole(bytes[1] as number), key: b4a.from(bytes.subarray(2)) }
@@ -77,7 +81,11 @@ export function pairingProof(secret: Uint8Array, handshakeHash: Uint8Array): Uin
   return createHmac('sha256', secret).update('peerbee/pairing-proof').update(handshakeHash).digest()
 }
 
-export function proofMatches(secret: Uint8Array, handshakeHash: Uint8Array, proof: Uint8Array): boolean {
+export function proofMatches(
+  secret: Uint8Array,
+  handshakeHash: Uint8Array,
+  proof: Uint8Array
+): boolean {
   const expected = pairingProof(secret, handshakeHash)
   return proof.byteLength === expected.byteLength && timingSafeEqual(expected, proof)
 }
@@ -86,7 +94,9 @@ export function proofMatches(secret: Uint8Array, handshakeHash: Uint8Array, proo
 export function refusalError(reason: Refusal): PeerBeeError {
   switch (reason) {
     case 'invalid':
-      return PeerBeeError.INVITE_INVALID('The issuer does not know this invite (forged or mistyped)')
+      return PeerBeeError.INVITE_INVALID(
+        'The issuer does not know this invite (forged or mistyped)'
+      )
     case 'expired':
       return PeerBeeError.INVITE_EXPIRED()
     case 'used':

@@ -26,7 +26,11 @@ class MemoryInviteStore implements InviteStore {
 /** An admin joined on the topic and serving invites, and a candidate's swarm. */
 async function setup(t: { after: (fn: () => Promise<void>) => void }, now = () => Date.now()) {
   const net = await localTestnet()
-  const session = new SwarmSession({ discoveryKey: DISCOVERY_KEY, bootstrap: net.bootstrap, replicate: () => {} })
+  const session = new SwarmSession({
+    discoveryKey: DISCOVERY_KEY,
+    bootstrap: net.bootstrap,
+    replicate: () => {}
+  })
   await session.join()
   const swarm = session.swarm as Hyperswarm
   const store = new MemoryInviteStore()
@@ -54,7 +58,12 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, now = () =
     await net.destroy()
   })
   const invite = (role: Role = 'writer', expires = Date.now() + 60_000) =>
-    issueInvite(store, { discoveryKey: DISCOVERY_KEY, issuer: swarm.keyPair.publicKey, role, expires })
+    issueInvite(store, {
+      discoveryKey: DISCOVERY_KEY,
+      issuer: swarm.keyPair.publicKey,
+      role,
+      expires
+    })
   return { invite, added, candidateSwarm }
 }
 
@@ -64,7 +73,11 @@ test('a candidate with an invite is added and learns the db key', async (t) => {
   const text = await invite('admin')
 
   const started = Date.now()
-  const result = await within(10_000, pair({ invite: text, swarm: candidateSwarm(), writerKey }), 'pairing')
+  const result = await within(
+    10_000,
+    pair({ invite: text, swarm: candidateSwarm(), writerKey }),
+    'pairing'
+  )
   t.diagnostic(`paired in ${Date.now() - started} ms`)
 
   assert.ok(b4a.equals(result.key, DB_KEY))
@@ -79,7 +92,11 @@ test('the writer key may depend on the db key', async (t) => {
   const text = await invite()
   const result = await within(
     10_000,
-    pair({ invite: text, swarm: candidateSwarm(), writerKey: async (dbKey) => b4a.from(dbKey).reverse() }),
+    pair({
+      invite: text,
+      swarm: candidateSwarm(),
+      writerKey: async (dbKey) => b4a.from(dbKey).reverse()
+    }),
     'pairing'
   )
   assert.equal(result.role, 'writer')
@@ -91,7 +108,11 @@ test('an invite is single-use, but the same writer may ask again', async (t) => 
   const text = await invite()
   const swarm = candidateSwarm()
   await within(10_000, pair({ invite: text, swarm, writerKey: b4a.alloc(32, 3) }), 'first pairing')
-  await within(10_000, pair({ invite: text, swarm, writerKey: b4a.alloc(32, 3) }), 'same writer again')
+  await within(
+    10_000,
+    pair({ invite: text, swarm, writerKey: b4a.alloc(32, 3) }),
+    'same writer again'
+  )
   await assert.rejects(
     within(10_000, pair({ invite: text, swarm, writerKey: b4a.alloc(32, 4) }), 'second writer'),
     { code: 'INVITE_USED' }
@@ -104,12 +125,21 @@ test('an expired invite is refused, by the candidate and by the issuer', async (
   const { invite, added, candidateSwarm } = await setup(t, () => hostNow)
   const text = await invite('writer', Date.now() + 60_000)
   await assert.rejects(
-    pair({ invite: text, swarm: candidateSwarm(), writerKey: b4a.alloc(32, 5), now: () => Date.now() + 120_000 }),
+    pair({
+      invite: text,
+      swarm: candidateSwarm(),
+      writerKey: b4a.alloc(32, 5),
+      now: () => Date.now() + 120_000
+    }),
     { code: 'INVITE_EXPIRED' }
   )
   hostNow += 120_000
   await assert.rejects(
-    within(10_000, pair({ invite: text, swarm: candidateSwarm(), writerKey: b4a.alloc(32, 5) }), 'issuer refusal'),
+    within(
+      10_000,
+      pair({ invite: text, swarm: candidateSwarm(), writerKey: b4a.alloc(32, 5) }),
+      'issuer refusal'
+    ),
     { code: 'INVITE_EXPIRED' }
   )
   assert.equal(added.length, 0)
@@ -120,12 +150,19 @@ test('a forged invite is refused', async (t) => {
   const real = decodeInvite(await invite())
   const forged = encodeInvite({ ...real, secret: b4a.alloc(32, 0xee) })
   await assert.rejects(
-    within(10_000, pair({ invite: forged, swarm: candidateSwarm(), writerKey: b4a.alloc(32, 6) }), 'refusal'),
+    within(
+      10_000,
+      pair({ invite: forged, swarm: candidateSwarm(), writerKey: b4a.alloc(32, 6) }),
+      'refusal'
+    ),
     { code: 'INVITE_INVALID' }
   )
-  await assert.rejects(pair({ invite: 'not an invite', swarm: candidateSwarm(), writerKey: b4a.alloc(32, 6) }), {
-    code: 'INVITE_INVALID'
-  })
+  await assert.rejects(
+    pair({ invite: 'not an invite', swarm: candidateSwarm(), writerKey: b4a.alloc(32, 6) }),
+    {
+      code: 'INVITE_INVALID'
+    }
+  )
   assert.equal(added.length, 0)
 })
 

@@ -38,7 +38,11 @@ test('two sessions find each other and replicate a core', async (t) => {
   const started = Date.now()
   await sa.join()
   await sb.join()
-  await within(5000, until(sb, ['peer-add'], () => sb.peers === 1), 'b to connect')
+  await within(
+    5000,
+    until(sb, ['peer-add'], () => sb.peers === 1),
+    'b to connect'
+  )
   t.diagnostic(`connected in ${Date.now() - started} ms`)
 
   const replica = b.store.get({ key: core.key })
@@ -53,8 +57,16 @@ test('leave closes connections and emits peer-remove; join again reconnects', as
   const net = await localTestnet()
   const a = await tempStore()
   const b = await tempStore()
-  const sa = new SwarmSession({ discoveryKey: TOPIC, bootstrap: net.bootstrap, replicate: (c) => a.store.replicate(c) })
-  const sb = new SwarmSession({ discoveryKey: TOPIC, bootstrap: net.bootstrap, replicate: (c) => b.store.replicate(c) })
+  const sa = new SwarmSession({
+    discoveryKey: TOPIC,
+    bootstrap: net.bootstrap,
+    replicate: (c) => a.store.replicate(c)
+  })
+  const sb = new SwarmSession({
+    discoveryKey: TOPIC,
+    bootstrap: net.bootstrap,
+    replicate: (c) => b.store.replicate(c)
+  })
   t.after(async () => {
     await sa.destroy()
     await sb.destroy()
@@ -69,7 +81,11 @@ test('leave closes connections and emits peer-remove; join again reconnects', as
 
   await sa.join()
   await sb.join()
-  await within(5000, until(sa, ['peer-add'], () => sa.peers === 1), 'connect')
+  await within(
+    5000,
+    until(sa, ['peer-add'], () => sa.peers === 1),
+    'connect'
+  )
 
   const removed = until(sa, ['peer-remove'], () => sa.peers === 0)
   await sb.leave()
@@ -78,14 +94,24 @@ test('leave closes connections and emits peer-remove; join again reconnects', as
   await within(5000, removed, 'a to see b leave')
 
   await sb.join()
-  await within(5000, until(sa, ['peer-add'], () => sa.peers === 1), 'reconnect')
+  await within(
+    5000,
+    until(sa, ['peer-add'], () => sa.peers === 1),
+    'reconnect'
+  )
 })
 
 test('three sessions joining at once all connect', async (t) => {
   const net = await localTestnet()
   const stores = await Promise.all([tempStore(), tempStore(), tempStore()])
   const sessions = stores.map(
-    (s) => new SwarmSession({ discoveryKey: TOPIC, bootstrap: net.bootstrap, replicate: (c) => s.store.replicate(c), idleTimeout: 0 })
+    (s) =>
+      new SwarmSession({
+        discoveryKey: TOPIC,
+        bootstrap: net.bootstrap,
+        replicate: (c) => s.store.replicate(c),
+        idleTimeout: 0
+      })
   )
   t.after(async () => {
     for (const s of sessions) await s.destroy()
@@ -124,7 +150,15 @@ test('a connection that opens no core is dropped', async (t) => {
 
   await sa.join()
   stranger.joinPeer(sa.swarm!.keyPair.publicKey)
-  await within(5000, until(sa, ['peer-add'], () => sa.peers === 1), 'the stranger to connect')
-  await within(5000, until(sa, ['peer-remove'], () => sa.peers === 0), 'the idle connection to drop')
+  await within(
+    5000,
+    until(sa, ['peer-add'], () => sa.peers === 1),
+    'the stranger to connect'
+  )
+  await within(
+    5000,
+    until(sa, ['peer-remove'], () => sa.peers === 0),
+    'the idle connection to drop'
+  )
   stranger.leavePeer(sa.swarm!.keyPair.publicKey)
 })

@@ -48,12 +48,15 @@ declare module 'protomux' {
   class Protomux implements Iterable<Protomux.Channel> {
     static from(stream: unknown): Protomux
     static isProtomux(value: unknown): value is Protomux
-    readonly isProtomux: true
+    readonly isProtomux: true;
     /** Channels opened locally and not yet closed. */
     [Symbol.iterator](): Iterator<Protomux.Channel>
     createChannel(opts: Protomux.ChannelOptions): Protomux.Channel | null
     /** Called when the remote opens a channel this side has not created yet. */
-    pair(opts: { protocol: string; id?: Uint8Array | null }, notify: (id: Uint8Array | null) => void): void
+    pair(
+      opts: { protocol: string; id?: Uint8Array | null },
+      notify: (id: Uint8Array | null) => void
+    ): void
     unpair(opts: { protocol: string; id?: Uint8Array | null }): void
     opened(opts: { protocol: string; id?: Uint8Array | null }): boolean
   }

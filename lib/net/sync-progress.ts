@@ -1,0 +1,59 @@
+import type { SyncProgress } from '../types.js'
+
+/** What progress needs of a writer log replica (a Hypercore fits). */
+export interface ReplicaState {
+  /** Blocks this peer knows exist (its own length, signed by the writer). */
+  length: number
+  /** Blocks held locally without a gap from the start. */
+  contiguousLength: number
+  /** Connected peers replicating this log, with the length each one reported. */
+  peers: ReadonlyArray<{ remoteLength: number }>
+}
+
+/** Per-writer lengths for `status()`. */
+export interface ReplicaProgress {
+  /** Blocks known to exist: the local length or any connected peer's longer one. */
+  length: number
+  /** Blocks held locally. */
+  downloaded: number
+}
+
+/**
+ * The longest length the local replica or any connected peer reports. This is the
+ * target of `update()`: snapshot it at the call, done once `contiguousLength` reaches it.
+ */
+export function knownLength(replica: ReplicaState): number {
+  let length = replica.length
+  for (const peer of replica.peers) length = Math.max(length, peer.remoteLength)
+  return length
+}
+
+export function replicaProgress(replica: ReplicaState): ReplicaProgress {
+  return { length: knownLength(replica), downloaded: replica.contiguousLength }
+}
+
+/** The `'sync'` payload: sums over writers. */
+export function syncProgress(
+  peers: number,
+  writers: ReadonlyArray<ReplicaProgress & { indexed: number }>
+): SyncProgress {
+  const progress: SyncProgress = { peers, length: 0, downloaded: 0, indexed: 0 }
+  for (const w of writers) {
+    progress.length += w.length
+    progress.downloaded += w.downloaded
+    progress.indexed += w.indexed
+  }
+  return progress
+}
+
+/** True once every writer log holds at least the lengths in `targets` (from {@link knownLength}). */
+export function reachedTargets(
+  targets: ReadonlyMap<string, number>,
+  replicaOf: (writer: string) => ReplicaState | null
+): boolean {
+  for (const [writer, target] of targets) {
+    const replica = replicaOf(writer)
+    if (!replica || replica.contiguousLength < target) return false
+  }
+  return true
+}

@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import b4a from 'b4a'
-import Hyperswarm from 'hyperswarm'
-import HyperDHT from 'hyperdht'
+import type Hyperswarm from 'hyperswarm'
+import { createSwarm } from '../../lib/net/create-swarm.js'
 import { SwarmSession } from '../../lib/net/swarm-session.js'
 import { localTestnet, tempStore, until, within } from './net-helpers.js'
 
@@ -138,8 +138,7 @@ test('a connection that opens no core is dropped', async (t) => {
     replicate: (c) => a.store.replicate(c),
     idleTimeout: 300
   })
-  const dht = new HyperDHT({ bootstrap: net.bootstrap, host: '127.0.0.1', firewalled: false })
-  const stranger = new Hyperswarm({ dht })
+  const stranger = createSwarm({ bootstrap: net.bootstrap })
   stranger.on('connection', (conn) => conn.on('error', () => {}))
   t.after(async () => {
     await stranger.destroy()
@@ -161,4 +160,40 @@ test('a connection that opens no core is dropped', async (t) => {
     'the idle connection to drop'
   )
   stranger.leavePeer(sa.swarm!.keyPair.publicKey)
+})
+
+test('inbound connections beyond maxPeers are closed', async (t) => {
+  const net = await localTestnet()
+  const a = await tempStore()
+  const sa = new SwarmSession({
+    discoveryKey: TOPIC,
+    bootstrap: net.bootstrap,
+    replicate: (c) => a.store.replicate(c),
+    maxPeers: 1,
+    idleTimeout: 0
+  })
+  const others = [
+    createSwarm({ bootstrap: net.bootstrap }),
+    createSwarm({ bootstrap: net.bootstrap })
+  ]
+  for (const s of others) s.on('connection', (conn) => conn.on('error', () => {}))
+  t.after(async () => {
+    for (const s of others) await s.destroy()
+    await sa.destroy()
+    await a.close()
+    await net.destroy()
+  })
+
+  await sa.join()
+  const swarm = sa.swarm as Hyperswarm
+  let inbound = 0
+  swarm.on('connection', () => inbound++)
+  for (const s of others) s.joinPeer(swarm.keyPair.publicKey)
+  await within(
+    5000,
+    until(swarm, ['connection'], () => inbound >= 2),
+    'both peers to dial in'
+  )
+  assert.equal(sa.peers, 1)
+  for (const s of others) s.leavePeer(swarm.keyPair.publicKey)
 })

@@ -1,9 +1,10 @@
+import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream'
 import type { TestContext } from 'node:test'
-import { PeerBee, type PeerBeeOptions } from '../lib/index.js'
+import { PeerBee, PeerBeeError, type PeerBeeErrorCode, type PeerBeeOptions } from '../lib/index.js'
 
 /** A temp dir removed when the test ends (an open store preallocates ~70 MB: never leak one). */
 export async function tempDir(t: TestContext, prefix = 'peerbee-test-'): Promise<string> {
@@ -73,4 +74,30 @@ export async function dump(db: PeerBee<any, any>): Promise<unknown[]> {
     })
   }
   return out
+}
+
+/** Every item of an async iterable, in order. */
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const item of iterable) out.push(item)
+  return out
+}
+
+/**
+ * Asserts that `fn` rejects with a PeerBeeError of this code, and that it reports the error
+ * by rejecting, never by throwing synchronously (API.md). Asserts the code, never the message.
+ */
+export async function rejectsWithCode(fn: () => unknown, code: PeerBeeErrorCode): Promise<void> {
+  let result: unknown
+  try {
+    result = fn()
+  } catch (err) {
+    assert.fail(`threw synchronously instead of rejecting: ${String(err)}`)
+  }
+  assert.ok(result instanceof Promise, 'expected a promise')
+  await assert.rejects(result, (err: unknown) => {
+    assert.ok(err instanceof PeerBeeError, `expected a PeerBeeError, got ${String(err)}`)
+    assert.equal(err.code, code)
+    return true
+  })
 }

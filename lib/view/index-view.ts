@@ -121,35 +121,32 @@ export class IndexView {
     return new IndexBatch(this)
   }
 
-  /** Drops everything derived from data entries (keeps cursors' owner list, facts, local settings). */
-  async clearDerived(): Promise<void> {
-    const batch = this.bee.batch()
-    for (const range of keys.DERIVED_RANGES) {
-      for await (const node of this.bee.createReadStream(range)) await batch.del(node.key)
-    }
-    for await (const node of this.bee.createReadStream(keys.CURSORS_RANGE)) await batch.del(node.key)
-    await batch.flush()
-    this.cache.clear()
-  }
-
   /** Called by a flushed batch: the cache now mirrors the tree for those keys. */
   remember(id: string, record: KeyRecord | null): void {
     this.cache.set(id, record)
+  }
+
+  forgetAll(): void {
+    this.cache.clear()
   }
 }
 
 /**
  * One indexing step. Writes are buffered in memory (reads see them) and land in the tree in
  * one Hyperbee batch at flush, sorted so that neighbouring keys share tree nodes.
+ * A fresh batch starts from an empty index: at flush it also wipes every derived record it
+ * did not rewrite, so a rebuild replaces the old state in one atomic step.
  */
 export class IndexBatch {
   private readonly view: IndexView
+  private readonly fresh: boolean
   private readonly records = new Map<string, { key: Uint8Array; record: KeyRecord | null }>()
   private readonly writes = new Map<string, { key: Uint8Array; value: Uint8Array | null }>()
   opCount = 0
 
-  constructor(view: IndexView) {
+  constructor(view: IndexView, opts: { fresh?: boolean } = {}) {
     this.view = view
+    this.fresh = opts.fresh === true
   }
 
   get size(): number {
@@ -159,7 +156,7 @@ export class IndexBatch {
   async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
     const pending = this.records.get(b4a.toString(key, 'hex'))
     if (pending !== undefined) return pending.record
-    return this.view.getRecord(key)
+    return this.fresh ? null : this.view.getRecord(key)
   }
 
   setRecord(key: Uint8Array, record: KeyRecord | null): void {
@@ -196,8 +193,10 @@ export class IndexBatch {
     this.writes.set(b4a.toString(key, 'hex'), { key, value })
   }
 
-  async flush(): Promise<void> {
-    if (this.writes.size === 0) return
+  /** Commits the step. For a fresh batch, returns the user keys whose records it wiped. */
+  async flush(): Promise<Uint8Array[]> {
+    const wiped = this.fresh ? await this.wipeStale() : []
+    if (this.writes.size === 0) return wiped
     const sorted = [...this.writes.values()].sort((a, b) => b4a.compare(a.key, b.key))
     const batch = this.view.bee.batch()
     for (const { key, value } of sorted) {
@@ -205,6 +204,21 @@ export class IndexBatch {
       else await batch.put(key, value)
     }
     await batch.flush()
+    if (this.fresh) this.view.forgetAll()
     for (const [id, { record }] of this.records) this.view.remember(id, record)
+    return wiped
+  }
+
+  private async wipeStale(): Promise<Uint8Array[]> {
+    const wiped: Uint8Array[] = []
+    for (const range of [...keys.DERIVED_RANGES, keys.CURSORS_RANGE]) {
+      for await (const node of this.view.bee.createReadStream(range)) {
+        const id = b4a.toString(node.key, 'hex')
+        if (this.writes.has(id)) continue
+        this.writes.set(id, { key: node.key, value: null })
+        if (range === keys.DERIVED_RANGES[0]) wiped.push(keys.userKeyOf(node.key))
+      }
+    }
+    return wiped
   }
 }

@@ -1,0 +1,596 @@
+import { EventEmitter } from 'events'
+import type { Duplex } from 'stream'
+import b4a from 'b4a'
+import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import * as ids from 'hypercore-id-encoding'
+import { Encodings } from './encoding.js'
+import { PeerBeeError } from './errors.js'
+import { decodeEntry, encodeEntry, encodeHeader } from './log/codec.js'
+import type { Op, Ref } from './log/entry.js'
+import { GroupCommit, type QueuedOp } from './log/group-commit.js'
+import { HybridClock } from './merge/clock.js'
+import { compareVersions, type Version as MergeVersion } from './merge/heads.js'
+import { Indexer, type IndexedChange } from './merge/indexer.js'
+import {
+  DEFAULT_MAX_BATCH_OPS,
+  DEFAULT_MAX_KEY_SIZE,
+  DEFAULT_MAX_VALUE_SIZE,
+  type PeerBeeOptions
+} from './options.js'
+import type {
+  Change,
+  Entry,
+  InvalidEntry,
+  Key,
+  Range,
+  Role,
+  Status,
+  SyncProgress,
+  Version,
+  WriterInfo
+} from './types.js'
+import { IndexView, type IndexReader } from './view/index-view.js'
+import { dataRange, type KeyRange } from './view/keys.js'
+import type { KeyRecord } from './view/records.js'
+import { ChangeFeed } from './view/change-feed.js'
+import { Batch } from './batch.js'
+
+/** Core names inside the store: the writer log of this peer and its local index. */
+export const WRITER_LOG_NAME = 'peerbee/writer'
+const INDEX_NAME = 'peerbee/index'
+const LOCAL_DB_KEY = 'db'
+
+/** A consistent read-only view of the db at one moment. */
+export interface Snapshot<K extends Key = string, V = unknown> {
+  get(key: K): Promise<Entry<K, V> | null>
+  list(range?: Range<K>): AsyncIterable<Entry<K, V>>
+  close(): Promise<void>
+}
+
+/**
+ * A peer-to-peer key-value database. Each writer appends to its own signed log; every peer
+ * merges all valid logs, deterministically, into a local Hyperbee index that answers queries.
+ *
+ * Events: `'update'` after each index step, `'invalid'` (InvalidEntry) when remote input is
+ * skipped, `'peer-add'` / `'peer-remove'`, `'sync'` (SyncProgress), `'error'` if indexing fails.
+ */
+export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
+  private readonly storage: string | Corestore
+  private readonly opts: PeerBeeOptions
+  private readonly enc: Encodings<K, V>
+  private readonly maxBatchOps: number
+  private store: Corestore | null = null
+  private view: IndexView | null = null
+  private indexer: Indexer | null = null
+  private writerLog: Hypercore | null = null
+  private rootLog: Hypercore | null = null
+  private clock: HybridClock
+  private commits: GroupCommit
+  private readonly feed = new ChangeFeed()
+  private opening: Promise<void> | null = null
+  private closing: Promise<void> | null = null
+  private _key: Uint8Array | null = null
+  private _writerKey: Uint8Array | null = null
+  private downloads: Array<{ destroy(): void }> = []
+
+  opened = false
+  closed = false
+
+  constructor(storage: string | Corestore, opts: PeerBeeOptions = {}) {
+    super()
+    this.storage = storage
+    this.opts = opts
+    this.enc = new Encodings<K, V>(
+      opts.keyEncoding ?? 'utf-8',
+      opts.valueEncoding ?? 'json',
+      opts.maxKeySize ?? DEFAULT_MAX_KEY_SIZE,
+      opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE
+    )
+    this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
+    this.clock = new HybridClock(opts.now ?? Date.now)
+    this.commits = new GroupCommit(this.maxBatchOps, (ops) => this.commit(ops))
+    // A failed background open is reported through the promise of whoever awaits ready().
+    this.on('error', () => {})
+  }
+
+  /** The db key: the key of the root writer log. */
+  get key(): Uint8Array {
+    return this.required(this._key)
+  }
+
+  /** The db key in z-base32. */
+  get id(): string {
+    return ids.encode(this.key)
+  }
+
+  get discoveryKey(): Uint8Array {
+    return this.required(this.rootLog).discoveryKey
+  }
+
+  /** This peer's writer log key; it exists before the peer is a member. */
+  get writerKey(): Uint8Array {
+    return this.required(this._writerKey)
+  }
+
+  get writable(): boolean {
+    const m = this.selfMember()
+    return m !== undefined && m.cut === Infinity
+  }
+
+  get role(): Role | null {
+    return this.writable ? this.selfMember()!.role : null
+  }
+
+  ready(): Promise<void> {
+    if (this.opening === null) this.opening = this.open()
+    return this.opening
+  }
+
+  close(): Promise<void> {
+    if (this.closing === null) this.closing = this.shutdown()
+    return this.closing
+  }
+
+  private required<T>(value: T | null): T {
+    if (value === null) throw PeerBeeError.INVALID_ARGUMENT('Await db.ready() before reading this property')
+    return value
+  }
+
+  private selfMember() {
+    if (this.indexer === null || this._writerKey === null) return undefined
+    return this.indexer.member(b4a.toString(this._writerKey, 'hex'))
+  }
+
+  private async open(): Promise<void> {
+    try {
+      await this.openLayers()
+    } catch (err) {
+      await this.close()
+      throw err
+    }
+    this.opened = true
+    this.emit('ready')
+  }
+
+  private async openLayers(): Promise<void> {
+    const requested = this.opts.key === undefined ? null : decodeDbKey(this.opts.key)
+    const store = typeof this.storage === 'string' ? new Corestore(this.storage) : this.storage.session()
+    this.store = store
+    await store.ready()
+
+    const view = new IndexView(store.get({ name: INDEX_NAME }))
+    this.view = view
+    await view.ready()
+
+    const writerLog = store.get({ name: WRITER_LOG_NAME })
+    this.writerLog = writerLog
+    await writerLog.ready()
+    this._writerKey = writerLog.key
+
+    const held = await view.getLocal(LOCAL_DB_KEY)
+    if (held !== null && requested !== null && !b4a.equals(held, requested)) {
+      throw PeerBeeError.DB_EXISTS(`The storage already holds the db ${ids.encode(held)}`)
+    }
+    const dbKey = held ?? requested ?? writerLog.key
+    this._key = dbKey
+    if (held === null) await view.putLocal(LOCAL_DB_KEY, dbKey)
+
+    if (writerLog.length === 0) await writerLog.append(encodeHeader({ protocol: 'peerbee', db: dbKey }))
+    else this.resumeClock(writerLog)
+
+    this.rootLog = b4a.equals(dbKey, writerLog.key) ? writerLog : store.get({ key: dbKey })
+    await this.rootLog.ready()
+    this.rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
+    this.rootLog.on('peer-remove', (peer) => this.emit('peer-remove', { publicKey: peer.remotePublicKey }))
+
+    const indexer = new Indexer({
+      dbKey,
+      view,
+      limits: { maxKeySize: this.enc.maxKeySize, maxValueSize: this.enc.maxValueSize, maxBatchOps: this.maxBatchOps },
+      openWriter: (key) => this.openWriter(key),
+      observeClock: (clock) => this.clock.observe(clock)
+    })
+    this.indexer = indexer
+    indexer.on('step', (changes: IndexedChange[]) => this.onStep(changes))
+    indexer.on('invalid', (info: InvalidEntry) => this.emit('invalid', info))
+    indexer.on('error', (err: Error) => {
+      this.feed.fail(err)
+      this.emit('error', err)
+    })
+    await indexer.open()
+    // Entries appended before a crash, or downloaded before a close, are indexed now.
+    indexer.trigger()
+    await indexer.idle()
+    if (indexer.error !== null) throw indexer.error
+  }
+
+  /** After a restart the local clock must stay above every clock this writer already used. */
+  private resumeClock(log: Hypercore): void {
+    void log
+      .get(log.length - 1, { wait: false })
+      .then((block) => {
+        if (block === null || log.length < 2) return
+        this.clock.observe(decodeEntry(block).clock)
+      })
+      .catch(() => {})
+  }
+
+  private async openWriter(key: Uint8Array): Promise<Hypercore> {
+    const store = this.required(this.store)
+    const core = b4a.equals(key, this.writerKey) ? this.required(this.writerLog) : store.get({ key })
+    await core.ready()
+    if (core !== this.writerLog) {
+      const trigger = () => {
+        this.indexer?.trigger()
+        this.emitSync()
+      }
+      core.on('append', trigger)
+      core.on('download', trigger)
+      // Every full peer holds every log, so any single node can fail without data loss.
+      this.downloads.push(core.download({ start: 0, end: -1 }))
+    }
+    return core
+  }
+
+  private async shutdown(): Promise<void> {
+    try {
+      if (this.opening !== null) await this.opening
+    } catch {
+      // A failed open already closed what it had opened.
+    }
+    this.closed = true
+    this.indexer?.close()
+    this.feed.end()
+    for (const d of this.downloads) d.destroy()
+    if (this.indexer !== null) await this.indexer.idle()
+    if (this.view !== null) await this.view.close().catch(() => {})
+    if (this.store !== null) await this.store.close()
+    this.emit('close')
+  }
+
+  /** Opens the db if needed and rejects once it is closing: the guard of every public method. */
+  private async live(): Promise<Indexer> {
+    if (this.closing !== null) throw PeerBeeError.CLOSED()
+    await this.ready()
+    if (this.closing !== null) throw PeerBeeError.CLOSED()
+    return this.required(this.indexer)
+  }
+
+  // Writes
+
+  async put(key: K, value: V): Promise<void> {
+    const op: QueuedOp = { type: 'put', key: this.enc.encodeWriteKey(key), value: this.enc.encodeValue(value) }
+    await this.write([op])
+  }
+
+  async del(key: K): Promise<void> {
+    await this.write([{ type: 'del', key: this.enc.encodeWriteKey(key) }])
+  }
+
+  /** Ops added to the batch are written as one entry: all of them or none, on every peer. */
+  batch(): Batch<K, V> {
+    return new Batch<K, V>(this.enc, this.maxBatchOps, (ops) => this.write(ops))
+  }
+
+  /** @internal Queues ops for the next entry; used by put/del/batch and membership changes. */
+  async write(ops: QueuedOp[]): Promise<void> {
+    await this.live()
+    if (ops.length === 0) return
+    if (ops.length > this.maxBatchOps) throw PeerBeeError.BATCH_TOO_LARGE(ops.length, this.maxBatchOps)
+    this.checkWritable()
+    await this.commits.push(ops)
+  }
+
+  private checkWritable(): void {
+    const m = this.selfMember()
+    if (m === undefined) throw PeerBeeError.NOT_WRITABLE()
+    if (m.cut !== Infinity) throw PeerBeeError.WRITER_REMOVED()
+  }
+
+  /** Builds one entry from queued ops, appends it, and waits until it is indexed. */
+  private async commit(queued: QueuedOp[]): Promise<void> {
+    const indexer = await this.live()
+    this.checkWritable()
+    const view = this.required(this.view)
+    const log = this.required(this.writerLog)
+    const ops: Op[] = []
+    for (const op of queued) {
+      if (op.type === 'put' || op.type === 'del') {
+        const record = await view.getRecord(op.key)
+        const parents: Ref[] = record === null ? [] : record.heads.map((h) => ({ writer: h.writer, seq: h.seq }))
+        ops.push({ ...op, parents })
+      } else {
+        ops.push(op)
+      }
+    }
+    const entry = { clock: this.clock.tick(), ops }
+    const { length } = await log.append(encodeEntry(entry))
+    const hex = b4a.toString(log.key, 'hex')
+    indexer.prime(hex, length - 1, entry)
+    indexer.trigger()
+    await Promise.race([indexer.indexed(hex, length), this.whenFailed(indexer)])
+  }
+
+  private whenFailed(indexer: Indexer): Promise<never> {
+    return new Promise((_resolve, reject) => {
+      const fail = (err: Error) => reject(err)
+      if (indexer.error !== null) fail(indexer.error)
+      indexer.once('error', fail)
+      this.once('close', () => reject(PeerBeeError.CLOSED()))
+    })
+  }
+
+  // Reads
+
+  async get(key: K): Promise<Entry<K, V> | null> {
+    const encoded = this.enc.encodeKey(key)
+    await this.live()
+    return this.toEntry(encoded, await this.required(this.view).getRecord(encoded))
+  }
+
+  /** Entries in key order over a snapshot taken at the call; deleted keys are skipped. */
+  list(range: Range<K> = {}): AsyncIterable<Entry<K, V>> {
+    const reader = this.opened && this.closing === null ? this.required(this.view).snapshot() : null
+    return this.iterate(reader, range)
+  }
+
+  /** A consistent read-only view: it sees every write resolved before the call and none after. */
+  snapshot(): Snapshot<K, V> {
+    let reader: IndexReader | Promise<IndexReader> =
+      this.opened && this.closing === null
+        ? this.required(this.view).snapshot()
+        : this.live().then(() => this.required(this.view).snapshot())
+    const get = async (key: K) => {
+      const encoded = this.enc.encodeKey(key)
+      reader = await reader
+      return this.toEntry(encoded, await reader.getRecord(encoded))
+    }
+    return {
+      get,
+      list: (range: Range<K> = {}) => this.iterate(Promise.resolve(reader), range, false),
+      close: async () => {
+        await (await reader).close()
+      }
+    }
+  }
+
+  private async *iterate(
+    source: IndexReader | Promise<IndexReader> | null,
+    range: Range<K>,
+    owned = true
+  ): AsyncIterable<Entry<K, V>> {
+    const keyRange = this.encodeRange(range)
+    if (source === null) {
+      await this.live()
+      source = this.required(this.view).snapshot()
+    }
+    const reader = await source
+    const limit = range.limit ?? Infinity
+    let count = 0
+    try {
+      if (limit <= 0) return
+      for await (const { key, record } of reader.records(keyRange)) {
+        const entry = this.toEntry(key, record)
+        if (entry === null) continue
+        yield entry
+        if (++count >= limit) return
+      }
+    } finally {
+      if (owned) await reader.close()
+    }
+  }
+
+  private encodeRange(range: Range<K>): KeyRange {
+    const out: KeyRange = { reverse: range.reverse === true }
+    if (range.gt !== undefined) out.gt = this.enc.encodeKey(range.gt)
+    if (range.gte !== undefined) out.gte = this.enc.encodeKey(range.gte)
+    if (range.lt !== undefined) out.lt = this.enc.encodeKey(range.lt)
+    if (range.lte !== undefined) out.lte = this.enc.encodeKey(range.lte)
+    if (range.prefix !== undefined) out.prefix = this.enc.encodeKey(range.prefix)
+    if (range.limit !== undefined && (typeof range.limit !== 'number' || Number.isNaN(range.limit))) {
+      throw PeerBeeError.INVALID_ARGUMENT('limit must be a number')
+    }
+    return out
+  }
+
+  private toEntry(key: Uint8Array, record: KeyRecord | null): Entry<K, V> | null {
+    if (record === null) return null
+    const [winner, ...others] = record.heads
+    if (winner === undefined || winner.deleted) return null
+    return {
+      key: this.enc.decodeKey(key),
+      value: this.enc.decodeValue(winner.value!),
+      writer: winner.writer,
+      seq: winner.seq,
+      clock: winner.clock.wall,
+      conflicts: others.map((h) => ({
+        value: h.deleted ? null : this.enc.decodeValue(h.value!),
+        deleted: h.deleted,
+        writer: h.writer,
+        seq: h.seq,
+        clock: h.clock.wall
+      }))
+    }
+  }
+
+  /** Yields the changes of each index step that touch the range, until the db closes. */
+  watch(range: Range<K> = {}): AsyncIterable<Array<Change<K, V>>> {
+    const keyRange = this.encodeRange(range)
+    const bounds = dataRange(keyRange)
+    return this.feed.subscribe(bounds, (changes) =>
+      changes.map((c) => {
+        const winner = c.record?.heads[0]
+        const deleted = winner === undefined || winner.deleted
+        return { key: this.enc.decodeKey(c.key), value: deleted ? null : this.enc.decodeValue(winner.value!), deleted }
+      })
+    )
+  }
+
+  /** Every valid version of a key, oldest first by clock. */
+  async history(key: K): Promise<Array<Version<K, V>>> {
+    const encoded = this.enc.encodeKey(key)
+    await this.live()
+    const versions: MergeVersion[] = await this.required(this.view).versionsOf(encoded)
+    return versions.sort(compareVersions).map((v) => ({
+      key: this.enc.decodeKey(encoded),
+      value: v.deleted ? null : this.enc.decodeValue(v.value!),
+      deleted: v.deleted,
+      writer: v.writer,
+      seq: v.seq,
+      clock: v.clock.wall
+    }))
+  }
+
+  private onStep(changes: IndexedChange[]): void {
+    this.feed.publish(changes)
+    this.emit('update')
+    this.emitSync()
+  }
+
+  // Membership
+
+  /** Adds a writer (or admin). Admin only; resolves once the op is durable and indexed. */
+  async addWriter(writerKey: string | Uint8Array, opts: { role?: Role } = {}): Promise<void> {
+    const key = decodeWriterKey(writerKey)
+    const role = opts.role ?? 'writer'
+    if (role !== 'writer' && role !== 'admin') throw PeerBeeError.INVALID_ARGUMENT(`Unknown role: ${String(role)}`)
+    await this.live()
+    this.checkAdmin()
+    await this.write([{ type: 'add-writer', key, role }])
+  }
+
+  /**
+   * Removes a writer: its entries beyond the length this peer holds stop counting on every
+   * peer, including those already indexed. Admin only; the root cannot be removed.
+   */
+  async removeWriter(writerKey: string | Uint8Array): Promise<void> {
+    const key = decodeWriterKey(writerKey)
+    await this.live()
+    this.checkAdmin()
+    if (b4a.equals(key, this.key)) throw PeerBeeError.INVALID_ARGUMENT('The root writer cannot be removed')
+    const hex = b4a.toString(key, 'hex')
+    const writer = this.required(this.indexer).writers.get(hex)
+    // Removing oneself keeps the removal entry itself valid.
+    const self = b4a.equals(key, this.writerKey)
+    const length = self ? this.required(this.writerLog).length + 1 : (writer?.core.length ?? 0)
+    await this.write([{ type: 'remove-writer', key, length }])
+  }
+
+  private checkAdmin(): void {
+    const m = this.selfMember()
+    if (m === undefined || m.cut !== Infinity) throw PeerBeeError.NOT_WRITABLE()
+    if (m.role !== 'admin') throw PeerBeeError.NOT_ADMIN()
+  }
+
+  async writers(): Promise<WriterInfo[]> {
+    await this.live()
+    return this.writerInfos()
+  }
+
+  private writerInfos(): WriterInfo[] {
+    const indexer = this.required(this.indexer)
+    const out: WriterInfo[] = []
+    for (const [hex, m] of indexer.membership.members) {
+      const w = indexer.writers.get(hex)
+      const remote = w === undefined ? 0 : Math.max(0, ...w.core.peers.map((p) => p.remoteLength))
+      out.push({
+        key: b4a.from(hex, 'hex'),
+        role: m.role,
+        length: w === undefined ? 0 : Math.max(w.core.length, remote),
+        downloaded: w === undefined ? 0 : w.core.contiguousLength,
+        indexed: w === undefined ? 0 : w.cursor.indexed,
+        removed: m.cut !== Infinity
+      })
+    }
+    return out
+  }
+
+  // Replication
+
+  /** Replicates every log of this db over a stream, as `corestore.replicate`. */
+  replicate(isInitiatorOrStream: boolean | Duplex): Duplex {
+    if (this.closing !== null) throw PeerBeeError.CLOSED()
+    if (this.store === null) {
+      // Replication may start before ready(): the store is created synchronously on demand.
+      throw PeerBeeError.INVALID_ARGUMENT('Await db.ready() before replicating')
+    }
+    return this.store.replicate(isInitiatorOrStream)
+  }
+
+  /**
+   * Resolves once everything the connected peers had at the call is downloaded and indexed,
+   * including the logs of writers discovered on the way.
+   */
+  async update(): Promise<void> {
+    const indexer = await this.live()
+    const closed = new Promise<never>((_resolve, reject) => this.once('close', () => reject(PeerBeeError.CLOSED())))
+    closed.catch(() => {})
+    await Promise.race([this.catchUp(indexer), closed])
+  }
+
+  private async catchUp(indexer: Indexer): Promise<void> {
+    for (;;) {
+      const known = indexer.writers.size
+      const cores = [...indexer.writers.values()].map((w) => w.core).filter((c) => c !== this.writerLog)
+      await Promise.all(cores.map((c) => c.update({ wait: true }).catch(() => false)))
+      await Promise.all(
+        cores.map((c) =>
+          c.contiguousLength < c.length ? c.download({ start: 0, end: c.length }).done().catch(() => {}) : null
+        )
+      )
+      indexer.trigger()
+      await indexer.idle()
+      if (indexer.error !== null) throw indexer.error
+      // Writers discovered on the way are caught up too.
+      if (indexer.writers.size === known) return
+    }
+  }
+
+  status(): Status {
+    const writers = this.opened ? this.writerInfos() : []
+    return {
+      key: this._key === null ? '' : this.id,
+      writable: this.opened && this.writable,
+      peers: this.rootLog === null ? 0 : this.rootLog.peers.length,
+      writers,
+      invalid: this.opened ? [...this.required(this.indexer).writers.values()].reduce((n, w) => n + w.cursor.invalid, 0) : 0,
+      pending: writers.reduce((n, w) => n + Math.max(0, w.downloaded - w.indexed), 0)
+    }
+  }
+
+  private emitSync(): void {
+    if (this.listenerCount('sync') === 0 || !this.opened) return
+    const writers = this.writerInfos()
+    const progress: SyncProgress = {
+      peers: this.rootLog === null ? 0 : this.rootLog.peers.length,
+      length: writers.reduce((n, w) => n + w.length, 0),
+      downloaded: writers.reduce((n, w) => n + w.downloaded, 0),
+      indexed: writers.reduce((n, w) => n + w.indexed, 0)
+    }
+    this.emit('sync', progress)
+  }
+}
+
+/** A 32-byte key from bytes, hex or z-base32; null if it is none of those. */
+function parseKey(key: unknown): Uint8Array | null {
+  if (key instanceof Uint8Array) return key.byteLength === 32 ? b4a.from(key) : null
+  if (typeof key !== 'string') return null
+  try {
+    return ids.decode(key)
+  } catch {
+    return null
+  }
+}
+
+function decodeDbKey(key: unknown): Uint8Array {
+  const out = parseKey(key)
+  if (out === null) throw PeerBeeError.INVALID_DB_KEY()
+  return out
+}
+
+function decodeWriterKey(key: unknown): Uint8Array {
+  const out = parseKey(key)
+  if (out === null) throw PeerBeeError.INVALID_ARGUMENT('Not a valid writer key (64 hex chars or 52 z-base32 chars)')
+  return out
+}

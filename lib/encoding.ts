@@ -1,0 +1,88 @@
+import b4a from 'b4a'
+import { PeerBeeError } from './errors.js'
+import type { Key, KeyEncoding, ValueEncoding } from './types.js'
+
+/**
+ * Converts keys and values between what the application passes and the bytes in the logs.
+ * Validation happens here, before anything is queued, so a call that throws writes nothing.
+ */
+export class Encodings<K extends Key, V> {
+  readonly keyEncoding: KeyEncoding
+  readonly valueEncoding: ValueEncoding
+  readonly maxKeySize: number
+  readonly maxValueSize: number
+
+  constructor(keyEncoding: KeyEncoding, valueEncoding: ValueEncoding, maxKeySize: number, maxValueSize: number) {
+    if (keyEncoding !== 'utf-8' && keyEncoding !== 'binary') {
+      throw PeerBeeError.INVALID_ARGUMENT(`Unknown keyEncoding: ${String(keyEncoding)}`)
+    }
+    if (valueEncoding !== 'json' && valueEncoding !== 'utf-8' && valueEncoding !== 'binary') {
+      throw PeerBeeError.INVALID_ARGUMENT(`Unknown valueEncoding: ${String(valueEncoding)}`)
+    }
+    this.keyEncoding = keyEncoding
+    this.valueEncoding = valueEncoding
+    this.maxKeySize = maxKeySize
+    this.maxValueSize = maxValueSize
+  }
+
+  /** Encodes a key given to a read or a range: same rules as for writes but no size limit. */
+  encodeKey(key: unknown): Uint8Array {
+    let bytes: Uint8Array
+    if (this.keyEncoding === 'utf-8') {
+      if (typeof key !== 'string') throw PeerBeeError.INVALID_KEY(`Keys must be strings with keyEncoding 'utf-8', got ${typeof key}`)
+      bytes = b4a.from(key, 'utf-8')
+    } else {
+      if (!(key instanceof Uint8Array)) throw PeerBeeError.INVALID_KEY("Keys must be Uint8Array with keyEncoding 'binary'")
+      bytes = key
+    }
+    if (bytes.byteLength === 0) throw PeerBeeError.INVALID_KEY()
+    return bytes
+  }
+
+  encodeWriteKey(key: unknown): Uint8Array {
+    const bytes = this.encodeKey(key)
+    if (bytes.byteLength > this.maxKeySize) throw PeerBeeError.KEY_TOO_LARGE(bytes.byteLength, this.maxKeySize)
+    return bytes
+  }
+
+  decodeKey(bytes: Uint8Array): K {
+    return (this.keyEncoding === 'utf-8' ? b4a.toString(bytes, 'utf-8') : bytes) as K
+  }
+
+  encodeValue(value: unknown): Uint8Array {
+    let bytes: Uint8Array
+    if (this.valueEncoding === 'json') {
+      let text: string | undefined
+      try {
+        text = JSON.stringify(value)
+      } catch (err) {
+        throw PeerBeeError.INVALID_VALUE(`Value cannot be encoded as JSON: ${(err as Error).message}`)
+      }
+      if (text === undefined) throw PeerBeeError.INVALID_VALUE('Value cannot be encoded as JSON')
+      bytes = b4a.from(text, 'utf-8')
+    } else if (this.valueEncoding === 'utf-8') {
+      if (typeof value !== 'string') throw PeerBeeError.INVALID_VALUE("Values must be strings with valueEncoding 'utf-8'")
+      bytes = b4a.from(value, 'utf-8')
+    } else {
+      if (!(value instanceof Uint8Array)) throw PeerBeeError.INVALID_VALUE("Values must be Uint8Array with valueEncoding 'binary'")
+      bytes = value
+    }
+    if (bytes.byteLength > this.maxValueSize) throw PeerBeeError.VALUE_TOO_LARGE(bytes.byteLength, this.maxValueSize)
+    return bytes
+  }
+
+  /**
+   * Decodes a stored value. Another peer may have written bytes that are not JSON (it used
+   * another encoding): they come back as a string rather than failing the read.
+   */
+  decodeValue(bytes: Uint8Array): V {
+    if (this.valueEncoding === 'binary') return bytes as V
+    const text = b4a.toString(bytes, 'utf-8')
+    if (this.valueEncoding === 'utf-8') return text as V
+    try {
+      return JSON.parse(text) as V
+    } catch {
+      return text as V
+    }
+  }
+}

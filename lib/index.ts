@@ -1,0 +1,19 @@
+export { PeerBee, type Snapshot } from './db.js'
+export { Batch } from './batch.js'
+export { PeerBeeError, type PeerBeeErrorCode } from './errors.js'
+export type { PeerBeeOptions, JoinOptions } from './options.js'
+export type {
+  Change,
+  Conflict,
+  Entry,
+  InvalidEntry,
+  Key,
+  KeyEncoding,
+  Range,
+  Role,
+  Status,
+  SyncProgress,
+  ValueEncoding,
+  Version,
+  WriterInfo
+} from './types.js'

@@ -16,6 +16,7 @@ import {
   DEFAULT_MAX_BATCH_OPS,
   DEFAULT_MAX_KEY_SIZE,
   DEFAULT_MAX_VALUE_SIZE,
+  type JoinOptions,
   type PeerBeeOptions
 } from './options.js'
 import type {
@@ -35,6 +36,10 @@ import { dataRange, type KeyRange } from './view/keys.js'
 import type { KeyRecord } from './view/records.js'
 import { ChangeFeed } from './view/change-feed.js'
 import { Batch } from './batch.js'
+import { Network, type InviteOptions } from './net/network.js'
+import { pair } from './net/pairing-candidate.js'
+import { createSwarm } from './net/create-swarm.js'
+import type Hyperswarm from 'hyperswarm'
 
 /** Core names inside the store: the writer log of this peer and its local index. */
 export const WRITER_LOG_NAME = 'peerbee/writer'
@@ -73,6 +78,10 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private _key: Uint8Array | null = null
   private _writerKey: Uint8Array | null = null
   private downloads: Array<{ destroy(): void }> = []
+  private network: Network | null = null
+  /** Rejects when the db starts closing or indexing fails: what every wait races against. */
+  private readonly failure: Promise<never>
+  private fail: (err: Error) => void = () => {}
 
   opened = false
   closed = false
@@ -90,6 +99,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
     this.clock = new HybridClock(opts.now ?? Date.now)
     this.commits = new GroupCommit(this.maxBatchOps, (ops) => this.commit(ops))
+    this.failure = new Promise<never>((_resolve, reject) => (this.fail = reject))
+    this.failure.catch(() => {})
     // A failed background open is reported through the promise of whoever awaits ready().
     this.on('error', () => {})
   }
@@ -195,6 +206,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     indexer.on('step', (changes: IndexedChange[]) => this.onStep(changes))
     indexer.on('invalid', (info: InvalidEntry) => this.emit('invalid', info))
     indexer.on('error', (err: Error) => {
+      this.fail(err)
       this.feed.fail(err)
       this.emit('error', err)
     })
@@ -240,8 +252,10 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       // A failed open already closed what it had opened.
     }
     this.closed = true
+    this.fail(PeerBeeError.CLOSED())
     this.indexer?.close()
     this.feed.end()
+    if (this.network !== null) await this.network.destroy()
     for (const d of this.downloads) d.destroy()
     if (this.indexer !== null) await this.indexer.idle()
     if (this.view !== null) await this.view.close().catch(() => {})
@@ -309,16 +323,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const hex = b4a.toString(log.key, 'hex')
     indexer.prime(hex, length - 1, entry)
     indexer.trigger()
-    await Promise.race([indexer.indexed(hex, length), this.whenFailed(indexer)])
-  }
-
-  private whenFailed(indexer: Indexer): Promise<never> {
-    return new Promise((_resolve, reject) => {
-      const fail = (err: Error) => reject(err)
-      if (indexer.error !== null) fail(indexer.error)
-      indexer.once('error', fail)
-      this.once('close', () => reject(PeerBeeError.CLOSED()))
-    })
+    await Promise.race([indexer.indexed(hex, length), this.failure])
   }
 
   // Reads
@@ -524,9 +529,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    */
   async update(): Promise<void> {
     const indexer = await this.live()
-    const closed = new Promise<never>((_resolve, reject) => this.once('close', () => reject(PeerBeeError.CLOSED())))
-    closed.catch(() => {})
-    await Promise.race([this.catchUp(indexer), closed])
+    await Promise.race([this.catchUp(indexer), this.failure])
   }
 
   private async catchUp(indexer: Indexer): Promise<void> {
@@ -552,7 +555,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return {
       key: this._key === null ? '' : this.id,
       writable: this.opened && this.writable,
-      peers: this.rootLog === null ? 0 : this.rootLog.peers.length,
+      peers: this.peerCount(),
       writers,
       invalid: this.opened ? [...this.required(this.indexer).writers.values()].reduce((n, w) => n + w.cursor.invalid, 0) : 0,
       pending: writers.reduce((n, w) => n + Math.max(0, w.downloaded - w.indexed), 0)
@@ -563,16 +566,100 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     if (this.listenerCount('sync') === 0 || !this.opened) return
     const writers = this.writerInfos()
     const progress: SyncProgress = {
-      peers: this.rootLog === null ? 0 : this.rootLog.peers.length,
+      peers: this.peerCount(),
       length: writers.reduce((n, w) => n + w.length, 0),
       downloaded: writers.reduce((n, w) => n + w.downloaded, 0),
       indexed: writers.reduce((n, w) => n + w.indexed, 0)
     }
     this.emit('sync', progress)
   }
+  /** Peers replicating this db, over the swarm or `replicate()` streams. */
+  private peerCount(): number {
+    return Math.max(this.rootLog === null ? 0 : this.rootLog.peers.length, this.network?.peers ?? 0)
+  }
+
+  // Network
+
+  private async net(): Promise<Network> {
+    await this.live()
+    if (this.network === null) {
+      const store = this.required(this.store)
+      const view = this.required(this.view)
+      this.network = new Network(
+        {
+          dbKey: this.key,
+          discoveryKey: this.discoveryKey,
+          replicate: (conn) => store.replicate(conn),
+          keyPair: () => store.createKeyPair('peerbee/swarm/' + this.id),
+          invites: {
+            get: (id) => view.getLocal('invite/' + b4a.toString(id, 'hex')),
+            put: (id, value) => view.putLocal('invite/' + b4a.toString(id, 'hex'), value)
+          },
+          isAdmin: () => this.role === 'admin',
+          addWriter: (key, role) => this.addWriter(key, { role })
+        },
+        // The app's own swarm, if it passed one: peerbee uses it and never destroys it.
+        { bootstrap: this.opts.bootstrap, swarm: this.opts.swarm as Hyperswarm | undefined }
+      )
+    }
+    return this.network
+  }
+
+  /**
+   * Joins the Hyperswarm topic of this db (its discovery key) and replicates with every peer
+   * found. Resolves once announced and the first lookup is done.
+   */
+  async join(opts: JoinOptions = {}): Promise<void> {
+    await (await this.net()).join(opts)
+  }
+
+  /** Leaves the topic and closes the connections the join made. */
+  async leave(): Promise<void> {
+    await this.live()
+    if (this.network !== null) await this.network.leave()
+  }
+
+  /**
+   * An invite for one new writer (admin only): single-use, refused after `expires`. This peer
+   * must be joined when the invite is presented, since it is the one that checks it.
+   */
+  async createInvite(opts: InviteOptions = {}): Promise<string> {
+    return (await this.net()).createInvite(opts)
+  }
+
+  /**
+   * Opens the db an invite names in `storage` and has this peer added as a writer by the
+   * admin that issued it. Resolves with the ready db; `join()` and `update()` then bring it
+   * up to date (and writable).
+   */
+  static async pair<K extends Key = string, V = unknown>(
+    storage: string | Corestore,
+    invite: string,
+    opts: Omit<PeerBeeOptions, 'key'> & { timeout?: number } = {}
+  ): Promise<PeerBee<K, V>> {
+    const swarm = (opts.swarm as Hyperswarm | undefined) ?? createSwarm({ bootstrap: opts.bootstrap })
+    let db: PeerBee<K, V> | null = null
+    try {
+      await pair({
+        invite,
+        swarm,
+        timeout: opts.timeout,
+        writerKey: async (key) => {
+          db = new PeerBee<K, V>(storage, { ...opts, key })
+          await db.ready()
+          return db.writerKey
+        }
+      })
+    } catch (err) {
+      await (db as PeerBee<K, V> | null)?.close()
+      throw err
+    } finally {
+      if (swarm !== opts.swarm) await swarm.destroy()
+    }
+    return db!
+  }
 }
 
-/** A 32-byte key from bytes, hex or z-base32; null if it is none of those. */
 function parseKey(key: unknown): Uint8Array | null {
   if (key instanceof Uint8Array) return key.byteLength === 32 ? b4a.from(key) : null
   if (typeof key !== 'string') return null

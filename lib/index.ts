@@ -2,6 +2,7 @@ export { PeerBee, type Snapshot } from './db.js'
 export { Batch } from './batch.js'
 export { PeerBeeError, type PeerBeeErrorCode } from './errors.js'
 export type { PeerBeeOptions, JoinOptions } from './options.js'
+export type { InviteOptions } from './net/network.js'
 export type {
   Change,
   Conflict,

@@ -1,0 +1,97 @@
+import type Hyperswarm from 'hyperswarm'
+import { PeerBeeError } from '../errors.js'
+import type { Role } from '../types.js'
+import { issueInvite, type InviteStore } from './invite.js'
+import { PairingHost } from './pairing-host.js'
+import { SwarmSession, type JoinOptions } from './swarm-session.js'
+
+/** What the network needs from the db it serves. */
+export interface NetworkHost {
+  dbKey: Uint8Array
+  discoveryKey: Uint8Array
+  replicate(conn: Hyperswarm.Connection): void
+  /** The swarm identity: stable per db, so invites naming it outlive a restart. */
+  keyPair(): Promise<Hyperswarm.KeyPair>
+  invites: InviteStore
+  isAdmin(): boolean
+  addWriter(key: Uint8Array, role: Role): Promise<void>
+}
+
+export interface InviteOptions {
+  role?: Role
+  /** Wall-clock ms after which the invite is refused. Default: one day from now. */
+  expires?: number
+}
+
+const DAY = 24 * 60 * 60 * 1000
+
+/** The db on Hyperswarm: presence on its topic, and serving the invites an admin issued. */
+export class Network {
+  private readonly host: NetworkHost
+  private readonly bootstrap: string[] | undefined
+  private readonly swarm: Hyperswarm | undefined
+  private session: SwarmSession | null = null
+  private pairing: PairingHost | null = null
+
+  constructor(host: NetworkHost, opts: { bootstrap?: string[] | undefined; swarm?: Hyperswarm | undefined }) {
+    this.host = host
+    this.bootstrap = opts.bootstrap
+    this.swarm = opts.swarm
+  }
+
+  get peers(): number {
+    return this.session === null ? 0 : this.session.peers
+  }
+
+  private async ensureSession(): Promise<SwarmSession> {
+    if (this.session === null) {
+      const keyPair = await this.host.keyPair()
+      this.session ??= new SwarmSession({
+        discoveryKey: this.host.discoveryKey,
+        replicate: (conn) => this.host.replicate(conn),
+        bootstrap: this.bootstrap,
+        swarm: this.swarm,
+        keyPair
+      })
+    }
+    return this.session
+  }
+
+  async join(opts: JoinOptions): Promise<void> {
+    const session = await this.ensureSession()
+    await session.join(opts)
+    // Admins answer invites they issued; any peer may become one later, so check each join.
+    if (this.pairing === null && this.host.isAdmin() && session.swarm !== null) {
+      this.pairing = new PairingHost({
+        swarm: session.swarm,
+        dbKey: this.host.dbKey,
+        discoveryKey: this.host.discoveryKey,
+        store: this.host.invites,
+        addWriter: (key, role) => this.host.addWriter(key, role)
+      })
+    }
+  }
+
+  async leave(): Promise<void> {
+    this.pairing?.close()
+    this.pairing = null
+    if (this.session !== null) await this.session.leave()
+  }
+
+  async createInvite(opts: InviteOptions): Promise<string> {
+    if (!this.host.isAdmin()) throw PeerBeeError.NOT_ADMIN('Only an admin can invite writers')
+    const keyPair = await this.host.keyPair()
+    return issueInvite(this.host.invites, {
+      discoveryKey: this.host.discoveryKey,
+      issuer: keyPair.publicKey,
+      role: opts.role ?? 'writer',
+      expires: opts.expires ?? Date.now() + DAY
+    })
+  }
+
+  async destroy(): Promise<void> {
+    this.pairing?.close()
+    this.pairing = null
+    if (this.session !== null) await this.session.destroy()
+  }
+}

@@ -157,7 +157,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     try {
       await this.openLayers()
     } catch (err) {
-      await this.close()
+      // close() waits for this open to settle, so it cannot be awaited here.
+      this.close().catch(() => {})
       throw err
     }
     this.opened = true

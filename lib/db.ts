@@ -310,6 +310,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const view = this.required(this.view)
     const log = this.required(this.writerLog)
     const ops: Op[] = []
+    if (queued.length > 1) await view.prefetch(queued.map((op) => op.key))
     for (const op of queued) {
       if (op.type === 'put' || op.type === 'del') {
         const record = await view.getRecord(op.key)
@@ -437,7 +438,9 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   async history(key: K): Promise<Array<Version<K, V>>> {
     const encoded = this.enc.encodeKey(key)
     await this.live()
-    const versions: MergeVersion[] = await this.required(this.view).versionsOf(encoded)
+    const view = this.required(this.view)
+    const record = await view.getRecord(encoded)
+    const versions: MergeVersion[] = [...(await view.versionsOf(encoded)), ...(record?.heads ?? [])]
     return versions.sort(compareVersions).map((v) => ({
       key: this.enc.decodeKey(encoded),
       value: v.deleted ? null : this.enc.decodeValue(v.value!),

@@ -34,13 +34,15 @@ function byWinnerFirst(a: Version, b: Version): number {
 
 /**
  * Heads after adding a new version. Causal readiness guarantees nothing already indexed cites
- * the new version, so it is always a head, and everything it cites stops being one.
- * Returned winner first, then the other heads in descending order.
+ * the new version, so it is always a head, and the heads it cites stop being heads.
+ * Heads come back winner first, then the others in descending order.
  */
-export function addVersion<T extends Version>(heads: readonly T[], version: T, parents: readonly VersionRef[]): T[] {
-  const next = heads.filter((h) => !parents.some((p) => sameVersion(p, h)))
+export function addVersion<T extends CitingVersion>(heads: readonly T[], version: T): { heads: T[]; superseded: T[] } {
+  const next: T[] = []
+  const superseded: T[] = []
+  for (const h of heads) (version.parents.some((p) => sameVersion(p, h)) ? superseded : next).push(h)
   next.push(version)
-  return next.sort(byWinnerFirst)
+  return { heads: next.sort(byWinnerFirst), superseded }
 }
 
 /**

@@ -7,7 +7,7 @@ import { IndexBatch, type IndexView } from '../view/index-view.js'
 import type { Cursor, KeyRecord } from '../view/records.js'
 import { RecordCache } from '../view/record-cache.js'
 import type { Clock } from './clock.js'
-import { addVersion, headsOf } from './heads.js'
+import { addVersion, headsOf, refId } from './heads.js'
 import { factId, resolveMembership, type Member, type MembershipFact, type Membership } from './membership.js'
 import { checkEntry, touchesKey, type Limits } from './validate.js'
 
@@ -287,6 +287,7 @@ export class Indexer extends EventEmitter {
       }
     }
 
+    if (entry.ops.length > 1) await this.view.prefetch(entry.ops.map((op) => op.key))
     for (const op of entry.ops) {
       if (op.type !== 'put' && op.type !== 'del') continue
       const record = await batch.getRecord(op.key)
@@ -295,12 +296,13 @@ export class Indexer extends EventEmitter {
         seq,
         clock: entry.clock,
         deleted: op.type === 'del',
-        value: op.type === 'put' ? op.value : null
+        value: op.type === 'put' ? op.value : null,
+        parents: op.parents
       }
-      const heads = addVersion(record?.heads ?? [], version, op.parents)
+      const { heads, superseded } = addVersion(record?.heads ?? [], version)
       const next = { heads }
       batch.setRecord(op.key, next)
-      batch.putVersion(op.key, { ...version, parents: op.parents })
+      for (const v of superseded) batch.putVersion(op.key, v)
       changes.set(b4a.toString(op.key, 'hex'), { key: op.key, record: next })
     }
     batch.opCount += entry.ops.length
@@ -384,11 +386,19 @@ export class Indexer extends EventEmitter {
     }
 
     for (const [id, key] of dirty) {
-      const valid = (await this.view.versionsOf(key)).filter((v) => !isRetracted(v.writer, v.seq))
-      const heads = headsOf(valid).map(({ parents: _parents, ...v }) => v)
-      const record = heads.length === 0 ? null : { heads }
-      batch.setRecord(key, record)
-      changes.set(id, { key, record })
+      const record = await batch.getRecord(key)
+      const stored = await this.view.versionsOf(key)
+      const valid = [...stored, ...(record?.heads ?? [])].filter((v) => !isRetracted(v.writer, v.seq))
+      const heads = headsOf(valid)
+      const isHead = new Set(heads.map(refId))
+      // Keep the invariant: heads live in the key's record, every other valid version in the versions space.
+      for (const v of stored) if (isHead.has(refId(v))) batch.delVersion(key, v.writer, v.seq)
+      for (const v of record?.heads ?? []) {
+        if (!isHead.has(refId(v)) && !isRetracted(v.writer, v.seq)) batch.putVersion(key, v)
+      }
+      const next = heads.length === 0 ? null : { heads }
+      batch.setRecord(key, next)
+      changes.set(id, { key, record: next })
     }
     await this.commit(batch, changes)
   }

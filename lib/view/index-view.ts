@@ -18,7 +18,9 @@ import {
   type KeyRecord
 } from './records.js'
 
-const CACHE_SIZE = 4096
+const CACHE_SIZE = 16_384
+/** Below this many uncached keys, point lookups beat a range scan. */
+const PREFETCH_MIN = 16
 
 /** A read-only, point-in-time view of the data space. */
 export interface IndexReader {
@@ -44,19 +46,50 @@ async function* readRecords(bee: Hyperbee, range: keys.KeyRange): AsyncIterable<
  * commits an indexing step and its cursors together.
  */
 export class IndexView {
+  /** Reads and writes the latest tree in place: no snapshot session per read (they dominated). */
   readonly bee: Hyperbee
+  /** Only for snapshots: each one pins a version on its own core session, closed on its own. */
+  private readonly snapshots: Hyperbee
   private readonly cache = new RecordCache<KeyRecord | null>(CACHE_SIZE)
 
   constructor(core: Hypercore) {
-    this.bee = new Hyperbee(core, { keyEncoding: 'binary', valueEncoding: 'binary', extension: false })
+    const opts = { keyEncoding: 'binary', valueEncoding: 'binary', extension: false } as const
+    this.bee = new Hyperbee(core, { ...opts, sessions: false })
+    this.snapshots = new Hyperbee(core, opts)
   }
 
-  ready(): Promise<void> {
-    return this.bee.ready()
+  async ready(): Promise<void> {
+    await this.bee.ready()
+    await this.snapshots.ready()
   }
 
-  close(): Promise<void> {
-    return this.bee.close()
+  async close(): Promise<void> {
+    await this.snapshots.close()
+    await this.bee.close()
+  }
+
+  /**
+   * Loads the records of many keys with one range scan instead of a lookup each: the keys of
+   * one entry are usually close together (batches, catch-up), and new keys cost nothing.
+   */
+  async prefetch(wanted: Uint8Array[]): Promise<void> {
+    const missing = new Map<string, Uint8Array>()
+    for (const key of wanted) {
+      const id = b4a.toString(key, 'hex')
+      if (this.cache.get(id) === undefined) missing.set(id, key)
+    }
+    if (missing.size < PREFETCH_MIN || missing.size > CACHE_SIZE / 2) return
+    const sorted = [...missing.values()].sort(b4a.compare)
+    const limit = missing.size * 2 + PREFETCH_MIN
+    const range = { gte: keys.dataKey(sorted[0]!), lte: keys.dataKey(sorted[sorted.length - 1]!), limit }
+    let seen = 0
+    for await (const node of this.bee.createReadStream(range)) {
+      seen++
+      const id = b4a.toString(keys.userKeyOf(node.key), 'hex')
+      if (missing.delete(id)) this.cache.set(id, decodeKeyRecord(node.value))
+    }
+    // The scan covered the whole span: the keys it did not meet have no record.
+    if (seen < limit) for (const id of missing.keys()) this.cache.set(id, null)
   }
 
   async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
@@ -70,7 +103,7 @@ export class IndexView {
 
   /** A consistent view of the index as it is now; it never sees later index steps. */
   snapshot(): IndexReader {
-    const snap = this.bee.snapshot()
+    const snap = this.snapshots.snapshot()
     return {
       getRecord: (key) => readRecord(snap, key),
       records: (range) => readRecords(snap, range),
@@ -78,7 +111,7 @@ export class IndexView {
     }
   }
 
-  /** Every valid version of a key, in storage order. */
+  /** The valid versions of a key that are no longer heads, in storage order. */
   async versionsOf(key: Uint8Array): Promise<CitingVersion[]> {
     const out: CitingVersion[] = []
     for await (const node of this.bee.createReadStream(keys.versionsRange(key))) out.push(decodeVersionRecord(node.value))

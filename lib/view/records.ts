@@ -14,9 +14,13 @@ type State = c.State
 
 const EMPTY = b4a.alloc(0)
 
-/** The current state of a key: its heads, winner first. Stored for deleted winners too. */
+/**
+ * The current state of a key: its heads, winner first, with what each cites (so retraction
+ * can recompute heads). Stored for deleted winners too. Versions that stop being heads move
+ * to the versions space, so a key written once costs one record.
+ */
 export interface KeyRecord {
-  heads: Version[]
+  heads: CitingVersion[]
 }
 
 export interface Cursor {
@@ -65,7 +69,6 @@ const version = {
     return { writer, seq, clock: ck, deleted, value }
   }
 }
-const versions = c.array(version)
 
 const ref = {
   preencode(state: State, r: VersionRef) {
@@ -99,12 +102,6 @@ function decodeWith<T>(dec: { decode(s: State): T }, buf: Uint8Array): T {
   return dec.decode(state)
 }
 
-const keyRecord = {
-  preencode: (s: State, r: KeyRecord) => versions.preencode(s, r.heads),
-  encode: (s: State, r: KeyRecord) => versions.encode(s, r.heads),
-  decode: (s: State): KeyRecord => ({ heads: versions.decode(s) })
-}
-
 const citingVersion = {
   preencode(s: State, v: CitingVersion) {
     version.preencode(s, v)
@@ -117,6 +114,14 @@ const citingVersion = {
   decode(s: State): CitingVersion {
     return { ...version.decode(s), parents: refs.decode(s) }
   }
+}
+
+const citingVersions = c.array(citingVersion)
+
+const keyRecord = {
+  preencode: (s: State, r: KeyRecord) => citingVersions.preencode(s, r.heads),
+  encode: (s: State, r: KeyRecord) => citingVersions.encode(s, r.heads),
+  decode: (s: State): KeyRecord => ({ heads: citingVersions.decode(s) })
 }
 
 const cursor = {

@@ -38,7 +38,11 @@ declare module 'hyperbee' {
 
   /** An append-only B-tree on a Hypercore, used here with binary keys and values. */
   class Hyperbee {
-    constructor(core: Hypercore, opts: { keyEncoding: 'binary'; valueEncoding: 'binary'; extension?: boolean })
+    /** `sessions: false` reads the core directly instead of opening a snapshot session per read. */
+    constructor(
+      core: Hypercore,
+      opts: { keyEncoding: 'binary'; valueEncoding: 'binary'; extension?: boolean; sessions?: boolean }
+    )
     readonly core: Hypercore
     readonly version: number
     ready(): Promise<void>

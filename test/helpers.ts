@@ -101,3 +101,41 @@ export async function rejectsWithCode(fn: () => unknown, code: PeerBeeErrorCode)
     return true
   })
 }
+
+/** A write as property tests generate it: a put, a del, or a batch (a null value deletes). */
+export type GeneratedWrite =
+  | { type: 'put'; key: string; value: number }
+  | { type: 'del'; key: string }
+  | { type: 'batch'; ops: Array<{ key: string; value: number | null }> }
+
+/**
+ * Applies a generated write. A peer that is not (or no longer) a member may refuse it, which
+ * random scenarios produce on purpose; any other error fails the test.
+ */
+export async function applyWrite(db: PeerBee<string, unknown>, w: GeneratedWrite): Promise<void> {
+  try {
+    if (w.type === 'put') await db.put(w.key, w.value)
+    else if (w.type === 'del') await db.del(w.key)
+    else {
+      const b = db.batch()
+      for (const op of w.ops) {
+        if (op.value === null) b.del(op.key)
+        else b.put(op.key, op.value)
+      }
+      await b.flush()
+    }
+  } catch (err) {
+    const code = err instanceof PeerBeeError ? err.code : null
+    if (code !== 'NOT_WRITABLE' && code !== 'WRITER_REMOVED') throw err
+  }
+}
+
+/** All two peers must agree on: the listing with conflicts, every history of `keys`, the writers. */
+export async function peerState(db: PeerBee<any, any>, keys: string[]): Promise<unknown> {
+  const histories: Record<string, unknown> = {}
+  for (const k of keys) {
+    histories[k] = (await db.history(k)).map((v) => [Buffer.from(v.writer).toString('hex'), v.seq, v.deleted, v.value])
+  }
+  const writers = (await db.writers()).map((w) => [Buffer.from(w.key).toString('hex'), w.role, w.removed]).sort()
+  return { list: await dump(db), histories, writers, invalid: db.status().invalid }
+}

@@ -3,10 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
-import b4a from 'b4a'
 import fc from 'fast-check'
-import { PeerBee, PeerBeeError } from '../../lib/index.js'
-import { connect, dump, mesh } from '../helpers.js'
+import { PeerBee } from '../../lib/index.js'
+import { applyWrite, connect, mesh, peerState, type GeneratedWrite } from '../helpers.js'
 
 /**
  * Convergence as a property: random writes from random writers on 3-5 peers, replicated in a
@@ -21,10 +20,7 @@ const KEYS = ['a', 'b', 'c', 'd']
 const T0 = 1_800_000_000_000
 const MINUTE = 60_000
 
-type Write =
-  | { type: 'put'; peer: number; key: string; value: number }
-  | { type: 'del'; peer: number; key: string }
-  | { type: 'batch'; peer: number; ops: Array<{ key: string; value: number | null }> }
+type Write = GeneratedWrite & { peer: number }
 
 type Step = Write | { type: 'sync'; peer: number } | { type: 'remove'; target: number }
 
@@ -80,40 +76,6 @@ function scenarioArb(): fc.Arbitrary<Scenario> {
   })
 }
 
-/** What a peer must agree on: the listing with conflicts, every key's history, the writers. */
-async function state(db: PeerBee<string, unknown>): Promise<unknown> {
-  const histories: Record<string, unknown> = {}
-  for (const k of KEYS) {
-    histories[k] = (await db.history(k)).map((v) => [b4a.toString(v.writer, 'hex'), v.seq, v.deleted, v.value])
-  }
-  const writers = (await db.writers())
-    .map((w) => [b4a.toString(w.key, 'hex'), w.role, w.removed])
-    .sort()
-  return { list: await dump(db), histories, writers, invalid: db.status().invalid }
-}
-
-/** A write that the peer may legitimately refuse: it is not (or no longer) a member. */
-function refused(err: unknown): boolean {
-  return err instanceof PeerBeeError && (err.code === 'NOT_WRITABLE' || err.code === 'WRITER_REMOVED')
-}
-
-async function write(db: PeerBee<string, unknown>, w: Write): Promise<void> {
-  try {
-    if (w.type === 'put') await db.put(w.key, w.value)
-    else if (w.type === 'del') await db.del(w.key)
-    else {
-      const b = db.batch()
-      for (const op of w.ops) {
-        if (op.value === null) b.del(op.key)
-        else b.put(op.key, op.value)
-      }
-      await b.flush()
-    }
-  } catch (err) {
-    if (!refused(err)) throw err
-  }
-}
-
 async function run(sc: Scenario): Promise<void> {
   const dirs: string[] = []
   const dbs: Array<PeerBee<string, unknown>> = []
@@ -147,7 +109,7 @@ async function run(sc: Scenario): Promise<void> {
         else if (step.type === 'remove') {
           const target = dbs[step.target]!
           if (root.writable) await root.removeWriter(target.writerKey)
-        } else await write(dbs[step.peer]!, step)
+        } else await applyWrite(dbs[step.peer]!, step)
       }
       while (cuts.length > 0) cuts.pop()!()
     }
@@ -157,7 +119,7 @@ async function run(sc: Scenario): Promise<void> {
     let states: unknown[] = []
     for (let pass = 0; pass < 6; pass++) {
       for (const db of dbs) await db.update()
-      states = await Promise.all(dbs.map(state))
+      states = await Promise.all(dbs.map((db) => peerState(db, KEYS)))
       if (states.every((s) => isDeepStrictEqual(s, states[0]))) break
     }
     for (let i = 1; i < dbs.length; i++) assert.deepEqual(states[i], states[0], `peer ${i} differs from peer 0`)

@@ -1,0 +1,17 @@
+import type { System, SystemName } from './types.js'
+
+export const SYSTEM_NAMES: readonly SystemName[] = ['peerbee', 'autobase', 'hyperbee', 'pouchdb']
+
+/** Loaded on demand: a process measuring one system holds none of the others' modules. */
+export async function loadSystem(name: SystemName): Promise<System> {
+  switch (name) {
+    case 'peerbee':
+      return (await import('./peerbee.js')).peerbee
+    case 'autobase':
+      return (await import('./autobase.js')).autobase
+    case 'hyperbee':
+      return (await import('./hyperbee.js')).hyperbee
+    case 'pouchdb':
+      return (await import('./pouchdb.js')).pouchdb
+  }
+}

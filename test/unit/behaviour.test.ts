@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import b4a from 'b4a'
 import { PeerBee, type PeerBeeOptions } from '../../lib/index.js'
-import { collect, connect, createDb, dump, rejectsWithCode, tempDir } from '../helpers.js'
+import { collect, connect, createDb, dump, rejectsWithCode, tempDir, waitFor } from '../helpers.js'
 import { behaviourSuite, type PairFactory } from '../suites/behaviour.js'
 
 const hex = (b: Uint8Array) => b4a.toString(b, 'hex')
@@ -339,6 +339,43 @@ describe('multi-writer', () => {
     assert.deepEqual(await dump(c), expected)
   })
 })
+
+describe('update', () => {
+  test('update() resolves once the only peer is gone, even mid-download', async (t) => {
+    const a = await createDb<string, string>(t, { valueEncoding: 'utf-8' })
+    for (let i = 0; i < 20; i++) {
+      const b = a.batch()
+      for (let j = 0; j < 10; j++) b.put(`k${i}-${j}`, 'x'.repeat(100_000))
+      await b.flush()
+    }
+    const b = await createDb<string, string>(t, { key: a.key, valueEncoding: 'utf-8' })
+    const cut = connect(a, b)
+    await waitFor(() => {
+      const w = b.status().writers[0]
+      return w !== undefined && w.downloaded > 0
+    })
+    cut()
+    const root = b.status().writers[0]!
+    if (root.downloaded >= root.length) t.skip('the whole log arrived before the cut')
+    // nothing is connected: there is nothing more to wait for
+    await withTimeout(b.update(), 5_000, 'update() with no connected peer')
+    const listed = await collect(b.list())
+    assert.ok(listed.length < 200, 'what was held is indexed, no more')
+  })
+})
+
+/** Rejects if `promise` is still pending after `ms`: a hang becomes a failure, not a stall. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 function keysOf(entries: Array<{ key: string }>): string[] {
   return entries.map((e) => e.key)

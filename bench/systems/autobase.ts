@@ -2,10 +2,13 @@ import Autobase from 'autobase'
 import Corestore from 'corestore'
 import type Hyperbee from 'hyperbee'
 import { join } from 'node:path'
+import { until } from '../harness.js'
 import { getFrom, openBee, scanBee } from './bee.js'
 import { encodeKey, encodeRecord } from './codec.js'
 import { pipeStreams } from './replicate.js'
 import type { Db, Follower, Group, Record, Row, System } from './types.js'
+
+const WRITERS_ADDED_LIMIT_MS = 60_000
 
 /** Autobase 7 with a Hyperbee view: what a multi-writer Hyperbee looks like today. */
 export const autobase: System = {
@@ -29,10 +32,14 @@ export const autobase: System = {
     }
     for (const peer of peers.slice(1)) await root.base.append(addWriterOp(peer.base.local.key))
     // Until a peer has applied its own addWriter it cannot append.
-    while (!peers.every((peer) => peer.base.writable)) {
-      await Promise.all(peers.map((peer) => peer.base.update()))
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+    await until(
+      async () => {
+        await Promise.all(peers.map((peer) => peer.base.update()))
+        return peers.every((peer) => peer.base.writable)
+      },
+      WRITERS_ADDED_LIMIT_MS,
+      'writers added'
+    )
     return new AutobaseGroup(peers)
   }
 }

@@ -1,7 +1,10 @@
 import { join } from 'node:path'
+import { until } from '../harness.js'
 import { PeerBee } from '../../lib/index.js'
 import { pipeStreams } from './replicate.js'
 import type { Db, Follower, Group, Record, Row, System } from './types.js'
+
+const WRITERS_ADDED_LIMIT_MS = 60_000
 
 /** peerbee through its public API only, with its default utf-8 keys and JSON values. */
 export const peerbee: System = {
@@ -25,10 +28,14 @@ export const peerbee: System = {
     }
     for (const peer of peers.slice(1)) await root.addWriter(peer.writerKey)
     // A peer learns it was added once it has indexed the root's log.
-    while (!peers.every((peer) => peer.writable)) {
-      await Promise.all(peers.map((peer) => peer.update()))
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+    await until(
+      async () => {
+        await Promise.all(peers.map((peer) => peer.update()))
+        return peers.every((peer) => peer.writable)
+      },
+      WRITERS_ADDED_LIMIT_MS,
+      'writers added'
+    )
     return new PeerBeeGroup(peers.map((peer) => new PeerBeeDb(peer)))
   }
 }

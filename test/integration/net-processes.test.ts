@@ -5,13 +5,44 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { createDb, dump, rejectsWithCode, tempDir } from '../helpers.js'
-import { localTestnet, until, within } from './net-helpers.js'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { PeerBee, type PeerBeeOptions } from '../../lib/index.js'
+import { dump, rejectsWithCode } from '../helpers.js'
+import { localTestnet, tempStore, until, within } from './net-helpers.js'
 
 const PEER_SCRIPT = fileURLToPath(new URL('../fixtures/net-peer.ts', import.meta.url))
 /** Starting a child (node + tsx + corestore + DHT) takes a few seconds on a busy 2-core box. */
 const START_MS = 20_000
 const CALL_MS = 20_000
+
+type Defer = (fn: () => unknown) => void
+
+/**
+ * Cleanups run last-in first-out in one after() hook, each even if one before it failed.
+ * Node runs a test's after() hooks in the order they were registered, so separate hooks
+ * would destroy the testnet before the peers on it close, and remove dirs still open.
+ */
+function cleanups(t: TestContext): Defer {
+  const fns: Array<() => unknown> = []
+  t.after(async () => {
+    const errors: unknown[] = []
+    for (const fn of fns.reverse()) await Promise.resolve().then(fn).catch((err: unknown) => errors.push(err))
+    if (errors.length > 0) throw errors[0]
+  })
+  return (fn) => fns.push(fn)
+}
+
+/** A ready db on a Corestore in a fresh temp dir; closed, then its dir removed, at cleanup. */
+async function openDb(defer: Defer, opts: PeerBeeOptions): Promise<PeerBee<string, unknown>> {
+  const { store, close } = await tempStore()
+  defer(close)
+  const db = new PeerBee<string, unknown>(store, opts)
+  defer(() => db.close())
+  await db.ready()
+  return db
+}
 
 type Op = { key: string; value?: unknown; del?: boolean }
 interface Reply {
@@ -70,13 +101,13 @@ class Peer {
   }
 
   /** Spawns a peer that joins the swarm; it is stopped when the test ends, whatever happens. */
-  static async start(t: TestContext, name: string, bootstrap: string[], key?: string): Promise<Peer> {
-    const dir = await tempDir(t, `peerbee-${name}-`)
+  static async start(defer: Defer, name: string, bootstrap: string[], key?: string): Promise<Peer> {
+    const dir = await mkdtemp(path.join(tmpdir(), `peerbee-${name}-`))
+    defer(() => rm(dir, { recursive: true, force: true }))
     const args = ['--dir', dir, ...bootstrap.flatMap((b) => ['--bootstrap', b])]
     if (key !== undefined) args.push('--key', key)
     const peer = new Peer(name, args)
-    // Registered after tempDir: after() hooks run in reverse, so the child is gone before its dir.
-    t.after(() => peer.stop())
+    defer(() => peer.stop())
     const ready = await within(START_MS, Promise.race([peer.ready, peer.died()]), `${name} to start`)
     peer.key = ready.key!
     peer.writerKey = ready.writerKey!
@@ -133,14 +164,15 @@ async function converge(peers: Peer[], writers: Peer[]): Promise<void> {
   await Promise.all(peers.map((p) => p.call('waitIndexed', { lengths })))
 }
 
-test('processes: a new peer gets every write from a writer and a reader after the root is SIGKILLed', async (t) => {
+test('processes: a new peer gets every write from a writer and a reader after the root is SIGKILLed', { timeout: 60_000 }, async (t) => {
+  const defer = cleanups(t)
   const net = await localTestnet()
-  t.after(() => net.destroy())
+  defer(() => net.destroy())
 
-  const a = await Peer.start(t, 'A', net.bootstrap)
+  const a = await Peer.start(defer, 'A', net.bootstrap)
   const [b, c] = await Promise.all([
-    Peer.start(t, 'B', net.bootstrap, a.key),
-    Peer.start(t, 'C', net.bootstrap, a.key)
+    Peer.start(defer, 'B', net.bootstrap, a.key),
+    Peer.start(defer, 'C', net.bootstrap, a.key)
   ])
   await a.call('addWriter', { writerKey: b.writerKey })
   await b.call('waitWritable')
@@ -150,7 +182,7 @@ test('processes: a new peer gets every write from a writer and a reader after th
   await Promise.all([a.call('write', { ops: opsA }), b.call('write', { ops: opsB })])
 
   // Nothing of A may live only on A when it dies: B and C (the reader) hold all of it.
-  await within(CALL_MS, converge([b, c], [a, b]), 'B and C to index A and B')
+  await within(CALL_MS, converge([a, b, c], [a, b]), 'A, B and C to index A and B')
   const before = await a.call<unknown[]>('dump')
   assert.deepEqual(await b.call('dump'), before)
   assert.deepEqual(await c.call('dump'), before)
@@ -159,7 +191,7 @@ test('processes: a new peer gets every write from a writer and a reader after th
   await a.kill()
   assert.equal(a.child.signalCode, 'SIGKILL')
 
-  const d = await Peer.start(t, 'D', net.bootstrap, a.key)
+  const d = await Peer.start(defer, 'D', net.bootstrap, a.key)
   // D knows only the db key; it finds B and C on the swarm.
   await d.call('waitPeers', { peers: 2 })
   await d.call('update')
@@ -180,14 +212,15 @@ test('processes: a new peer gets every write from a writer and a reader after th
   assert.deepEqual(lengths(await d.writers()), lengths(await b.writers()))
 })
 
-test('processes: writers partitioned by leave() during concurrent writes converge after join()', async (t) => {
+test('processes: writers partitioned by leave() during concurrent writes converge after join()', { timeout: 60_000 }, async (t) => {
+  const defer = cleanups(t)
   const net = await localTestnet()
-  t.after(() => net.destroy())
+  defer(() => net.destroy())
 
-  const a = await Peer.start(t, 'A', net.bootstrap)
+  const a = await Peer.start(defer, 'A', net.bootstrap)
   const [b, c] = await Promise.all([
-    Peer.start(t, 'B', net.bootstrap, a.key),
-    Peer.start(t, 'C', net.bootstrap, a.key)
+    Peer.start(defer, 'B', net.bootstrap, a.key),
+    Peer.start(defer, 'C', net.bootstrap, a.key)
   ])
   await a.call('addWriter', { writerKey: b.writerKey })
   await a.call('addWriter', { writerKey: c.writerKey })
@@ -219,10 +252,11 @@ test('processes: writers partitioned by leave() during concurrent writes converg
   for (const p of all) assert.ok(da!.some((e) => e.key === `${p.name}/only`))
 })
 
-test('update() resolves once what a swarm peer had is indexed, and rejects with CLOSED on close', async (t) => {
+test('update() resolves once what a swarm peer had is indexed, and rejects with CLOSED on close', { timeout: 60_000 }, async (t) => {
+  const defer = cleanups(t)
   const net = await localTestnet()
-  t.after(() => net.destroy())
-  const writer = await createDb(t, { bootstrap: net.bootstrap })
+  defer(() => net.destroy())
+  const writer = await openDb(defer, { bootstrap: net.bootstrap })
   for (let i = 0; i < 4; i++) {
     const batch = writer.batch()
     for (let j = 0; j < 500; j++) batch.put(`k/${String(i * 500 + j).padStart(5, '0')}`, { i, j })
@@ -230,14 +264,14 @@ test('update() resolves once what a swarm peer had is indexed, and rejects with 
   }
   await writer.join()
 
-  const reader = await createDb(t, { bootstrap: net.bootstrap, key: writer.key })
+  const reader = await openDb(defer, { bootstrap: net.bootstrap, key: writer.key })
   await reader.join()
   await within(10_000, until(reader, ['peer-add'], () => reader.status().peers > 0), 'reader to connect')
   await within(20_000, reader.update(), 'reader.update()')
   assert.deepEqual(await dump(reader), await dump(writer))
 
   // A second reader closes while its update() is still downloading.
-  const late = await createDb(t, { bootstrap: net.bootstrap, key: writer.key })
+  const late = await openDb(defer, { bootstrap: net.bootstrap, key: writer.key })
   await late.join()
   await within(10_000, until(late, ['peer-add'], () => late.status().peers > 0), 'late reader to connect')
   let settled = false

@@ -10,7 +10,7 @@ import { decodeEntry, encodeEntry, encodeHeader } from './log/codec.js'
 import type { Op, Ref } from './log/entry.js'
 import { GroupCommit, type QueuedOp } from './log/group-commit.js'
 import { HybridClock } from './merge/clock.js'
-import { compareVersions, type Version as MergeVersion } from './merge/heads.js'
+import { compareVersions, refId, type Version as MergeVersion } from './merge/heads.js'
 import { Indexer, type IndexedChange } from './merge/indexer.js'
 import {
   DEFAULT_MAX_BATCH_OPS,
@@ -35,16 +35,28 @@ import { IndexView, type IndexReader } from './view/index-view.js'
 import { dataRange, type KeyRange } from './view/keys.js'
 import type { KeyRecord } from './view/records.js'
 import { ChangeFeed } from './view/change-feed.js'
+import { Overlay, keyId, overlaid } from './view/overlay.js'
 import { Batch } from './batch.js'
 import { Network, type InviteOptions } from './net/network.js'
 import { pair } from './net/pairing-candidate.js'
 import { createSwarm } from './net/create-swarm.js'
+import { knownLength, replicaProgress, replicated, syncProgress } from './net/sync-progress.js'
 import type Hyperswarm from 'hyperswarm'
 
 /** Core names inside the store: the writer log of this peer and its local index. */
 export const WRITER_LOG_NAME = 'peerbee/writer'
 const INDEX_NAME = 'peerbee/index'
 const LOCAL_DB_KEY = 'db'
+/**
+ * Ops coalesced into one entry from separate calls. Past ~1k ops an entry no longer gets
+ * cheaper per op, while its index step holds ever more in memory; a batch() is never split.
+ */
+const GROUP_COMMIT_OPS = 1024
+/** Appended-but-unindexed ops this peer may hold before new writes wait for the index. */
+const MAX_PENDING_OPS = 8192
+/** Local ops wait at most this long, or until this many are pending, to be indexed. */
+const INDEX_DELAY_MS = 5
+const EAGER_INDEX_OPS = 1024
 
 /** A consistent read-only view of the db at one moment. */
 export interface Snapshot<K extends Key = string, V = unknown> {
@@ -73,6 +85,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private clock: HybridClock
   private commits: GroupCommit
   private readonly feed = new ChangeFeed()
+  private readonly overlay = new Overlay()
+  private indexTimer: NodeJS.Timeout | null = null
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
   private _key: Uint8Array | null = null
@@ -98,7 +112,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     )
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
     this.clock = new HybridClock(opts.now ?? Date.now)
-    this.commits = new GroupCommit(this.maxBatchOps, (ops) => this.commit(ops))
+    this.commits = new GroupCommit(Math.min(this.maxBatchOps, GROUP_COMMIT_OPS), (ops) => this.commit(ops))
     this.failure = new Promise<never>((_resolve, reject) => (this.fail = reject))
     this.failure.catch(() => {})
     // A failed background open is reported through the promise of whoever awaits ready().
@@ -206,6 +220,13 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     this.indexer = indexer
     indexer.on('step', (changes: IndexedChange[]) => this.onStep(changes))
     indexer.on('invalid', (info: InvalidEntry) => this.emit('invalid', info))
+    indexer.on('progress', () => {
+      const own = indexer.writers.get(b4a.toString(writerLog.key, 'hex'))
+      if (own !== undefined) this.overlay.dropBelow(own.cursor.indexed)
+      // Every index step, including one that only changed membership (this peer became writable).
+      this.emit('update')
+      this.emitSync()
+    })
     indexer.on('error', (err: Error) => {
       this.fail(err)
       this.feed.fail(err)
@@ -254,6 +275,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     }
     this.closed = true
     this.fail(PeerBeeError.CLOSED())
+    if (this.indexTimer !== null) clearTimeout(this.indexTimer)
     this.indexer?.close()
     this.feed.end()
     if (this.network !== null) await this.network.destroy()
@@ -304,16 +326,28 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   /** Builds one entry from queued ops, appends it, and waits until it is indexed. */
+  /**
+   * Builds one entry from queued ops and appends it. The write is then durable; its versions
+   * wait in the overlay, visible to reads, until the index has processed the entry. So writes
+   * cost one append each, and the index catches up in larger steps.
+   */
   private async commit(queued: QueuedOp[]): Promise<void> {
     const indexer = await this.live()
+    const log = this.required(this.writerLog)
+    const hex = b4a.toString(log.key, 'hex')
+    // Backpressure: the overlay stays small, so reads that merge it stay cheap.
+    for (let oldest = this.overlay.oldest; oldest !== null && this.overlay.ops >= MAX_PENDING_OPS; oldest = this.overlay.oldest) {
+      indexer.trigger()
+      await Promise.race([indexer.indexed(hex, oldest + 1), this.failure])
+    }
     this.checkWritable()
     const view = this.required(this.view)
-    const log = this.required(this.writerLog)
+    const reader = overlaid(view.latest(), this.overlay.view())
     const ops: Op[] = []
     if (queued.length > 1) await view.prefetch(queued.map((op) => op.key))
     for (const op of queued) {
       if (op.type === 'put' || op.type === 'del') {
-        const record = await view.getRecord(op.key)
+        const record = await reader.getRecord(op.key)
         const parents: Ref[] = record === null ? [] : record.heads.map((h) => ({ writer: h.writer, seq: h.seq }))
         ops.push({ ...op, parents })
       } else {
@@ -322,10 +356,50 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     }
     const entry = { clock: this.clock.tick(), ops }
     const { length } = await log.append(encodeEntry(entry))
-    const hex = b4a.toString(log.key, 'hex')
-    indexer.prime(hex, length - 1, entry)
-    indexer.trigger()
-    await Promise.race([indexer.indexed(hex, length), this.failure])
+    const seq = length - 1
+    const pending = []
+    for (const op of ops) {
+      if (op.type !== 'put' && op.type !== 'del') continue
+      const value = op.type === 'put' ? op.value : null
+      pending.push({ key: op.key, version: { writer: log.key, seq, clock: entry.clock, deleted: value === null, value, parents: op.parents } })
+    }
+    this.overlay.add(seq, pending)
+    indexer.prime(hex, seq, entry)
+    // Membership changes take effect for this peer only once indexed (roles, writers()).
+    if (pending.length < ops.length) {
+      indexer.trigger()
+      await Promise.race([indexer.indexed(hex, length), this.failure])
+    } else {
+      this.scheduleIndexing(indexer)
+    }
+  }
+
+  /**
+   * Local writes are already readable through the overlay, so the index may take them in a
+   * few larger steps instead of one per write: each step costs a storage write and re-reads
+   * of the tree nodes it rewrote.
+   */
+  private scheduleIndexing(indexer: Indexer): void {
+    if (this.overlay.ops >= EAGER_INDEX_OPS) {
+      indexer.trigger()
+      return
+    }
+    if (this.indexTimer !== null) return
+    this.indexTimer = setTimeout(() => {
+      this.indexTimer = null
+      indexer.trigger()
+    }, INDEX_DELAY_MS)
+    this.indexTimer.unref()
+  }
+
+  /** What reads see now: the latest index plus writes not yet indexed. */
+  private current(): IndexReader {
+    return overlaid(this.required(this.view).latest(), this.overlay.view())
+  }
+
+  /** A frozen view: an index snapshot plus the writes pending at this moment. */
+  private frozen(): IndexReader {
+    return overlaid(this.required(this.view).snapshot(), this.overlay.view())
   }
 
   // Reads
@@ -333,21 +407,19 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   async get(key: K): Promise<Entry<K, V> | null> {
     const encoded = this.enc.encodeKey(key)
     await this.live()
-    return this.toEntry(encoded, await this.required(this.view).getRecord(encoded))
+    return this.toEntry(encoded, await this.current().getRecord(encoded))
   }
 
   /** Entries in key order over a snapshot taken at the call; deleted keys are skipped. */
   list(range: Range<K> = {}): AsyncIterable<Entry<K, V>> {
-    const reader = this.opened && this.closing === null ? this.required(this.view).snapshot() : null
+    const reader = this.opened && this.closing === null ? this.frozen() : null
     return this.iterate(reader, range)
   }
 
   /** A consistent read-only view: it sees every write resolved before the call and none after. */
   snapshot(): Snapshot<K, V> {
     let reader: IndexReader | Promise<IndexReader> =
-      this.opened && this.closing === null
-        ? this.required(this.view).snapshot()
-        : this.live().then(() => this.required(this.view).snapshot())
+      this.opened && this.closing === null ? this.frozen() : this.live().then(() => this.frozen())
     const get = async (key: K) => {
       const encoded = this.enc.encodeKey(key)
       reader = await reader
@@ -370,7 +442,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const keyRange = this.encodeRange(range)
     if (source === null) {
       await this.live()
-      source = this.required(this.view).snapshot()
+      source = this.frozen()
     }
     const reader = await source
     const limit = range.limit ?? Infinity
@@ -438,9 +510,19 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   async history(key: K): Promise<Array<Version<K, V>>> {
     const encoded = this.enc.encodeKey(key)
     await this.live()
-    const view = this.required(this.view)
-    const record = await view.getRecord(encoded)
-    const versions: MergeVersion[] = [...(await view.versionsOf(encoded)), ...(record?.heads ?? [])]
+    // Index snapshot and pending writes of one moment, so an index step in between cannot
+    // hide a version. Heads the pending writes supersede are still heads in the index.
+    const snap = this.required(this.view).snapshot()
+    const pending = this.overlay.view().get(keyId(encoded))
+    const all = new Map<string, MergeVersion>()
+    try {
+      for (const v of await snap.versionsOf(encoded)) all.set(refId(v), v)
+      for (const v of (await snap.getRecord(encoded))?.heads ?? []) all.set(refId(v), v)
+      for (const v of pending?.versions ?? []) all.set(refId(v), v)
+    } finally {
+      await snap.close()
+    }
+    const versions = [...all.values()]
     return versions.sort(compareVersions).map((v) => ({
       key: this.enc.decodeKey(encoded),
       value: v.deleted ? null : this.enc.decodeValue(v.value!),
@@ -453,8 +535,6 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   private onStep(changes: IndexedChange[]): void {
     this.feed.publish(changes)
-    this.emit('update')
-    this.emitSync()
   }
 
   // Membership
@@ -499,18 +579,15 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   private writerInfos(): WriterInfo[] {
     const indexer = this.required(this.indexer)
+    const own = b4a.toString(this.writerKey, 'hex')
     const out: WriterInfo[] = []
     for (const [hex, m] of indexer.membership.members) {
       const w = indexer.writers.get(hex)
-      const remote = w === undefined ? 0 : Math.max(0, ...w.core.peers.map((p) => p.remoteLength))
-      out.push({
-        key: b4a.from(hex, 'hex'),
-        role: m.role,
-        length: w === undefined ? 0 : Math.max(w.core.length, remote),
-        downloaded: w === undefined ? 0 : w.core.contiguousLength,
-        indexed: w === undefined ? 0 : w.cursor.indexed,
-        removed: m.cut !== Infinity
-      })
+      const progress = w === undefined ? { length: 0, downloaded: 0 } : replicaProgress(w.core)
+      let indexed = w === undefined ? 0 : w.cursor.indexed
+      // This peer's own writes are readable once appended: they count as indexed.
+      if (hex === own && this.overlay.newest !== null) indexed = Math.max(indexed, this.overlay.newest + 1)
+      out.push({ key: b4a.from(hex, 'hex'), role: m.role, ...progress, indexed, removed: m.cut !== Infinity })
     }
     return out
   }
@@ -540,12 +617,9 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     for (;;) {
       const known = indexer.writers.size
       const cores = [...indexer.writers.values()].map((w) => w.core).filter((c) => c !== this.writerLog)
-      await Promise.all(cores.map((c) => c.update({ wait: true }).catch(() => false)))
-      await Promise.all(
-        cores.map((c) =>
-          c.contiguousLength < c.length ? c.download({ start: 0, end: c.length }).done().catch(() => {}) : null
-        )
-      )
+      // Learn what the connected peers have now; a log nobody serves has nothing to wait for.
+      await Promise.all(cores.map((c) => (c.peers.length > 0 ? c.update({ wait: true }).catch(() => false) : false)))
+      await Promise.all(cores.map((c) => replicated(c, knownLength(c))))
       indexer.trigger()
       await indexer.idle()
       if (indexer.error !== null) throw indexer.error
@@ -562,21 +636,19 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       peers: this.peerCount(),
       writers,
       invalid: this.opened ? [...this.required(this.indexer).writers.values()].reduce((n, w) => n + w.cursor.invalid, 0) : 0,
-      pending: writers.reduce((n, w) => n + Math.max(0, w.downloaded - w.indexed), 0)
+      // This peer's own entries are readable (the overlay) before they are indexed.
+      pending: writers
+        .filter((w) => !b4a.equals(w.key, this.writerKey))
+        .reduce((n, w) => n + Math.max(0, w.downloaded - w.indexed), 0)
     }
   }
 
   private emitSync(): void {
     if (this.listenerCount('sync') === 0 || !this.opened) return
-    const writers = this.writerInfos()
-    const progress: SyncProgress = {
-      peers: this.peerCount(),
-      length: writers.reduce((n, w) => n + w.length, 0),
-      downloaded: writers.reduce((n, w) => n + w.downloaded, 0),
-      indexed: writers.reduce((n, w) => n + w.indexed, 0)
-    }
+    const progress: SyncProgress = syncProgress(this.peerCount(), this.writerInfos())
     this.emit('sync', progress)
   }
+
   /** Peers replicating this db, over the swarm or `replicate()` streams. */
   private peerCount(): number {
     return Math.max(this.rootLog === null ? 0 : this.rootLog.peers.length, this.network?.peers ?? 0)

@@ -63,7 +63,7 @@ export interface Status {
   writers: WriterInfo[]
   /** Entries skipped as invalid remote input. */
   invalid: number
-  /** Blocks held locally but not yet processed by the index (waiting on parents or membership). */
+  /** Blocks of other writers held locally but not yet visible to reads (being indexed, or waiting on parents or membership). */
   pending: number
 }
 

@@ -6,10 +6,29 @@ import { pipeline } from 'node:stream'
 import type { TestContext } from 'node:test'
 import { PeerBee, PeerBeeError, type PeerBeeErrorCode, type PeerBeeOptions } from '../lib/index.js'
 
+const stacks = new WeakMap<TestContext, Array<() => unknown>>()
+
+/**
+ * Runs `fn` when the test ends, last registered first, so a db closes before its dir goes
+ * and peers close before their network. (node:test runs `t.after` hooks in registration order.)
+ */
+export function teardown(t: TestContext, fn: () => unknown): void {
+  let stack = stacks.get(t)
+  if (stack === undefined) {
+    const fns: Array<() => unknown> = []
+    stacks.set(t, fns)
+    t.after(async () => {
+      while (fns.length > 0) await fns.pop()!()
+    })
+    stack = fns
+  }
+  stack.push(fn)
+}
+
 /** A temp dir removed when the test ends (an open store preallocates ~70 MB: never leak one). */
 export async function tempDir(t: TestContext, prefix = 'peerbee-test-'): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  teardown(t, () => rm(dir, { recursive: true, force: true }))
   return dir
 }
 
@@ -21,8 +40,7 @@ export async function createDb<K extends string | Uint8Array = string, V = unkno
 ): Promise<PeerBee<K, V>> {
   const storage = dir ?? (await tempDir(t))
   const db = new PeerBee<K, V>(storage, opts)
-  // after() hooks run in reverse order: this close runs before the dir removal above.
-  t.after(() => db.close())
+  teardown(t, () => db.close())
   await db.ready()
   return db
 }

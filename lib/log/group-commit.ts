@@ -37,6 +37,7 @@ export class GroupCommit {
     })
   }
 
+  /** Whole calls, up to `maxOps` ops; a single call larger than that still goes alone. */
   private take(): Pending[] {
     let count = 0
     let n = 0

@@ -57,3 +57,32 @@ export function reachedTargets(
   }
   return true
 }
+
+/** What waiting for a download needs of a replica: its state plus progress events. */
+export interface ObservableReplica extends ReplicaState {
+  readonly closed: boolean
+  readonly peers: ReadonlyArray<{ remoteLength: number; remoteContiguousLength: number }>
+  on(event: 'download' | 'append' | 'peer-remove' | 'close', listener: () => void): unknown
+  off(event: 'download' | 'append' | 'peer-remove' | 'close', listener: () => void): unknown
+}
+
+/**
+ * Resolves once the replica holds its first `target` blocks, or once no connected peer has
+ * more to give (the peer left, or it never had them): `update()` must not outwait its peers.
+ */
+export function replicated(replica: ObservableReplica, target: number): Promise<void> {
+  const done = () =>
+    replica.closed ||
+    replica.contiguousLength >= target ||
+    !replica.peers.some((p) => p.remoteContiguousLength > replica.contiguousLength)
+  if (done()) return Promise.resolve()
+  return new Promise((resolve) => {
+    const events = ['download', 'append', 'peer-remove', 'close'] as const
+    const check = () => {
+      if (!done()) return
+      for (const e of events) replica.off(e, check)
+      resolve()
+    }
+    for (const e of events) replica.on(e, check)
+  })
+}

@@ -25,6 +25,8 @@ const PREFETCH_MIN = 16
 /** A read-only, point-in-time view of the data space. */
 export interface IndexReader {
   getRecord(key: Uint8Array): Promise<KeyRecord | null>
+  /** The valid versions of a key that are no longer heads. */
+  versionsOf(key: Uint8Array): Promise<CitingVersion[]>
   records(range: keys.KeyRange): AsyncIterable<{ key: Uint8Array; record: KeyRecord }>
   close(): Promise<void>
 }
@@ -32,6 +34,12 @@ export interface IndexReader {
 async function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | null> {
   const node = await bee.get(keys.dataKey(key))
   return node === null ? null : decodeKeyRecord(node.value)
+}
+
+async function readVersions(bee: Hyperbee, key: Uint8Array): Promise<CitingVersion[]> {
+  const out: CitingVersion[] = []
+  for await (const node of bee.createReadStream(keys.versionsRange(key))) out.push(decodeVersionRecord(node.value))
+  return out
 }
 
 async function* readRecords(bee: Hyperbee, range: keys.KeyRange): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
@@ -101,21 +109,30 @@ export class IndexView {
     return record
   }
 
+  /** The latest index, read in place (through the record cache). */
+  latest(): IndexReader {
+    return {
+      getRecord: (key) => this.getRecord(key),
+      versionsOf: (key) => readVersions(this.bee, key),
+      records: (range) => readRecords(this.bee, range),
+      close: async () => {}
+    }
+  }
+
   /** A consistent view of the index as it is now; it never sees later index steps. */
   snapshot(): IndexReader {
     const snap = this.snapshots.snapshot()
     return {
       getRecord: (key) => readRecord(snap, key),
+      versionsOf: (key) => readVersions(snap, key),
       records: (range) => readRecords(snap, range),
       close: () => snap.close()
     }
   }
 
   /** The valid versions of a key that are no longer heads, in storage order. */
-  async versionsOf(key: Uint8Array): Promise<CitingVersion[]> {
-    const out: CitingVersion[] = []
-    for await (const node of this.bee.createReadStream(keys.versionsRange(key))) out.push(decodeVersionRecord(node.value))
-    return out
+  versionsOf(key: Uint8Array): Promise<CitingVersion[]> {
+    return readVersions(this.bee, key)
   }
 
   async cursors(): Promise<Map<string, Cursor>> {

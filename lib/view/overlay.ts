@@ -1,0 +1,137 @@
+import b4a from 'b4a'
+import { addVersion, sameVersion, type CitingVersion } from '../merge/heads.js'
+import type { IndexReader } from './index-view.js'
+import type { KeyRange } from './keys.js'
+import type { KeyRecord } from './records.js'
+
+interface Pending {
+  key: Uint8Array
+  /** This peer's versions of the key not yet in the index, oldest first. */
+  versions: CitingVersion[]
+}
+
+/** The pending versions of a moment, for reads that must see every resolved write. */
+export type OverlayView = ReadonlyMap<string, Pending>
+
+export function keyId(key: Uint8Array): string {
+  return b4a.toString(key, 'hex')
+}
+
+/**
+ * A local write resolves once its entry is appended: the log is the write-ahead log. Until
+ * the index has processed that entry, its versions wait here and every read applies them on
+ * top of what the index says, so no read misses an acknowledged write.
+ */
+export class Overlay {
+  private pending = new Map<string, Pending>()
+  private entries: Array<{ seq: number; ids: string[] }> = []
+  ops = 0
+
+  add(seq: number, versions: Array<{ key: Uint8Array; version: CitingVersion }>): void {
+    // Copy on write: views handed out earlier keep seeing the state of their moment.
+    const next = new Map(this.pending)
+    const ids: string[] = []
+    for (const { key, version } of versions) {
+      const id = keyId(key)
+      const prev = next.get(id)
+      next.set(id, { key, versions: prev === undefined ? [version] : [...prev.versions, version] })
+      ids.push(id)
+    }
+    this.pending = next
+    this.entries.push({ seq, ids })
+    this.ops += ids.length
+  }
+
+  /** Forgets versions of entries below `length`: the index has processed them. */
+  dropBelow(length: number): void {
+    if (this.entries.length === 0 || this.entries[0]!.seq >= length) return
+    const next = new Map(this.pending)
+    while (this.entries.length > 0 && this.entries[0]!.seq < length) {
+      const { seq, ids } = this.entries.shift()!
+      for (const id of ids) {
+        const p = next.get(id)
+        if (p === undefined) continue
+        const rest = p.versions.filter((v) => v.seq !== seq)
+        if (rest.length === 0) next.delete(id)
+        else next.set(id, { key: p.key, versions: rest })
+      }
+      this.ops -= ids.length
+    }
+    this.pending = next
+  }
+
+  view(): OverlayView {
+    return this.pending
+  }
+
+  /** Seq of the newest entry still waiting for the index, or null. */
+  get newest(): number | null {
+    return this.entries.length === 0 ? null : this.entries[this.entries.length - 1]!.seq
+  }
+
+  /** Seq of the oldest entry still waiting for the index, or null. */
+  get oldest(): number | null {
+    return this.entries.length === 0 ? null : this.entries[0]!.seq
+  }
+}
+
+/** A reader that sees the pending versions of `overlay` on top of `reader`. */
+export function overlaid(reader: IndexReader, overlay: OverlayView): IndexReader {
+  if (overlay.size === 0) return reader
+  return {
+    getRecord: async (key) => {
+      const record = await reader.getRecord(key)
+      const pending = overlay.get(keyId(key))
+      return pending === undefined ? record : applyVersions(record, pending.versions)
+    },
+    versionsOf: (key) => reader.versionsOf(key),
+    records: (range) => withPending(reader.records(range), overlay, range),
+    close: () => reader.close()
+  }
+}
+
+/**
+ * A record with pending versions applied. A version the index already holds is skipped, so
+ * applying twice (the index caught up in between) changes nothing.
+ */
+export function applyVersions(record: KeyRecord | null, versions: readonly CitingVersion[]): KeyRecord {
+  let heads = record?.heads ?? []
+  for (const v of versions) {
+    if (heads.some((h) => sameVersion(h, v))) continue
+    heads = addVersion(heads, v).heads
+  }
+  return { heads }
+}
+
+function inRange(key: Uint8Array, range: KeyRange): boolean {
+  if (range.gt && b4a.compare(key, range.gt) <= 0) return false
+  if (range.gte && b4a.compare(key, range.gte) < 0) return false
+  if (range.lt && b4a.compare(key, range.lt) >= 0) return false
+  if (range.lte && b4a.compare(key, range.lte) > 0) return false
+  if (range.prefix && !b4a.equals(key.subarray(0, range.prefix.byteLength), range.prefix)) return false
+  return true
+}
+
+/** Merges index records of a range with the pending versions in it, in range order. */
+async function* withPending(
+  records: AsyncIterable<{ key: Uint8Array; record: KeyRecord }>,
+  overlay: OverlayView,
+  range: KeyRange
+): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
+  const dir = range.reverse === true ? -1 : 1
+  const extra = [...overlay.values()].filter((p) => inRange(p.key, range)).sort((a, b) => dir * b4a.compare(a.key, b.key))
+  let i = 0
+  for await (const item of records) {
+    while (i < extra.length && dir * b4a.compare(extra[i]!.key, item.key) < 0) {
+      yield { key: extra[i]!.key, record: applyVersions(null, extra[i]!.versions) }
+      i++
+    }
+    if (i < extra.length && b4a.equals(extra[i]!.key, item.key)) {
+      yield { key: item.key, record: applyVersions(item.record, extra[i]!.versions) }
+      i++
+    } else {
+      yield item
+    }
+  }
+  for (; i < extra.length; i++) yield { key: extra[i]!.key, record: applyVersions(null, extra[i]!.versions) }
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander'
+import type { PeerBee } from '../../lib/index.js'
+import { Output, formatKey, withDb, writerJson } from '../context.js'
+import { writerLine } from './writers.js'
+
+/** The status of a db as `status --json` prints it, with keys in z-base32. */
+export function statusJson(db: PeerBee) {
+  const s = db.status()
+  return { ...s, role: db.role, writerKey: formatKey(db.writerKey), writers: s.writers.map(writerJson) }
+}
+
+/** `peerbee status`: what this peer holds and how far its index got. */
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('print the key, role, writers with lengths and indexed counts, peers and invalid ops')
+    .action(async (_opts, cmd: Command) => {
+      await withDb(cmd, { existing: true }, async (db, opts) => {
+        const s = db.status()
+        new Output(opts).emit(statusJson(db), () =>
+          [
+            `key         ${s.key}`,
+            `writer key  ${formatKey(db.writerKey)}`,
+            `role        ${db.role ?? 'reader'}`,
+            `peers       ${s.peers}`,
+            `invalid     ${s.invalid} entries skipped`,
+            `pending     ${s.pending} blocks waiting to be indexed`,
+            `writers     ${s.writers.length}`,
+            ...s.writers.map((w) => `  ${writerLine(db, w)}`)
+          ].join('\n')
+        )
+      })
+    })
+}

@@ -1,0 +1,23 @@
+import type { Command } from 'commander'
+import { Output, globals, interrupted, parseCount } from '../context.js'
+import { startBootstrapNode } from '../dht-node.js'
+
+/** The port hyperdht's own bootstrap command uses. */
+const DEFAULT_PORT = 49737
+
+/** `peerbee dht [--port n]`: a bootstrap node for a private network, until interrupted. */
+export function registerDht(program: Command): void {
+  program
+    .command('dht')
+    .description('run a DHT bootstrap node on 127.0.0.1 for a private network, until interrupted')
+    .option('--port <n>', `UDP port (0: any free port)`, String(DEFAULT_PORT))
+    .action(async (opts: { port: string }, cmd: Command) => {
+      const out = new Output(globals(cmd))
+      const port = parseCount(opts.port, '--port')
+      const { node, address } = await startBootstrapNode(port)
+      out.emit({ event: 'listening', bootstrap: address }, () => address)
+      out.note(`DHT bootstrap node running; peers use --bootstrap ${address}. Ctrl-C stops it.`)
+      await interrupted()
+      await node.destroy()
+    })
+}

@@ -1,0 +1,37 @@
+import { createSocket } from 'node:dgram'
+import HyperDHT from 'hyperdht'
+
+/** hyperdht's own constructor of a bootstrap node; not in its type declarations. */
+type WithBootstrapper = typeof HyperDHT & {
+  bootstrapper(port: number, host: string, opts?: HyperDHT.Options): HyperDHT
+}
+
+/** A DHT bootstrap node on 127.0.0.1, and its address as `--bootstrap` takes it. */
+export interface BootstrapNode {
+  node: HyperDHT
+  address: string
+}
+
+/**
+ * Starts a bootstrap node for a private DHT on this machine, on `port` (0: a free one).
+ * Peers reach it with `--bootstrap 127.0.0.1:<port>`.
+ */
+export async function startBootstrapNode(port: number): Promise<BootstrapNode> {
+  const bound = port === 0 ? await freeUdpPort() : port
+  const node = (HyperDHT as WithBootstrapper).bootstrapper(bound, '127.0.0.1', { host: '127.0.0.1' })
+  await node.fullyBootstrapped()
+  const { port: actual } = node.address()
+  return { node, address: `127.0.0.1:${actual}` }
+}
+
+/** The bootstrapper needs a fixed port: ask the OS for one that is free right now. */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4')
+    socket.once('error', reject)
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address()
+      socket.close(() => resolve(port))
+    })
+  })
+}

@@ -1,0 +1,13 @@
+import type { Command } from 'commander'
+import { Output, globals } from '../context.js'
+import { runDemo } from '../demo/story.js'
+
+/** `peerbee demo`: see {@link runDemo}. */
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('no setup: a local DHT and four peer processes write, conflict, crash and replicate')
+    .action(async (_opts, cmd: Command) => {
+      await runDemo(new Output(globals(cmd)))
+    })
+}

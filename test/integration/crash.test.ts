@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import b4a from 'b4a'
 import { PeerBee } from '../../lib/index.js'
-import { collect, connect, peerState, tempDir } from '../helpers.js'
+import { collect, connect, peerState, tempDir, waitFor } from '../helpers.js'
 
 /**
  * Crash safety for real: a child process writes single puts, batches and concurrent puts and
@@ -142,6 +142,8 @@ test(`SIGKILL at random moments loses no resolved write and tears no batch (seed
   await fresh.ready()
   const cut = connect(db, fresh)
   t.after(cut)
+  // update() right after connect() is tested on its own, in test/unit/behaviour.test.ts
+  await waitFor(() => fresh.status().peers > 0)
   await fresh.update()
   const keys = (await collect(db.list())).map((e) => e.key)
   assert.ok(keys.length > 0)

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { PeerBee } from '../../lib/index.js'
-import { applyWrite, connect, peerState, type GeneratedWrite } from '../helpers.js'
+import { applyWrite, connect, peerState, waitFor, type GeneratedWrite } from '../helpers.js'
 
 /**
  * An index built incrementally (writes interleaved with replication, removals that retract or
@@ -77,6 +77,17 @@ async function open(dirs: string[], dbs: Array<PeerBee<string, unknown>>, opts: 
   return db
 }
 
+/**
+ * Connects two peers that have no other connection and waits until each sees the other, so
+ * that update() covers this peer (update() right after connect() is tested on its own, in
+ * test/unit/behaviour.test.ts).
+ */
+async function link(a: PeerBee<string, unknown>, b: PeerBee<string, unknown>): Promise<() => void> {
+  const cut = connect(a, b)
+  await waitFor(() => a.status().peers > 0 && b.status().peers > 0)
+  return cut
+}
+
 async function run(sc: Scenario): Promise<void> {
   const dirs: string[] = []
   const dbs: Array<PeerBee<string, unknown>> = []
@@ -89,14 +100,14 @@ async function run(sc: Scenario): Promise<void> {
     const peers = [root, p1, p2]
 
     // membership, replicated to everyone before the steps start
-    let cut = connect(root, p1)
+    let cut = await link(root, p1)
     await root.addWriter(p1.writerKey, { role: sc.admin ? 'admin' : 'writer' })
     await p1.update()
     const adder = sc.admin ? p1 : root
     await adder.addWriter(p2.writerKey)
     cut()
     for (const [a, b] of [[0, 1], [0, 2], [1, 2]] as const) {
-      cut = connect(peers[a]!, peers[b]!)
+      cut = await link(peers[a]!, peers[b]!)
       await peers[a]!.update()
       await peers[b]!.update()
       cut()
@@ -108,7 +119,7 @@ async function run(sc: Scenario): Promise<void> {
         if (step.from === step.to) continue
         // both end up holding and indexing the union of their blocks; the order of syncs is
         // the arrival order, so every peer indexes incrementally in its own order
-        cut = connect(peers[step.from]!, peers[step.to]!)
+        cut = await link(peers[step.from]!, peers[step.to]!)
         await peers[step.to]!.update()
         await peers[step.from]!.update()
         cut()
@@ -125,7 +136,7 @@ async function run(sc: Scenario): Promise<void> {
 
       // from scratch: a fresh peer gets exactly the blocks peer i holds
       const fresh = await open(dirs, dbs, { key: root.key, now })
-      cut = connect(peers[i]!, fresh)
+      cut = await link(peers[i]!, fresh)
       await fresh.update()
       cut()
       assert.deepEqual(await peerState(fresh, KEYS), incremental, `peer ${i}: from scratch differs from incremental`)

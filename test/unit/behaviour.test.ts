@@ -341,6 +341,15 @@ describe('multi-writer', () => {
 })
 
 describe('update', () => {
+  test('update() right after connect() gets what the peer has', async (t) => {
+    const a = await createDb(t)
+    await a.put('x', 1)
+    const b = await createDb(t, { key: a.key })
+    t.after(connect(a, b))
+    await b.update()
+    assert.equal((await b.get('x'))?.value, 1)
+  })
+
   test('update() resolves once the only peer is gone, even mid-download', async (t) => {
     const a = await createDb<string, string>(t, { valueEncoding: 'utf-8' })
     // many blocks, so the download is still running when the connection is cut

@@ -35,7 +35,7 @@ import { IndexView, type IndexReader } from './view/index-view.js'
 import { dataRange, type KeyRange } from './view/keys.js'
 import type { KeyRecord } from './view/records.js'
 import { ChangeFeed } from './view/change-feed.js'
-import { Overlay, keyId, overlaid } from './view/overlay.js'
+import { Overlay, applyVersions, keyId, overlaid } from './view/overlay.js'
 import { Batch } from './batch.js'
 import { Network, type InviteOptions } from './net/network.js'
 import { pair } from './net/pairing-candidate.js'
@@ -392,11 +392,6 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     this.indexTimer.unref()
   }
 
-  /** What reads see now: the latest index plus writes not yet indexed. */
-  private current(): IndexReader {
-    return overlaid(this.required(this.view).latest(), this.overlay.view())
-  }
-
   /** A frozen view: an index snapshot plus the writes pending at this moment. */
   private frozen(): IndexReader {
     return overlaid(this.required(this.view).snapshot(), this.overlay.view())
@@ -406,8 +401,13 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   async get(key: K): Promise<Entry<K, V> | null> {
     const encoded = this.enc.encodeKey(key)
-    await this.live()
-    return this.toEntry(encoded, await this.current().getRecord(encoded))
+    if (!this.opened || this.closing !== null) await this.live()
+    // Taken before the index read: if the index steps meanwhile, applying twice is harmless,
+    // while a pending write dropped from a later view would be missed.
+    const pending = this.overlay.view()
+    const record = await this.required(this.view).getRecord(encoded)
+    const mine = pending.size === 0 ? undefined : pending.get(keyId(encoded))
+    return this.toEntry(encoded, mine === undefined ? record : applyVersions(record, mine.versions))
   }
 
   /** Entries in key order over a snapshot taken at the call; deleted keys are skipped. */

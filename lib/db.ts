@@ -203,7 +203,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     if (held === null) await view.putLocal(LOCAL_DB_KEY, dbKey)
 
     if (writerLog.length === 0) await writerLog.append(encodeHeader({ protocol: 'peerbee', db: dbKey }))
-    else this.resumeClock(writerLog)
+    else await this.resumeClock(writerLog)
 
     this.rootLog = b4a.equals(dbKey, writerLog.key) ? writerLog : store.get({ key: dbKey })
     await this.rootLog.ready()
@@ -240,14 +240,15 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   /** After a restart the local clock must stay above every clock this writer already used. */
-  private resumeClock(log: Hypercore): void {
-    void log
-      .get(log.length - 1, { wait: false })
-      .then((block) => {
-        if (block === null || log.length < 2) return
-        this.clock.observe(decodeEntry(block).clock)
-      })
-      .catch(() => {})
+  private async resumeClock(log: Hypercore): Promise<void> {
+    if (log.length < 2) return
+    const block = await log.get(log.length - 1, { wait: false })
+    if (block === null) return
+    try {
+      this.clock.restore(decodeEntry(block).clock)
+    } catch {
+      // Not an entry this peer could have written: it stays invalid, the clock starts fresh.
+    }
   }
 
   private async openWriter(key: Uint8Array): Promise<Hypercore> {
@@ -617,8 +618,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     for (;;) {
       const known = indexer.writers.size
       const cores = [...indexer.writers.values()].map((w) => w.core).filter((c) => c !== this.writerLog)
-      // Learn what the connected peers have now; a log nobody serves has nothing to wait for.
-      await Promise.all(cores.map((c) => (c.peers.length > 0 ? c.update({ wait: true }).catch(() => false) : false)))
+      // Learn what the connected peers have now (this returns at once with no peer).
+      await Promise.all(cores.map((c) => c.update({ wait: true }).catch(() => false)))
       await Promise.all(cores.map((c) => replicated(c, knownLength(c))))
       indexer.trigger()
       await indexer.idle()

@@ -50,6 +50,11 @@ export class HybridClock {
     return next
   }
 
+  /** Takes back this writer's own last clock after a restart: it never goes back, whatever the drift. */
+  restore(own: Clock): void {
+    if (compareClocks(own, this.high) > 0) this.high = own
+  }
+
   /**
    * Takes in a clock seen in another writer's entry. One too far in the future is ignored here
    * (it still counts in the merge), so a skewed or hostile peer cannot drag our clock along.

@@ -6,9 +6,9 @@ import type Hypercore from 'hypercore'
 import * as ids from 'hypercore-id-encoding'
 import { Encodings } from './encoding.js'
 import { PeerBeeError } from './errors.js'
-import { decodeEntry, encodeEntry, encodeHeader } from './log/codec.js'
+import { MAX_ENTRY_BYTES, decodeEntry, encodeEntry, encodeHeader } from './log/codec.js'
 import type { Op, Ref } from './log/entry.js'
-import { GroupCommit, type QueuedOp } from './log/group-commit.js'
+import { GroupCommit, opBytes, type QueuedOp } from './log/group-commit.js'
 import { HybridClock } from './merge/clock.js'
 import { compareVersions, refId, type Version as MergeVersion } from './merge/heads.js'
 import { Indexer, type IndexedChange } from './merge/indexer.js'
@@ -73,11 +73,10 @@ export interface Snapshot<K extends Key = string, V = unknown> {
  * skipped, `'peer-add'` / `'peer-remove'`, `'sync'` (SyncProgress), `'error'` if indexing fails.
  */
 export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
-  private readonly storage: string | Corestore
   private readonly opts: PeerBeeOptions
   private readonly enc: Encodings<K, V>
   private readonly maxBatchOps: number
-  private store: Corestore | null = null
+  private readonly store: Corestore
   private view: IndexView | null = null
   private indexer: Indexer | null = null
   private writerLog: Hypercore | null = null
@@ -102,7 +101,6 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   constructor(storage: string | Corestore, opts: PeerBeeOptions = {}) {
     super()
-    this.storage = storage
     this.opts = opts
     this.enc = new Encodings<K, V>(
       opts.keyEncoding ?? 'utf-8',
@@ -111,8 +109,12 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE
     )
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
+    // Made here so replicate() works before ready(), as corestore's does.
+    this.store = typeof storage === 'string' ? new Corestore(storage) : storage.session()
     this.clock = new HybridClock(opts.now ?? Date.now)
-    this.commits = new GroupCommit(Math.min(this.maxBatchOps, GROUP_COMMIT_OPS), (ops) => this.commit(ops))
+    this.commits = new GroupCommit({ maxOps: Math.min(this.maxBatchOps, GROUP_COMMIT_OPS), maxBytes: MAX_ENTRY_BYTES }, (ops) =>
+      this.commit(ops)
+    )
     this.failure = new Promise<never>((_resolve, reject) => (this.fail = reject))
     this.failure.catch(() => {})
     // A failed background open is reported through the promise of whoever awaits ready().
@@ -181,8 +183,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   private async openLayers(): Promise<void> {
     const requested = this.opts.key === undefined ? null : decodeDbKey(this.opts.key)
-    const store = typeof this.storage === 'string' ? new Corestore(this.storage) : this.storage.session()
-    this.store = store
+    const store = this.store
     await store.ready()
 
     const view = new IndexView(store.get({ name: INDEX_NAME }))
@@ -252,7 +253,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   private async openWriter(key: Uint8Array): Promise<Hypercore> {
-    const store = this.required(this.store)
+    const store = this.store
     const core = b4a.equals(key, this.writerKey) ? this.required(this.writerLog) : store.get({ key })
     await core.ready()
     if (core !== this.writerLog) {
@@ -283,7 +284,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     for (const d of this.downloads) d.destroy()
     if (this.indexer !== null) await this.indexer.idle()
     if (this.view !== null) await this.view.close().catch(() => {})
-    if (this.store !== null) await this.store.close()
+    await this.store.close()
     this.emit('close')
   }
 
@@ -316,6 +317,10 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     await this.live()
     if (ops.length === 0) return
     if (ops.length > this.maxBatchOps) throw PeerBeeError.BATCH_TOO_LARGE(ops.length, this.maxBatchOps)
+    const bytes = ops.reduce((n, op) => n + opBytes(op), 0)
+    if (bytes > MAX_ENTRY_BYTES) {
+      throw new PeerBeeError('BATCH_TOO_LARGE', `Batch is ~${bytes} bytes, one entry holds at most ${MAX_ENTRY_BYTES}`)
+    }
     this.checkWritable()
     await this.commits.push(ops)
   }
@@ -598,10 +603,6 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   /** Replicates every log of this db over a stream, as `corestore.replicate`. */
   replicate(isInitiatorOrStream: boolean | Duplex): Duplex {
     if (this.closing !== null) throw PeerBeeError.CLOSED()
-    if (this.store === null) {
-      // Replication may start before ready(): the store is created synchronously on demand.
-      throw PeerBeeError.INVALID_ARGUMENT('Await db.ready() before replicating')
-    }
     return this.store.replicate(isInitiatorOrStream)
   }
 
@@ -660,7 +661,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private async net(): Promise<Network> {
     await this.live()
     if (this.network === null) {
-      const store = this.required(this.store)
+      const store = this.store
       const view = this.required(this.view)
       this.network = new Network(
         {

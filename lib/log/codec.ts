@@ -9,6 +9,8 @@ import type { Role } from '../types.js'
  * blocks come from other peers and a lenient decoder is how two peers come to disagree.
  */
 export const FORMAT_VERSION = 1
+/** Largest block a writer may append: Hypercore refuses larger ones (15 MiB), keep a margin. */
+export const MAX_ENTRY_BYTES = 14 * 1024 * 1024
 const KIND_HEADER = 0
 const KIND_ENTRY = 1
 const PROTOCOL = 'peerbee'

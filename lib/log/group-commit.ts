@@ -9,8 +9,14 @@ export type QueuedOp =
 
 interface Pending {
   ops: QueuedOp[]
+  bytes: number
   resolve: () => void
   reject: (err: unknown) => void
+}
+
+/** Bytes an op adds to its entry, near enough to keep entries under the block size limit. */
+export function opBytes(op: QueuedOp): number {
+  return op.key.byteLength + (op.type === 'put' ? op.value.byteLength : 0) + 48
 }
 
 /**
@@ -23,27 +29,33 @@ export class GroupCommit {
   private queue: Pending[] = []
   private flushing = false
   private readonly maxOps: number
+  private readonly maxBytes: number
   private readonly commit: (ops: QueuedOp[]) => Promise<void>
 
-  constructor(maxOps: number, commit: (ops: QueuedOp[]) => Promise<void>) {
-    this.maxOps = maxOps
+  constructor(limits: { maxOps: number; maxBytes: number }, commit: (ops: QueuedOp[]) => Promise<void>) {
+    this.maxOps = limits.maxOps
+    this.maxBytes = limits.maxBytes
     this.commit = commit
   }
 
   push(ops: QueuedOp[]): Promise<void> {
+    const bytes = ops.reduce((n, op) => n + opBytes(op), 0)
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops, resolve, reject })
+      this.queue.push({ ops, bytes, resolve, reject })
       if (!this.flushing) void this.flush()
     })
   }
 
-  /** Whole calls, up to `maxOps` ops; a single call larger than that still goes alone. */
+  /** Whole calls, up to `maxOps` ops and `maxBytes`; a single larger call still goes alone. */
   private take(): Pending[] {
     let count = 0
+    let bytes = 0
     let n = 0
-    while (n < this.queue.length && (n === 0 || count + this.queue[n]!.ops.length <= this.maxOps)) {
-      count += this.queue[n]!.ops.length
-      n++
+    for (; n < this.queue.length; n++) {
+      const next = this.queue[n]!
+      if (n > 0 && (count + next.ops.length > this.maxOps || bytes + next.bytes > this.maxBytes)) break
+      count += next.ops.length
+      bytes += next.bytes
     }
     return this.queue.splice(0, n)
   }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'events'
 import b4a from 'b4a'
 import type Hypercore from 'hypercore'
-import { DecodeError, decodeEntry, decodeHeader } from '../log/codec.js'
+import { DecodeError, MAX_ENTRY_BYTES, decodeEntry, decodeHeader } from '../log/codec.js'
 import type { LogEntry } from '../log/entry.js'
 import { IndexBatch, type IndexView } from '../view/index-view.js'
 import type { Cursor, KeyRecord } from '../view/records.js'
@@ -206,6 +206,8 @@ export class Indexer extends EventEmitter {
     if (block === null) return null
     let entry: LogEntry | string
     try {
+      // Sized before decoding: a remote block is not bounded by the local append limit.
+      if (block.byteLength > MAX_ENTRY_BYTES) throw new DecodeError('entry-too-large')
       entry = decodeEntry(block)
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err

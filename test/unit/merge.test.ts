@@ -152,7 +152,7 @@ test('membership: the result does not depend on the order facts are given (prope
 
 test('group commit: concurrent calls share entries, a call is never split, each resolves', async () => {
   const entries: QueuedOp[][] = []
-  const gc = new GroupCommit(4, async (ops) => {
+  const gc = new GroupCommit({ maxOps: 4, maxBytes: 1 << 20 }, async (ops) => {
     entries.push(ops)
     await new Promise((resolve) => setImmediate(resolve))
   })
@@ -166,7 +166,7 @@ test('group commit: concurrent calls share entries, a call is never split, each 
 
 test('group commit: a failed entry rejects exactly the calls in it', async () => {
   let n = 0
-  const gc = new GroupCommit(10, async () => {
+  const gc = new GroupCommit({ maxOps: 10, maxBytes: 1 << 20 }, async () => {
     if (n++ === 0) throw new Error('disk full')
   })
   const op: QueuedOp = { type: 'del', key: b4a.from('x') }

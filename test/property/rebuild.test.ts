@@ -82,10 +82,14 @@ async function open(dirs: string[], dbs: Array<PeerBee<string, unknown>>, opts: 
  * that update() covers this peer (update() right after connect() is tested on its own, in
  * test/unit/behaviour.test.ts).
  */
-async function link(a: PeerBee<string, unknown>, b: PeerBee<string, unknown>): Promise<() => void> {
+async function link(a: PeerBee<string, unknown>, b: PeerBee<string, unknown>): Promise<() => Promise<void>> {
   const cut = connect(a, b)
   await waitFor(() => a.status().peers > 0 && b.status().peers > 0)
-  return cut
+  return async () => {
+    await cut()
+    // gone on both sides, so the next link() waits for its own connection, not this one
+    await waitFor(() => a.status().peers === 0 && b.status().peers === 0)
+  }
 }
 
 async function run(sc: Scenario): Promise<void> {
@@ -105,12 +109,12 @@ async function run(sc: Scenario): Promise<void> {
     await p1.update()
     const adder = sc.admin ? p1 : root
     await adder.addWriter(p2.writerKey)
-    cut()
+    await cut()
     for (const [a, b] of [[0, 1], [0, 2], [1, 2]] as const) {
       cut = await link(peers[a]!, peers[b]!)
       await peers[a]!.update()
       await peers[b]!.update()
-      cut()
+      await cut()
     }
 
     for (const step of sc.steps) {
@@ -122,7 +126,7 @@ async function run(sc: Scenario): Promise<void> {
         cut = await link(peers[step.from]!, peers[step.to]!)
         await peers[step.to]!.update()
         await peers[step.from]!.update()
-        cut()
+        await cut()
       } else if (step.type === 'remove') {
         const by = peers[step.by]!
         if (by.role === 'admin' && step.by !== step.target) await by.removeWriter(peers[step.target]!.writerKey)
@@ -138,7 +142,7 @@ async function run(sc: Scenario): Promise<void> {
       const fresh = await open(dirs, dbs, { key: root.key, now })
       cut = await link(peers[i]!, fresh)
       await fresh.update()
-      cut()
+      await cut()
       assert.deepEqual(await peerState(fresh, KEYS), incremental, `peer ${i}: from scratch differs from incremental`)
 
       // resumed: the same storage closed and reopened
@@ -173,6 +177,21 @@ test('rebuild regression: an admin removed after adding a writer that then wrote
       { type: 'remove', by: 1, target: 2 },
       { type: 'sync', from: 1, to: 2 },
       { type: 'put', peer: 2, key: 'c', value: 4 }
+    ]
+  })
+})
+
+test('rebuild regression: a counterexample of seed 11, writers that never hear from each other', async () => {
+  await run({
+    admin: true,
+    steps: [
+      {type: 'put', peer: 2, key: 'c', value: 2},
+      {type: 'put', peer: 2, key: 'a', value: 2},
+      {type: 'put', peer: 1, key: 'b', value: 7},
+      {type: 'del', peer: 1, key: 'a'},
+      {type: 'put', peer: 0, key: 'c', value: 2},
+      {type: 'put', peer: 0, key: 'b', value: 2},
+      {type: 'batch', peer: 0, ops: [{key: 'c', value: 5}]}
     ]
   })
 })

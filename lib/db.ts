@@ -35,7 +35,7 @@ import { IndexView, type IndexReader } from './view/index-view.js'
 import { dataRange, type KeyRange } from './view/keys.js'
 import type { KeyRecord } from './view/records.js'
 import { ChangeFeed } from './view/change-feed.js'
-import { Overlay, applyVersions, keyId, overlaid } from './view/overlay.js'
+import { Overlay, applyVersions, deferred, keyId, notIndexed, overlaid, type OverlayView } from './view/overlay.js'
 import { Batch } from './batch.js'
 import { Network, type InviteOptions } from './net/network.js'
 import { pair } from './net/pairing-candidate.js'
@@ -86,6 +86,13 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private readonly feed = new ChangeFeed()
   private readonly overlay = new Overlay()
   private indexTimer: NodeJS.Timeout | null = null
+  /**
+   * Odd while an index step is being written. A read pairs an index state with the pending
+   * writes of the same moment; if a step lands in between, a pending version could be applied
+   * on top of a state that already holds (and supersedes) it.
+   */
+  private epoch = 0
+  private epochWaiters: Array<() => void> = []
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
   private _key: Uint8Array | null = null
@@ -221,9 +228,14 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     this.indexer = indexer
     indexer.on('step', (changes: IndexedChange[]) => this.onStep(changes))
     indexer.on('invalid', (info: InvalidEntry) => this.emit('invalid', info))
+    indexer.on('flushing', () => this.epoch++)
     indexer.on('progress', () => {
       const own = indexer.writers.get(b4a.toString(writerLog.key, 'hex'))
       if (own !== undefined) this.overlay.dropBelow(own.cursor.indexed)
+      this.epoch++
+      const waiters = this.epochWaiters
+      this.epochWaiters = []
+      for (const resolve of waiters) resolve()
       // Every index step, including one that only changed membership (this peer became writable).
       this.emit('update')
       this.emitSync()
@@ -348,9 +360,12 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     }
     this.checkWritable()
     const view = this.required(this.view)
+    if (queued.length > 1) await view.prefetch(queued.map((op) => op.key))
+    // Not consistent() on purpose: an index step landing meanwhile can only make a version
+    // look like a head once more, and citing an already superseded version has no effect,
+    // while no head can be missed. So writes never wait behind index steps.
     const reader = overlaid(view.latest(), this.overlay.view())
     const ops: Op[] = []
-    if (queued.length > 1) await view.prefetch(queued.map((op) => op.key))
     for (const op of queued) {
       if (op.type === 'put' || op.type === 'del') {
         const record = await reader.getRecord(op.key)
@@ -398,9 +413,40 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     this.indexTimer.unref()
   }
 
+  /** Resolves once the index step being written is written (or the db fails). */
+  private stepWritten(): Promise<void> {
+    return Promise.race([new Promise<void>((resolve) => this.epochWaiters.push(resolve)), this.failure])
+  }
+
+  private ownIndexed(): number {
+    return this.required(this.indexer).writers.get(b4a.toString(this.writerKey, 'hex'))?.cursor.indexed ?? 0
+  }
+
+  /**
+   * Runs index reads and returns them with the pending writes of the same moment: retried if
+   * an index step was written meanwhile (rare: steps are milliseconds apart).
+   */
+  private async consistent<T>(read: () => Promise<T>): Promise<{ value: T; pending: OverlayView }> {
+    for (;;) {
+      if (this.epoch % 2 === 1) {
+        await this.stepWritten()
+        continue
+      }
+      const epoch = this.epoch
+      const pending = this.overlay.view()
+      const value = await read()
+      if (this.epoch === epoch) return { value, pending }
+    }
+  }
+
   /** A frozen view: an index snapshot plus the writes pending at this moment. */
   private frozen(): IndexReader {
-    return overlaid(this.required(this.view).snapshot(), this.overlay.view())
+    const view = this.required(this.view)
+    const pending = this.overlay.view()
+    if (this.epoch % 2 === 0) return overlaid(view.snapshot(), pending)
+    // A step is being written: pin the index once it is, minus what that step indexed. Writes
+    // resolved after this call are in neither part.
+    return deferred(this.stepWritten().then(() => overlaid(view.snapshot(), notIndexed(pending, this.ownIndexed()))))
   }
 
   // Reads
@@ -408,10 +454,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   async get(key: K): Promise<Entry<K, V> | null> {
     const encoded = this.enc.encodeKey(key)
     if (!this.opened || this.closing !== null) await this.live()
-    // Taken before the index read: if the index steps meanwhile, applying twice is harmless,
-    // while a pending write dropped from a later view would be missed.
-    const pending = this.overlay.view()
-    const record = await this.required(this.view).getRecord(encoded)
+    const view = this.required(this.view)
+    const { value: record, pending } = await this.consistent(() => view.getRecord(encoded))
     const mine = pending.size === 0 ? undefined : pending.get(keyId(encoded))
     return this.toEntry(encoded, mine === undefined ? record : applyVersions(record, mine.versions))
   }
@@ -516,18 +560,15 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   async history(key: K): Promise<Array<Version<K, V>>> {
     const encoded = this.enc.encodeKey(key)
     await this.live()
-    // Index snapshot and pending writes of one moment, so an index step in between cannot
-    // hide a version. Heads the pending writes supersede are still heads in the index.
-    const snap = this.required(this.view).snapshot()
-    const pending = this.overlay.view().get(keyId(encoded))
+    // Heads the pending writes supersede are still heads in the index: they count too.
+    const view = this.required(this.view)
     const all = new Map<string, MergeVersion>()
-    try {
-      for (const v of await snap.versionsOf(encoded)) all.set(refId(v), v)
-      for (const v of (await snap.getRecord(encoded))?.heads ?? []) all.set(refId(v), v)
-      for (const v of pending?.versions ?? []) all.set(refId(v), v)
-    } finally {
-      await snap.close()
-    }
+    const { pending } = await this.consistent(async () => {
+      all.clear()
+      for (const v of await view.versionsOf(encoded)) all.set(refId(v), v)
+      for (const v of (await view.getRecord(encoded))?.heads ?? []) all.set(refId(v), v)
+    })
+    for (const v of pending.get(keyId(encoded))?.versions ?? []) all.set(refId(v), v)
     const versions = [...all.values()]
     return versions.sort(compareVersions).map((v) => ({
       key: this.enc.decodeKey(encoded),

@@ -191,7 +191,7 @@ export function decodeEntry(block: Uint8Array): LogEntry {
   return decodeBlock(block, KIND_ENTRY, (state) => {
     const wall = c.uint.decode(state)
     const counter = c.uint.decode(state)
-    if (counter > 0xffff || wall > 2 ** 48) throw new DecodeError('bad-clock')
+    if (counter > 0xffff || wall >= 2 ** 48) throw new DecodeError('bad-clock')
     return { clock: { wall, counter }, ops: ops.decode(state) }
   })
 }

@@ -46,8 +46,8 @@ type StepResult = 'blocked' | 'done' | 'retract' | 'rebuild'
  * it cites has been processed; waiting on one writer never blocks another. The state reached
  * depends only on the set of blocks held, never on their arrival order.
  *
- * Events: 'step' (IndexedChange[]) after each flushed index step that changed keys, 'progress'
- * after every flushed step, 'invalid' for each skipped entry, 'membership' when the set of writers or roles changes, 'error' if indexing fails.
+ * Events: 'flushing' when an index step starts writing, 'progress' once it is written (always
+ * paired), 'step' (IndexedChange[]) after each written step that changed keys, 'invalid' for each skipped entry, 'membership' when the set of writers or roles changes, 'error' if indexing fails.
  */
 export class Indexer extends EventEmitter {
   readonly writers = new Map<string, WriterState>()
@@ -182,6 +182,7 @@ export class Indexer extends EventEmitter {
 
   private async commit(batch: IndexBatch, changes: Map<string, IndexedChange>): Promise<void> {
     if (batch.size === 0) return
+    this.emit('flushing')
     await batch.flush()
     if (changes.size > 0) this.emit('step', [...changes.values()])
     this.wakeIndexWaiters()
@@ -439,6 +440,7 @@ export class Indexer extends EventEmitter {
         continue
       }
       for (const w of this.writers.values()) batch.setCursor(w.key, w.cursor)
+      this.emit('flushing')
       for (const key of await batch.flush()) {
         const id = b4a.toString(key, 'hex')
         if (!changes.has(id)) changes.set(id, { key, record: null })

@@ -59,6 +59,8 @@ export class IndexView {
   /** Only for snapshots: each one pins a version on its own core session, closed on its own. */
   private readonly snapshots: Hyperbee
   private readonly cache = new RecordCache<KeyRecord | null>(CACHE_SIZE)
+  /** Counts index steps written; a lookup that overlapped one must not cache what it read. */
+  private written = 0
 
   constructor(core: Hypercore) {
     const opts = { keyEncoding: 'binary', valueEncoding: 'binary', extension: false } as const
@@ -87,25 +89,31 @@ export class IndexView {
       if (this.cache.get(id) === undefined) missing.set(id, key)
     }
     if (missing.size < PREFETCH_MIN || missing.size > CACHE_SIZE / 2) return
+    const before = this.written
     const sorted = [...missing.values()].sort(b4a.compare)
     const limit = missing.size * 2 + PREFETCH_MIN
     const range = { gte: keys.dataKey(sorted[0]!), lte: keys.dataKey(sorted[sorted.length - 1]!), limit }
     let seen = 0
+    const found = new Map<string, KeyRecord>()
     for await (const node of this.bee.createReadStream(range)) {
       seen++
       const id = b4a.toString(keys.userKeyOf(node.key), 'hex')
-      if (missing.delete(id)) this.cache.set(id, decodeKeyRecord(node.value))
+      if (missing.has(id)) found.set(id, decodeKeyRecord(node.value))
     }
+    if (this.written !== before) return
+    for (const [id, record] of found) this.cache.set(id, record)
     // The scan covered the whole span: the keys it did not meet have no record.
-    if (seen < limit) for (const id of missing.keys()) this.cache.set(id, null)
+    if (seen < limit) for (const id of missing.keys()) if (!found.has(id)) this.cache.set(id, null)
   }
 
   async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
     const id = b4a.toString(key, 'hex')
     const cached = this.cache.get(id)
     if (cached !== undefined) return cached
+    const before = this.written
     const record = await readRecord(this.bee, key)
-    this.cache.set(id, record)
+    // A step written meanwhile cached the newer record; this read may predate it.
+    if (this.written === before) this.cache.set(id, record)
     return record
   }
 
@@ -169,6 +177,11 @@ export class IndexView {
 
   batch(): IndexBatch {
     return new IndexBatch(this)
+  }
+
+  /** Called by a batch as it starts writing. */
+  stepWriting(): void {
+    this.written++
   }
 
   /** Called by a flushed batch: the cache now mirrors the tree for those keys. */
@@ -247,6 +260,7 @@ export class IndexBatch {
   async flush(): Promise<Uint8Array[]> {
     const wiped = this.fresh ? await this.wipeStale() : []
     if (this.writes.size === 0) return wiped
+    this.view.stepWriting()
     const sorted = [...this.writes.values()].sort((a, b) => b4a.compare(a.key, b.key))
     const batch = this.view.bee.batch()
     for (const { key, value } of sorted) {
@@ -254,6 +268,7 @@ export class IndexBatch {
       else await batch.put(key, value)
     }
     await batch.flush()
+    this.view.stepWriting()
     if (this.fresh) this.view.forgetAll()
     for (const [id, { record }] of this.records) this.view.remember(id, record)
     return wiped

@@ -75,6 +75,28 @@ export class Overlay {
   }
 }
 
+/** The part of a pending view the index had not processed once it held `indexed` entries. */
+export function notIndexed(view: OverlayView, indexed: number): OverlayView {
+  const out = new Map<string, Pending>()
+  for (const [id, p] of view) {
+    const versions = p.versions.filter((v) => v.seq >= indexed)
+    if (versions.length > 0) out.set(id, { key: p.key, versions })
+  }
+  return out
+}
+
+/** A reader whose source is ready later; each call waits for it. */
+export function deferred(source: Promise<IndexReader>): IndexReader {
+  return {
+    getRecord: async (key) => (await source).getRecord(key),
+    versionsOf: async (key) => (await source).versionsOf(key),
+    records: async function* (range) {
+      yield* (await source).records(range)
+    },
+    close: async () => (await source).close()
+  }
+}
+
 /** A reader that sees the pending versions of `overlay` on top of `reader`. */
 export function overlaid(reader: IndexReader, overlay: OverlayView): IndexReader {
   if (overlay.size === 0) return reader

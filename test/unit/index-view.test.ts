@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import b4a from 'b4a'
+import Corestore from 'corestore'
+import { IndexView } from '../../lib/view/index-view.js'
+import type { KeyRecord } from '../../lib/view/records.js'
+import { teardown, tempDir } from '../helpers.js'
+
+function record(seq: number): KeyRecord {
+  return {
+    heads: [{ writer: b4a.alloc(32, 1), seq, clock: { wall: seq, counter: 0 }, deleted: false, value: b4a.from(`v${seq}`), parents: [] }]
+  }
+}
+
+// A lookup that misses the cache and is still reading when an index step lands must not
+// put the older record back into the cache over the step's newer one.
+test('the record cache never keeps a record older than the last index step', async (t) => {
+  const store = new Corestore(await tempDir(t))
+  teardown(t, () => store.close())
+  const view = new IndexView(store.get({ name: 'index' }))
+  await view.ready()
+  teardown(t, () => view.close())
+
+  for (let round = 1; round <= 50; round++) {
+    const key = b4a.from(`k${round}`)
+    const first = view.batch()
+    first.setRecord(key, record(1))
+    await first.flush()
+    view.forgetAll()
+
+    // Start the lookup at a different point of the step's write each round.
+    const second = view.batch()
+    second.setRecord(key, record(2))
+    const writing = second.flush()
+    for (let i = 0; i < round % 10; i++) await new Promise((resolve) => setImmediate(resolve))
+    await Promise.all([view.getRecord(key), writing])
+
+    assert.equal((await view.getRecord(key))?.heads[0]?.seq, 2, `round ${round}`)
+  }
+})

@@ -186,39 +186,42 @@ export function conflictNote(e: Entry): string {
 }
 
 /**
- * Resolves once `check()` holds, re-checking after each index step and sync event. A step
- * that only changes membership emits no `'update'`, so a slow timer re-checks as well.
- * Rejects with a {@link UserError} saying `what` after `timeout` ms, or if `check` throws.
+ * Resolves once `check()` holds, re-checking after each index step (`'update'`), membership
+ * changes included. Rejects with a {@link UserError} saying `what` after `timeout` ms, or if
+ * `check` throws.
  */
 export function until(db: PeerBee, check: () => boolean | Promise<boolean>, timeout: number, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let running = false
+    let again = false
     const done = (err?: unknown) => {
       db.off('update', run)
-      db.off('sync', run)
-      clearInterval(ticker)
       clearTimeout(timer)
       if (err === undefined) resolve()
       else reject(err)
     }
+    // A step during a check must not be missed: check once more when the running one ends.
     const run = () => {
-      if (running) return
+      if (running) {
+        again = true
+        return
+      }
       running = true
+      again = false
       Promise.resolve()
         .then(check)
         .then(
           (ok) => {
             running = false
             if (ok) done()
+            else if (again) run()
           },
           (err: unknown) => done(err)
         )
     }
-    const ticker = setInterval(run, 250)
     // Node timers overflow past 2^31 ms (~24 days) and would fire at once.
     const timer = setTimeout(() => done(new UserError(`Timed out after ${Math.round(timeout / 1000)} s waiting for ${what}`)), Math.min(timeout, 2 ** 31 - 1))
     db.on('update', run)
-    db.on('sync', run)
     run()
   })
 }

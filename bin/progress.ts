@@ -15,11 +15,16 @@ export class SyncReporter {
   private timer: NodeJS.Timeout | null = null
   private readonly ticker: NodeJS.Timeout
   private readonly onEvent = () => this.schedule()
+  // A peer that only syncs may come and go within one render interval: show it at once.
+  private readonly onPeer = () => {
+    if (!this.db.closed) this.refresh()
+  }
 
   constructor(db: PeerBee, out: Output) {
     this.db = db
     this.view = out.json ? new JsonView() : process.stdout.isTTY ? new BarView(db) : new LineView()
-    for (const event of ['update', 'sync', 'peer-add', 'peer-remove']) db.on(event, this.onEvent)
+    for (const event of ['update', 'sync']) db.on(event, this.onEvent)
+    for (const event of ['peer-add', 'peer-remove']) db.on(event, this.onPeer)
     // Remote lengths change without an event of the db: look again now and then.
     this.ticker = setInterval(this.onEvent, 1000)
     this.refresh()
@@ -27,7 +32,8 @@ export class SyncReporter {
 
   /** Stops listening and rendering. */
   stop(): void {
-    for (const event of ['update', 'sync', 'peer-add', 'peer-remove']) this.db.off(event, this.onEvent)
+    for (const event of ['update', 'sync']) this.db.off(event, this.onEvent)
+    for (const event of ['peer-add', 'peer-remove']) this.db.off(event, this.onPeer)
     clearInterval(this.ticker)
     if (this.timer !== null) clearTimeout(this.timer)
     this.view.stop()

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
-import { PeerBee, type Role } from '../../lib/index.js'
-import { Output, formatKey, globals, parseCount, shutdown, until, withDb } from '../context.js'
+import { PeerBee, type Role, type WriterInfo } from '../../lib/index.js'
+import { Output, formatKey, globals, interrupted, parseCount, shutdown, until, withDb } from '../context.js'
+import { SyncReporter } from '../progress.js'
 
 interface InviteOptions {
   admin?: boolean
@@ -12,7 +13,7 @@ interface InviteOptions {
 export function registerInvite(program: Command): void {
   program
     .command('invite')
-    .description('print a single-use invite for a new writer, then stay online until it is used')
+    .description('print a single-use invite for a new writer, then serve until interrupted so it can be used')
     .option('--admin', 'the invited peer becomes an admin')
     .option('--expires <minutes>', 'the invite is refused after this many minutes', '60')
     .option('--no-wait', 'print the invite and exit (a later `peerbee serve` accepts it)')
@@ -30,18 +31,23 @@ export function registerInvite(program: Command): void {
         }
         const before = new Set((await db.writers()).map((w) => formatKey(w.key)))
         await db.join()
-        out.note(`On the new peer: peerbee join <invite>. Waiting for it here (Ctrl-C stops)...`)
-        let added: string | undefined
-        await until(
-          db,
-          async () => {
-            added = (await db.writers()).map((w) => formatKey(w.key)).find((k) => !before.has(k))
-            return added !== undefined
-          },
-          expires - Date.now(),
-          'the invite to be used'
-        )
-        out.emit({ added, role }, () => `added ${added} as ${role}`)
+        out.note('On the new peer: peerbee join <invite>. Serving here until Ctrl-C: stay until it has joined.')
+        // The new peer gets its add-writer op from this one, so keep serving once it is used.
+        const reporter = new SyncReporter(db, out)
+        const announce = (writers: WriterInfo[]) => {
+          for (const w of writers) {
+            const key = formatKey(w.key)
+            if (before.has(key)) continue
+            before.add(key)
+            out.emit({ event: 'added', key, role: w.role }, () => `added ${key} as ${w.role}`)
+          }
+        }
+        // writers() only fails once the db is closing, when nothing is left to announce.
+        const onUpdate = () => void db.writers().then(announce, () => {})
+        db.on('update', onUpdate)
+        await interrupted()
+        db.off('update', onUpdate)
+        reporter.stop()
       })
     })
 }

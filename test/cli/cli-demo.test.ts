@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict'
+import { readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { test } from 'node:test'
+import { Sandbox } from './cli-helpers.js'
+
+test('demo runs with no setup, tells what happened, and cleans up', async (t) => {
+  const box = await Sandbox.create(t)
+  const before = new Set((await readdir(tmpdir())).filter((f) => f.startsWith('peerbee-demo-')))
+  const started = Date.now()
+  const r = await box.run(['demo'])
+  assert.equal(r.code, 0, r.stderr)
+  assert.ok(Date.now() - started < 60_000)
+  for (const step of [/created database/, /conflicts/, /killed with SIGKILL/, /new peer with an empty dir, holds all 4 keys/]) {
+    assert.match(r.stdout, step)
+  }
+  assert.match(r.stdout, /bob, carol and dave hold identical state/)
+  assert.match(r.stdout, /^alice\s+\d+\s+admin\s+killed/m)
+  assert.match(r.stdout, /^dave\s+\d+\s+reader\s+running\s+4\s+0/m)
+  assert.match(r.stdout, /cleaned up: 4 peer processes stopped/)
+  const left = (await readdir(tmpdir())).filter((f) => f.startsWith('peerbee-demo-') && !before.has(f))
+  assert.deepEqual(left, [])
+})

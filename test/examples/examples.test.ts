@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { test } from 'node:test'
+import { ROOT, runTs, scratch } from './example-helpers.js'
+
+const example = (name: string) => path.join(ROOT, 'examples', name)
+
+test('quickstart writes, reads, lists and deletes', async (t) => {
+  const out = await runTs(example('quickstart.ts'), [], await scratch(t))
+  const lines = out.trim().split('\n')
+  assert.match(lines[0]!, /^database key: [a-z0-9]{52}$/)
+  assert.deepEqual(lines.slice(1), ["{ text: 'hello' }", 'todo/1 buy milk', 'todo/2 water plants', 'put buy milk', 'deleted'])
+})
+
+test('notes keeps notes across runs of the app', async (t) => {
+  const dir = await scratch(t)
+  const env = { NOTES_DIR: path.join(dir, 'notes') }
+  const added = await runTs(example('notes.ts'), ['add', 'call the plumber'], dir, env)
+  const id = /^added (\S+)$/.exec(added.trim())![1]!
+  await runTs(example('notes.ts'), ['add', 'buy stamps'], dir, env)
+  await runTs(example('notes.ts'), ['done', id], dir, env)
+  const list = (await runTs(example('notes.ts'), ['list'], dir, env)).trim().split('\n')
+  assert.equal(list.length, 2)
+  assert.equal(list[0], `[x] ${id}  call the plumber`)
+  assert.match(list[1]!, /^\[ \] \S+ {2}buy stamps$/)
+})
+
+test('two writers pair, replicate over a local testnet and converge on a conflict', async (t) => {
+  const out = await runTs(example('two-writers.ts'), [], await scratch(t))
+  assert.match(out, /bob joined as writer/)
+  assert.match(out, /bob sees title: shopping list/)
+  assert.match(out, /alice sees item\/1: apples/)
+  assert.match(out, /same winner on both peers: true/)
+  const [alice, bob] = [/alice: (.*)/.exec(out)![1], /bob: {3}(.*)/.exec(out)![1]]
+  assert.equal(alice, bob)
+})
+
+test('live view redraws on each change in its range and stops at the winner', async (t) => {
+  const out = await runTs(example('live-view.ts'), [], await scratch(t))
+  assert.match(out, /changed: .*score\//)
+  assert.doesNotMatch(out, /seen\//)
+  assert.match(out, /lin {4}#### 4\nlin wins\n$/)
+})

@@ -364,11 +364,14 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     // Not consistent() on purpose: an index step landing meanwhile can only make a version
     // look like a head once more, and citing an already superseded version has no effect,
     // while no head can be missed. So writes never wait behind index steps.
-    const reader = overlaid(view.latest(), this.overlay.view())
+    const unindexed = this.overlay.view()
     const ops: Op[] = []
     for (const op of queued) {
       if (op.type === 'put' || op.type === 'del') {
-        const record = await reader.getRecord(op.key)
+        const cached = view.cachedRecord(op.key)
+        const indexed = cached !== undefined ? cached : await view.getRecord(op.key)
+        const mine = unindexed.size === 0 ? undefined : unindexed.get(keyId(op.key))
+        const record = mine === undefined ? indexed : applyVersions(indexed, mine.versions)
         const parents: Ref[] = record === null ? [] : record.heads.map((h) => ({ writer: h.writer, seq: h.seq }))
         ops.push({ ...op, parents })
       } else {

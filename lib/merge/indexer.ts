@@ -304,7 +304,8 @@ export class Indexer extends EventEmitter {
     if (!trusted && entry.ops.length > 1) await this.view.prefetch(entry.ops.map((op) => op.key))
     for (const op of entry.ops) {
       if (op.type !== 'put' && op.type !== 'del') continue
-      const record = await batch.getRecord(op.key)
+      const known = batch.knownRecord(op.key)
+      const record = known !== undefined ? known : await batch.getRecord(op.key)
       const version = {
         writer: w.key,
         seq,

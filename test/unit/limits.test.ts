@@ -34,3 +34,24 @@ test('replicate() works before ready(), as corestore.replicate does', async (t) 
   await b.update()
   assert.equal((await b.get('k'))?.value, 'v')
 })
+
+test('writes beyond the pending limit wait for the index instead of spinning', async (t) => {
+  const db = await createDb<string, number>(t)
+  // Large entries fill the appended-but-unindexed backlog past its cap of 8,192 ops at once.
+  const batches = Array.from({ length: 5 }, (_, b) => {
+    const batch = db.batch()
+    for (let i = 0; i < 4000; i++) batch.put(`b${b}-${i}`, i)
+    return batch.flush()
+  })
+  const puts = Array.from({ length: 2000 }, (_, i) => db.put(`p${i}`, i))
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('writes still pending after 30 s')), 30_000)
+  })
+  try {
+    await Promise.race([Promise.all([...batches, ...puts]), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+  assert.equal((await collect(db.list())).length, 22_000)
+})

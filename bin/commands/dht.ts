@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { Output, globals, interrupted, parseCount } from '../context.js'
+import { Output, UserError, globals, interrupted, parseCount } from '../context.js'
 import { startBootstrapNode } from '../dht-node.js'
 
 /** The port hyperdht's own bootstrap command uses. */
@@ -14,6 +14,7 @@ export function registerDht(program: Command): void {
     .action(async (opts: { port: string }, cmd: Command) => {
       const out = new Output(globals(cmd))
       const port = parseCount(opts.port, '--port')
+      if (port > 65535) throw new UserError(`--port must be at most 65535, got ${port}`)
       const { node, address } = await startBootstrapNode(port)
       out.emit({ event: 'listening', bootstrap: address }, () => address)
       out.note(`DHT bootstrap node running; peers use --bootstrap ${address}. Ctrl-C stops it.`)

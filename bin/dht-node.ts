@@ -1,11 +1,6 @@
 import { createSocket } from 'node:dgram'
 import HyperDHT from 'hyperdht'
 
-/** hyperdht's own constructor of a bootstrap node; not in its type declarations. */
-type WithBootstrapper = typeof HyperDHT & {
-  bootstrapper(port: number, host: string, opts?: HyperDHT.Options): HyperDHT
-}
-
 /** A DHT bootstrap node on 127.0.0.1, and its address as `--bootstrap` takes it. */
 export interface BootstrapNode {
   node: HyperDHT
@@ -18,7 +13,7 @@ export interface BootstrapNode {
  */
 export async function startBootstrapNode(port: number): Promise<BootstrapNode> {
   const bound = port === 0 ? await freeUdpPort() : port
-  const node = (HyperDHT as WithBootstrapper).bootstrapper(bound, '127.0.0.1', { host: '127.0.0.1' })
+  const node = HyperDHT.bootstrapper(bound, '127.0.0.1', { host: '127.0.0.1' })
   await node.fullyBootstrapped()
   const { port: actual } = node.address()
   return { node, address: `127.0.0.1:${actual}` }

@@ -39,6 +39,8 @@ export interface JoinOptions {
 
 const DEFAULT_MAX_PEERS = 64
 const DEFAULT_IDLE_TIMEOUT = 10_000
+/** How long join() waits for the dials of its first lookup. */
+const JOIN_CONNECT_WAIT_MS = 2_000
 
 /**
  * The db's presence on Hyperswarm: joins the discovery key, replicates over each
@@ -136,7 +138,16 @@ export class SwarmSession extends EventEmitter {
     const discovery = this.discovery
     await discovery.flushed()
     if (this.discovery !== discovery) return
-    await swarm.flush()
+    // Let the connections to what the lookup found open, so join() then update() syncs; but
+    // a dead peer still listed in the DHT costs a ~10 s dial: past the bound, dials go on
+    // in the background.
+    let timer: NodeJS.Timeout | undefined
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, JOIN_CONNECT_WAIT_MS)))
+    try {
+      await Promise.race([swarm.flush(), bound])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** Stop announcing and looking up; with its own swarm, close every connection too. */

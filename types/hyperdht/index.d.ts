@@ -26,6 +26,8 @@ declare module 'hyperdht' {
   class HyperDHT extends EventEmitter {
     constructor(opts?: HyperDHT.Options)
     static keyPair(seed?: Uint8Array): HyperDHT.KeyPair
+    /** A bootstrap node for a private DHT, listening on `host:port`. */
+    static bootstrapper(port: number, host: string, opts?: HyperDHT.Options): HyperDHT
     readonly destroyed: boolean
     readonly bootstrapNodes: Array<{ host: string; port: number }>
     fullyBootstrapped(): Promise<void>

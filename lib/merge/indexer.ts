@@ -45,6 +45,21 @@ export interface IndexerOptions {
 type StepResult = 'blocked' | 'done' | 'retract' | 'rebuild'
 
 /**
+ * A block held locally, or null. A log can close under the indexer: Hypercore closes every
+ * session of a writer that signed two histories. That writer stops being indexed; it must not
+ * take the whole index down with it.
+ */
+async function readBlock(core: Hypercore, seq: number): Promise<Uint8Array | null> {
+  if (core.closed) return null
+  try {
+    return await core.get(seq, { wait: false })
+  } catch (err) {
+    if (core.closed) return null
+    throw err
+  }
+}
+
+/**
  * Applies writer logs to the index, deterministically. Each entry is indexed once everything
  * it cites has been processed; waiting on one writer never blocks another. The state reached
  * depends only on the set of blocks held, never on their arrival order.
@@ -209,7 +224,7 @@ export class Indexer extends EventEmitter {
     const id = w.hex + ':' + seq
     const cached = this.entries.get(id)
     if (cached !== undefined) return cached
-    const block = await w.core.get(seq, { wait: false })
+    const block = await readBlock(w.core, seq)
     if (block === null) return null
     let entry: LogEntry | string
     try {
@@ -247,7 +262,7 @@ export class Indexer extends EventEmitter {
     }
 
     if (seq === 0) {
-      const block = await w.core.get(0, { wait: false })
+      const block = await readBlock(w.core, 0)
       if (block === null) return 'blocked'
       let db: Uint8Array | null = null
       try {

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import b4a from 'b4a'
+import { PeerBee } from '../../lib/index.js'
+import { connect, createDb, waitFor } from '../helpers.js'
+
+// Hypercore closes every session of a writer log that signed two histories. Such a writer
+// must stop being indexed, not take the peer's whole index down.
+test('a writer log that closes under the indexer stops being indexed; the db keeps working', async (t) => {
+  const a = await createDb<string, number>(t)
+  const w = await createDb<string, number>(t, { key: a.key })
+  connect(a, w)
+  await a.addWriter(w.writerKey)
+  await w.update()
+  await w.put('from-w', 1)
+  await a.update()
+  assert.equal((await a.get('from-w'))?.value, 1)
+
+  const errors: unknown[] = []
+  a.on('error', (err) => errors.push(err))
+  const internal = a as unknown as { indexer: { writers: Map<string, { core: { close(): Promise<void> } }> } }
+  await internal.indexer.writers.get(b4a.toString(w.writerKey, 'hex'))!.core.close()
+  await w.put('after-close', 2)
+  await a.put('own', 3)
+  await a.update()
+  assert.deepEqual(errors, [])
+  assert.equal((await a.get('own'))?.value, 3)
+  assert.equal((await a.get('from-w'))?.value, 1, 'what was indexed stays')
+  await waitFor(() => a.status().writers.length === 2)
+  assert.ok(a instanceof PeerBee)
+})

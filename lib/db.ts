@@ -327,7 +327,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   /** @internal Queues ops for the next entry; used by put/del/batch and membership changes. */
   async write(ops: QueuedOp[]): Promise<void> {
-    await this.live()
+    if (!this.opened || this.closing !== null) await this.live()
     if (ops.length === 0) return
     if (ops.length > this.maxBatchOps) throw PeerBeeError.BATCH_TOO_LARGE(ops.length, this.maxBatchOps)
     const bytes = ops.reduce((n, op) => n + opBytes(op), 0)

@@ -67,19 +67,30 @@ export interface ObservableReplica extends ReplicaState {
 }
 
 /**
+ * How long a peer's advertised length counts as a promise of blocks. A peer's contiguous
+ * length can lag its length just after an append; but a peer still downloading advertises a
+ * length it cannot serve yet, and `update()` must not wait on it forever.
+ */
+const LENGTH_GRACE_MS = 3000
+
+/**
  * Resolves once the replica holds its first `target` blocks, or once no connected peer has
  * more to give (the peer left, or it never had them): `update()` must not outwait its peers.
  */
 export function replicated(replica: ObservableReplica, target: number): Promise<void> {
+  const graceEnd = Date.now() + LENGTH_GRACE_MS
   const done = () =>
     replica.closed ||
     replica.contiguousLength >= target ||
-    !replica.peers.some((p) => p.remoteContiguousLength > replica.contiguousLength)
+    (!replica.peers.some((p) => p.remoteContiguousLength > replica.contiguousLength) &&
+      (Date.now() >= graceEnd || !replica.peers.some((p) => p.remoteLength > replica.contiguousLength)))
   if (done()) return Promise.resolve()
   return new Promise((resolve) => {
     const events = ['download', 'append', 'peer-remove', 'close'] as const
+    const timer = setTimeout(() => check(), LENGTH_GRACE_MS)
     const check = () => {
       if (!done()) return
+      clearTimeout(timer)
       for (const e of events) replica.off(e, check)
       resolve()
     }

@@ -40,7 +40,7 @@ import { Batch } from './batch.js'
 import { Network, type InviteOptions } from './net/network.js'
 import { pair } from './net/pairing-candidate.js'
 import { createSwarm } from './net/create-swarm.js'
-import { knownLength, replicaProgress, replicated, syncProgress } from './net/sync-progress.js'
+import { attached, knownLength, replicaProgress, replicated, syncProgress } from './net/sync-progress.js'
 import type Hyperswarm from 'hyperswarm'
 
 /** Core names inside the store: the writer log of this peer and its local index. */
@@ -664,7 +664,10 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     for (;;) {
       const known = indexer.writers.size
       const cores = [...indexer.writers.values()].map((w) => w.core).filter((c) => c !== this.writerLog)
-      // Learn what the connected peers have now (this returns at once with no peer).
+      // Learn what the connected peers have now (this returns at once with no peer), once
+      // each log is on every connected peer (the root log's peers are the connected ones).
+      const connected = this.required(this.rootLog).peers.length
+      await Promise.all(cores.map((c) => attached(c, connected)))
       await Promise.all(cores.map((c) => c.update({ wait: true }).catch(() => false)))
       await Promise.all(cores.map((c) => replicated(c, knownLength(c))))
       indexer.trigger()

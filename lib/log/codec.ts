@@ -2,6 +2,7 @@ import c from 'compact-encoding'
 import b4a from 'b4a'
 import type { Header, LogEntry, Op, Ref } from './entry.js'
 import type { Role } from '../types.js'
+import type { Clock } from '../merge/clock.js'
 
 /**
  * The wire format of writer logs. Every block starts with a format version, then a kind.
@@ -34,6 +35,21 @@ export class DecodeError extends Error {
 
 type State = c.State
 
+/** A clock on the wire: wall-clock ms, then the counter. Shared with the index records. */
+export const clockEncoding = {
+  preencode(state: State, v: Clock) {
+    c.uint.preencode(state, v.wall)
+    c.uint.preencode(state, v.counter)
+  },
+  encode(state: State, v: Clock) {
+    c.uint.encode(state, v.wall)
+    c.uint.encode(state, v.counter)
+  },
+  decode(state: State): Clock {
+    return { wall: c.uint.decode(state), counter: c.uint.decode(state) }
+  }
+}
+
 const ref = {
   preencode(state: State, r: Ref) {
     c.fixed32.preencode(state, r.writer)
@@ -47,7 +63,8 @@ const ref = {
     return { writer: c.fixed32.decode(state), seq: c.uint.decode(state) }
   }
 }
-const refs = c.array(ref)
+/** Parents on the wire: (writer key, seq) pairs. Shared with the index records. */
+export const refsEncoding = c.array(ref)
 
 /** An empty buffer and a missing one encode alike; values may legitimately be empty. */
 function decodeBytes(state: State): Uint8Array {
@@ -71,11 +88,11 @@ const op = {
       case 'put':
         c.buffer.preencode(state, o.key)
         c.buffer.preencode(state, o.value)
-        refs.preencode(state, o.parents)
+        refsEncoding.preencode(state, o.parents)
         break
       case 'del':
         c.buffer.preencode(state, o.key)
-        refs.preencode(state, o.parents)
+        refsEncoding.preencode(state, o.parents)
         break
       case 'add-writer':
         c.fixed32.preencode(state, o.key)
@@ -93,12 +110,12 @@ const op = {
         c.uint.encode(state, OP_PUT)
         c.buffer.encode(state, o.key)
         c.buffer.encode(state, o.value)
-        refs.encode(state, o.parents)
+        refsEncoding.encode(state, o.parents)
         break
       case 'del':
         c.uint.encode(state, OP_DEL)
         c.buffer.encode(state, o.key)
-        refs.encode(state, o.parents)
+        refsEncoding.encode(state, o.parents)
         break
       case 'add-writer':
         c.uint.encode(state, OP_ADD_WRITER)
@@ -116,9 +133,9 @@ const op = {
     const type = c.uint.decode(state)
     switch (type) {
       case OP_PUT:
-        return { type: 'put', key: decodeBytes(state), value: decodeBytes(state), parents: refs.decode(state) }
+        return { type: 'put', key: decodeBytes(state), value: decodeBytes(state), parents: refsEncoding.decode(state) }
       case OP_DEL:
-        return { type: 'del', key: decodeBytes(state), parents: refs.decode(state) }
+        return { type: 'del', key: decodeBytes(state), parents: refsEncoding.decode(state) }
       case OP_ADD_WRITER:
         return { type: 'add-writer', key: c.fixed32.decode(state), role: decodeRole(c.uint.decode(state)) }
       case OP_REMOVE_WRITER:
@@ -148,14 +165,12 @@ export function encodeEntry(entry: LogEntry): Uint8Array {
   const state = c.state()
   c.uint.preencode(state, FORMAT_VERSION)
   c.uint.preencode(state, KIND_ENTRY)
-  c.uint.preencode(state, entry.clock.wall)
-  c.uint.preencode(state, entry.clock.counter)
+  clockEncoding.preencode(state, entry.clock)
   ops.preencode(state, entry.ops)
   state.buffer = b4a.allocUnsafe(state.end)
   c.uint.encode(state, FORMAT_VERSION)
   c.uint.encode(state, KIND_ENTRY)
-  c.uint.encode(state, entry.clock.wall)
-  c.uint.encode(state, entry.clock.counter)
+  clockEncoding.encode(state, entry.clock)
   ops.encode(state, entry.ops)
   return state.buffer
 }

@@ -1,7 +1,7 @@
 import c from 'compact-encoding'
 import b4a from 'b4a'
-import type { Clock } from '../merge/clock.js'
-import type { CitingVersion, Version, VersionRef } from '../merge/heads.js'
+import { clockEncoding, refsEncoding } from '../log/codec.js'
+import type { CitingVersion, Version } from '../merge/heads.js'
 import type { MembershipFact } from '../merge/membership.js'
 
 /**
@@ -31,59 +31,30 @@ export interface Cursor {
   foreign: boolean
 }
 
-const clock = {
-  preencode(state: State, v: Clock) {
-    c.uint.preencode(state, v.wall)
-    c.uint.preencode(state, v.counter)
-  },
-  encode(state: State, v: Clock) {
-    c.uint.encode(state, v.wall)
-    c.uint.encode(state, v.counter)
-  },
-  decode(state: State): Clock {
-    return { wall: c.uint.decode(state), counter: c.uint.decode(state) }
-  }
-}
-
 const version = {
   preencode(state: State, v: Version) {
     c.fixed32.preencode(state, v.writer)
     c.uint.preencode(state, v.seq)
-    clock.preencode(state, v.clock)
+    clockEncoding.preencode(state, v.clock)
     c.bool.preencode(state, v.deleted)
     if (!v.deleted) c.buffer.preencode(state, v.value ?? EMPTY)
   },
   encode(state: State, v: Version) {
     c.fixed32.encode(state, v.writer)
     c.uint.encode(state, v.seq)
-    clock.encode(state, v.clock)
+    clockEncoding.encode(state, v.clock)
     c.bool.encode(state, v.deleted)
     if (!v.deleted) c.buffer.encode(state, v.value ?? EMPTY)
   },
   decode(state: State): Version {
     const writer = c.fixed32.decode(state)
     const seq = c.uint.decode(state)
-    const ck = clock.decode(state)
+    const ck = clockEncoding.decode(state)
     const deleted = c.bool.decode(state)
     const value = deleted ? null : (c.buffer.decode(state) ?? EMPTY)
     return { writer, seq, clock: ck, deleted, value }
   }
 }
-
-const ref = {
-  preencode(state: State, r: VersionRef) {
-    c.fixed32.preencode(state, r.writer)
-    c.uint.preencode(state, r.seq)
-  },
-  encode(state: State, r: VersionRef) {
-    c.fixed32.encode(state, r.writer)
-    c.uint.encode(state, r.seq)
-  },
-  decode(state: State): VersionRef {
-    return { writer: c.fixed32.decode(state), seq: c.uint.decode(state) }
-  }
-}
-const refs = c.array(ref)
 
 function encodeWith<T>(enc: { preencode(s: State, v: T): void; encode(s: State, v: T): void }, v: T): Uint8Array {
   const state = c.state()
@@ -105,14 +76,14 @@ function decodeWith<T>(dec: { decode(s: State): T }, buf: Uint8Array): T {
 const citingVersion = {
   preencode(s: State, v: CitingVersion) {
     version.preencode(s, v)
-    refs.preencode(s, v.parents)
+    refsEncoding.preencode(s, v.parents)
   },
   encode(s: State, v: CitingVersion) {
     version.encode(s, v)
-    refs.encode(s, v.parents)
+    refsEncoding.encode(s, v.parents)
   },
   decode(s: State): CitingVersion {
-    return { ...version.decode(s), parents: refs.decode(s) }
+    return { ...version.decode(s), parents: refsEncoding.decode(s) }
   }
 }
 
@@ -163,17 +134,17 @@ const fact = {
   preencode(s: State, f: MembershipFact) {
     c.string.preencode(s, f.writer)
     c.uint.preencode(s, f.seq)
-    clock.preencode(s, f.clock)
+    clockEncoding.preencode(s, f.clock)
     c.array(factOp).preencode(s, f.ops)
   },
   encode(s: State, f: MembershipFact) {
     c.string.encode(s, f.writer)
     c.uint.encode(s, f.seq)
-    clock.encode(s, f.clock)
+    clockEncoding.encode(s, f.clock)
     c.array(factOp).encode(s, f.ops)
   },
   decode(s: State): MembershipFact {
-    return { writer: c.string.decode(s), seq: c.uint.decode(s), clock: clock.decode(s), ops: c.array(factOp).decode(s) }
+    return { writer: c.string.decode(s), seq: c.uint.decode(s), clock: clockEncoding.decode(s), ops: c.array(factOp).decode(s) }
   }
 }
 

@@ -410,11 +410,11 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       return
     }
     if (this.indexTimer !== null) return
+    // Not unref()'d: a program awaiting watch() after its last write needs this step to run.
     this.indexTimer = setTimeout(() => {
       this.indexTimer = null
       indexer.trigger()
     }, INDEX_DELAY_MS)
-    this.indexTimer.unref()
   }
 
   /** Resolves once the index step being written is written (or the db fails). */

@@ -47,9 +47,11 @@ export function versionKey(key: Uint8Array, writer: Uint8Array, seq: number): Ui
   return b4a.concat([versionsPrefix(key), writer, seqBytes(seq)])
 }
 
+/** Every version of `key`: writer keys may start with any byte, 0xff included. */
 export function versionsRange(key: Uint8Array): { gt: Uint8Array; lt: Uint8Array } {
   const prefix = versionsPrefix(key)
-  return { gt: prefix, lt: b4a.concat([prefix, b4a.from([0xff])]) }
+  // The prefix starts with the space byte, so something always follows it.
+  return { gt: prefix, lt: prefixEnd(prefix)! }
 }
 
 export function cursorKey(writer: Uint8Array): Uint8Array {

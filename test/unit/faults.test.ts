@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
 import b4a from 'b4a'
 import { PeerBee } from '../../lib/index.js'
-import { connect, createDb, waitFor } from '../helpers.js'
+import { connect, createDb, tempDir, waitFor } from '../helpers.js'
 
 // Hypercore closes every session of a writer log that signed two histories. Such a writer
 // must stop being indexed, not take the peer's whole index down.
@@ -28,4 +31,15 @@ test('a writer log that closes under the indexer stops being indexed; the db kee
   assert.equal((await a.get('from-w'))?.value, 1, 'what was indexed stays')
   await waitFor(() => a.status().writers.length === 2)
   assert.ok(a instanceof PeerBee)
+})
+
+test('a process that awaits watch() after its last write is kept alive until the change arrives', async (t) => {
+  for (let run = 0; run < 5; run++) {
+    const dir = await tempDir(t)
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fixtures/watch-after-write.ts', import.meta.url)), dir], {
+      stdio: 'ignore'
+    })
+    const [code] = (await once(child, 'exit')) as [number | null]
+    assert.equal(code, 0, `run ${run}: exit code 13 is node's "unfinished top-level await"`)
+  }
 })

@@ -38,3 +38,25 @@ test('the record cache never keeps a record older than the last index step', asy
     assert.equal((await view.getRecord(key))?.heads[0]?.seq, 2, `round ${round}`)
   }
 })
+
+// Version keys are (key, writer, seq): a writer key starting with 0xff must stay inside the
+// key's range, or its versions vanish from history() and from retraction.
+test('the versions of a key include those of a writer whose key starts with 0xff', async (t) => {
+  const store = new Corestore(await tempDir(t))
+  teardown(t, () => store.close())
+  const view = new IndexView(store.get({ name: 'index' }))
+  await view.ready()
+  teardown(t, () => view.close())
+
+  const key = b4a.from('k')
+  const batch = view.batch()
+  for (const first of [0x00, 0x7f, 0xff]) {
+    const writer = b4a.alloc(32, 0xff)
+    writer[0] = first
+    batch.putVersion(key, { writer, seq: 1, clock: { wall: 1, counter: 0 }, deleted: true, value: null, parents: [] })
+  }
+  batch.putVersion(b4a.from('kk'), { writer: b4a.alloc(32, 1), seq: 1, clock: { wall: 1, counter: 0 }, deleted: true, value: null, parents: [] })
+  await batch.flush()
+  const writers = (await view.versionsOf(key)).map((v) => v.writer[0])
+  assert.deepEqual(writers.sort((a, b) => a! - b!), [0x00, 0x7f, 0xff], 'all three, and nothing of "kk"')
+})

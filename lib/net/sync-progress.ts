@@ -6,8 +6,8 @@ export interface ReplicaState {
   length: number
   /** Blocks held locally without a gap from the start. */
   contiguousLength: number
-  /** Connected peers replicating this log, with the length each one reported. */
-  peers: ReadonlyArray<{ remoteLength: number }>
+  /** Connected peers replicating this log, with the lengths each one reported. */
+  peers: ReadonlyArray<{ remoteLength: number; remoteContiguousLength?: number }>
 }
 
 /** Per-writer lengths for `status()`. */
@@ -24,7 +24,8 @@ export interface ReplicaProgress {
  */
 export function knownLength(replica: ReplicaState): number {
   let length = replica.length
-  for (const peer of replica.peers) length = Math.max(length, peer.remoteLength)
+  // A peer's contiguous length can arrive before its new length: either one counts.
+  for (const peer of replica.peers) length = Math.max(length, peer.remoteLength, peer.remoteContiguousLength ?? 0)
   return length
 }
 

@@ -122,16 +122,6 @@ export class IndexView {
     return record
   }
 
-  /** The latest index, read in place (through the record cache). */
-  latest(): IndexReader {
-    return {
-      getRecord: (key) => this.getRecord(key),
-      versionsOf: (key) => readVersions(this.bee, key),
-      records: (range) => readRecords(this.bee, range),
-      close: async () => {}
-    }
-  }
-
   /** A consistent view of the index as it is now; it never sees later index steps. */
   snapshot(): IndexReader {
     const snap = this.snapshots.snapshot()

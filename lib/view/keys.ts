@@ -81,8 +81,6 @@ export function localKey(name: string): Uint8Array {
   return b4a.concat([b4a.from([LOCAL]), b4a.from(name)])
 }
 
-export const LOCAL_RANGE = { gt: b4a.from([LOCAL]), lt: b4a.from([LOCAL + 1]) }
-
 /** The spaces a rebuild wipes: everything derived from data entries. */
 export const DERIVED_RANGES = [
   { gte: DATA_START, lt: DATA_END },

@@ -32,10 +32,10 @@ import type {
   WriterInfo
 } from './types.js'
 import { IndexView, type IndexReader } from './view/index-view.js'
-import { dataRange, type KeyRange } from './view/keys.js'
+import { dataRange, keyId, type KeyRange } from './view/keys.js'
 import type { KeyRecord } from './view/records.js'
 import { ChangeFeed } from './view/change-feed.js'
-import { Overlay, applyVersions, deferred, keyId, notIndexed, overlaid, type OverlayView } from './view/overlay.js'
+import { Overlay, applyVersions, deferred, notIndexed, overlaid, type OverlayView } from './view/overlay.js'
 import { Batch } from './batch.js'
 import { Network, type InviteOptions } from './net/network.js'
 import { pair } from './net/pairing-candidate.js'
@@ -361,18 +361,21 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     }
     this.checkWritable()
     const view = this.required(this.view)
-    if (queued.length > 1) await view.prefetch(queued.map((op) => op.key))
-    // Not consistent() on purpose: an index step landing meanwhile can only make a version
-    // look like a head once more, and citing an already superseded version has no effect,
-    // while no head can be missed. So writes never wait behind index steps.
-    const unindexed = this.overlay.view()
+    const ids = queued.map((op) => keyId(op.key))
+    if (queued.length > 1) await view.prefetch(queued.map((op) => op.key), ids)
+    // Parents are the heads of the index with this peer's pending versions applied. The
+    // pending ones are taken before the index is read, so an index step landing in between
+    // can only repeat a version the index now holds (skipped), never hide one. So writes
+    // never wait behind index steps.
     const ops: Op[] = []
-    for (const op of queued) {
+    for (let i = 0; i < queued.length; i++) {
+      const op = queued[i]!
       if (op.type === 'put' || op.type === 'del') {
-        const cached = view.cachedRecord(op.key)
-        const indexed = cached !== undefined ? cached : await view.getRecord(op.key)
-        const mine = unindexed.size === 0 ? undefined : unindexed.get(keyId(op.key))
-        const record = mine === undefined ? indexed : applyVersions(indexed, mine.versions)
+        const id = ids[i]!
+        const mine = this.overlay.versionsOf(id)
+        const cached = view.cachedRecord(id)
+        const indexed = cached !== undefined ? cached : await view.getRecord(op.key, id)
+        const record = mine === undefined ? indexed : applyVersions(indexed, mine)
         const parents: Ref[] = record === null ? [] : record.heads.map((h) => ({ writer: h.writer, seq: h.seq }))
         ops.push({ ...op, parents })
       } else {
@@ -459,8 +462,9 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const encoded = this.enc.encodeKey(key)
     if (!this.opened || this.closing !== null) await this.live()
     const view = this.required(this.view)
-    const { value: record, pending } = await this.consistent(() => view.getRecord(encoded))
-    const mine = pending.size === 0 ? undefined : pending.get(keyId(encoded))
+    const id = keyId(encoded)
+    const { value: record, pending } = await this.consistent(() => view.getRecord(encoded, id))
+    const mine = pending.size === 0 ? undefined : pending.get(id)
     return this.toEntry(encoded, mine === undefined ? record : applyVersions(record, mine.versions))
   }
 

@@ -1,4 +1,4 @@
-import b4a from 'b4a'
+import { keyId } from '../view/keys.js'
 
 /** An op as callers queue it; parents and clock are filled in when its entry is built. */
 export type QueuedOp =
@@ -79,8 +79,8 @@ export class GroupCommit {
 export function lastOpPerKey(ops: QueuedOp[]): QueuedOp[] {
   const last = new Map<string, number>()
   ops.forEach((op, i) => {
-    if (op.type === 'put' || op.type === 'del') last.set(b4a.toString(op.key, 'hex'), i)
+    if (op.type === 'put' || op.type === 'del') last.set(keyId(op.key), i)
   })
   if (last.size === ops.filter((op) => op.type === 'put' || op.type === 'del').length) return ops
-  return ops.filter((op, i) => (op.type !== 'put' && op.type !== 'del') || last.get(b4a.toString(op.key, 'hex')) === i)
+  return ops.filter((op, i) => (op.type !== 'put' && op.type !== 'del') || last.get(keyId(op.key)) === i)
 }

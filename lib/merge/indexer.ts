@@ -5,6 +5,7 @@ import { DecodeError, MAX_ENTRY_BYTES, decodeEntry, decodeHeader } from '../log/
 import type { LogEntry } from '../log/entry.js'
 import { IndexBatch, type IndexView } from '../view/index-view.js'
 import type { Cursor, KeyRecord } from '../view/records.js'
+import { keyId } from '../view/keys.js'
 import { RecordCache } from '../view/record-cache.js'
 import type { Clock } from './clock.js'
 import { addVersion, headsOf, refId } from './heads.js'
@@ -322,11 +323,14 @@ export class Indexer extends EventEmitter {
       }
     }
 
-    if (!trusted && entry.ops.length > 1) await this.view.prefetch(entry.ops.map((op) => op.key))
-    for (const op of entry.ops) {
+    const ids = entry.ops.map((op) => keyId(op.key))
+    if (!trusted && entry.ops.length > 1) await this.view.prefetch(entry.ops.map((op) => op.key), ids)
+    for (let i = 0; i < entry.ops.length; i++) {
+      const op = entry.ops[i]!
       if (op.type !== 'put' && op.type !== 'del') continue
-      const known = batch.knownRecord(op.key)
-      const record = known !== undefined ? known : await batch.getRecord(op.key)
+      const id = ids[i]!
+      const known = batch.knownRecord(id)
+      const record = known !== undefined ? known : await batch.getRecord(op.key, id)
       const version = {
         writer: w.key,
         seq,
@@ -337,9 +341,9 @@ export class Indexer extends EventEmitter {
       }
       const { heads, superseded } = addVersion(record?.heads ?? [], version)
       const next = { heads }
-      batch.setRecord(op.key, next)
+      batch.setRecord(op.key, next, id)
       for (const v of superseded) batch.putVersion(op.key, v)
-      changes.set(b4a.toString(op.key, 'hex'), { key: op.key, record: next })
+      changes.set(id, { key: op.key, record: next })
     }
     batch.opCount += entry.ops.length
     this.opts.observeClock(entry.clock)
@@ -415,14 +419,14 @@ export class Indexer extends EventEmitter {
         for (const op of entry.ops) {
           if (op.type !== 'put' && op.type !== 'del') continue
           batch.delVersion(op.key, w.key, seq)
-          dirty.set(b4a.toString(op.key, 'hex'), op.key)
+          dirty.set(keyId(op.key), op.key)
         }
       }
       batch.setCursor(w.key, w.cursor)
     }
 
     for (const [id, key] of dirty) {
-      const record = await batch.getRecord(key)
+      const record = await batch.getRecord(key, id)
       const stored = await this.view.versionsOf(key)
       const valid = [...stored, ...(record?.heads ?? [])].filter((v) => !isRetracted(v.writer, v.seq))
       const heads = headsOf(valid)
@@ -433,7 +437,7 @@ export class Indexer extends EventEmitter {
         if (!isHead.has(refId(v)) && !isRetracted(v.writer, v.seq)) batch.putVersion(key, v)
       }
       const next = heads.length === 0 ? null : { heads }
-      batch.setRecord(key, next)
+      batch.setRecord(key, next, id)
       changes.set(id, { key, record: next })
     }
     await this.commit(batch, changes)
@@ -464,7 +468,7 @@ export class Indexer extends EventEmitter {
       for (const w of this.writers.values()) batch.setCursor(w.key, w.cursor)
       this.emit('flushing')
       for (const key of await batch.flush()) {
-        const id = b4a.toString(key, 'hex')
+        const id = keyId(key)
         if (!changes.has(id)) changes.set(id, { key, record: null })
       }
       this.rebuildNeeded = false

@@ -1,5 +1,6 @@
 import b4a from 'b4a'
 import type { LogEntry } from '../log/entry.js'
+import { keyId } from '../view/keys.js'
 
 export interface Limits {
   maxKeySize: number
@@ -22,7 +23,7 @@ export function checkEntry(entry: LogEntry, writer: Uint8Array, seq: number, lim
     if (op.key.byteLength === 0) return 'empty-key'
     if (op.key.byteLength > limits.maxKeySize) return 'key-too-large'
     if (op.type === 'put' && op.value.byteLength > limits.maxValueSize) return 'value-too-large'
-    const id = b4a.toString(op.key, 'hex')
+    const id = keyId(op.key)
     if (seen.has(id)) return 'duplicate-key'
     seen.add(id)
     if (op.parents.length > MAX_PARENTS) return 'too-many-parents'

@@ -61,6 +61,8 @@ export class IndexView {
   private readonly cache = new RecordCache<KeyRecord | null>(CACHE_SIZE)
   /** Counts index steps written; a lookup that overlapped one must not cache what it read. */
   private written = 0
+  /** Prefetches under way, each collecting the keys that index steps rewrote meanwhile. */
+  private readonly watchers = new Set<Set<string>>()
 
   constructor(core: Hypercore) {
     const opts = { keyEncoding: 'binary', valueEncoding: 'binary', extension: false } as const
@@ -81,38 +83,46 @@ export class IndexView {
   /**
    * Loads the records of many keys with one range scan instead of a lookup each: the keys of
    * one entry are usually close together (batches, catch-up), and new keys cost nothing.
+   * `ids[i]` is `keyId(wanted[i])`, computed once by the caller.
    */
-  async prefetch(wanted: Uint8Array[]): Promise<void> {
+  async prefetch(wanted: Uint8Array[], ids: string[]): Promise<void> {
     const missing = new Map<string, Uint8Array>()
-    for (const key of wanted) {
-      const id = b4a.toString(key, 'hex')
-      if (this.cache.get(id) === undefined) missing.set(id, key)
+    for (let i = 0; i < wanted.length; i++) {
+      if (this.cache.get(ids[i]!) === undefined) missing.set(ids[i]!, wanted[i]!)
     }
     if (missing.size < PREFETCH_MIN || missing.size > CACHE_SIZE / 2) return
-    const before = this.written
-    const sorted = [...missing.values()].sort(b4a.compare)
+    // Index steps keep landing while a writer is busy: the records they write meanwhile are
+    // newer than what the scan may have read, so only those are left out.
+    const stepped = new Set<string>()
+    this.watchers.add(stepped)
+    // latin1 ids sort in byte order.
+    const sorted = [...missing.keys()].sort()
     const limit = missing.size * 2 + PREFETCH_MIN
-    const range = { gte: keys.dataKey(sorted[0]!), lte: keys.dataKey(sorted[sorted.length - 1]!), limit }
+    const first = missing.get(sorted[0]!)!
+    const last = missing.get(sorted[sorted.length - 1]!)!
+    const range = { gte: keys.dataKey(first), lte: keys.dataKey(last), limit }
     let seen = 0
     const found = new Map<string, KeyRecord>()
-    for await (const node of this.bee.createReadStream(range)) {
-      seen++
-      const id = b4a.toString(keys.userKeyOf(node.key), 'hex')
-      if (missing.has(id)) found.set(id, decodeKeyRecord(node.value))
+    try {
+      for await (const node of this.bee.createReadStream(range)) {
+        seen++
+        const id = keys.keyId(keys.userKeyOf(node.key))
+        if (missing.has(id)) found.set(id, decodeKeyRecord(node.value))
+      }
+    } finally {
+      this.watchers.delete(stepped)
     }
-    if (this.written !== before) return
-    for (const [id, record] of found) this.cache.set(id, record)
+    for (const [id, record] of found) if (!stepped.has(id)) this.cache.set(id, record)
     // The scan covered the whole span: the keys it did not meet have no record.
-    if (seen < limit) for (const id of missing.keys()) if (!found.has(id)) this.cache.set(id, null)
+    if (seen < limit) for (const id of missing.keys()) if (!found.has(id) && !stepped.has(id)) this.cache.set(id, null)
   }
 
-  /** The cached record of a key, without waiting: undefined if it is not cached. */
-  cachedRecord(key: Uint8Array): KeyRecord | null | undefined {
-    return this.cache.get(b4a.toString(key, 'hex'))
+  /** The cached record of a key (by `keyId`), without waiting: undefined if it is not cached. */
+  cachedRecord(id: string): KeyRecord | null | undefined {
+    return this.cache.get(id)
   }
 
-  async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
-    const id = b4a.toString(key, 'hex')
+  async getRecord(key: Uint8Array, id = keys.keyId(key)): Promise<KeyRecord | null> {
     const cached = this.cache.get(id)
     if (cached !== undefined) return cached
     const before = this.written
@@ -179,9 +189,10 @@ export class IndexView {
     this.written++
   }
 
-  /** Called by a flushed batch: the cache now mirrors the tree for those keys. */
+  /** Called by a flushed batch: the cache now mirrors the tree for those keys (by `keyId`). */
   remember(id: string, record: KeyRecord | null): void {
     this.cache.set(id, record)
+    for (const stepped of this.watchers) stepped.add(id)
   }
 
   forgetAll(): void {
@@ -191,14 +202,17 @@ export class IndexView {
 
 /**
  * One indexing step. Writes are buffered in memory (reads see them) and land in the tree in
- * one Hyperbee batch at flush, sorted so that neighbouring keys share tree nodes.
+ * one Hyperbee batch at flush, sorted so that neighbouring keys share tree nodes. Key records
+ * are encoded only then, once each, however often the step rewrote them.
  * A fresh batch starts from an empty index: at flush it also wipes every derived record it
  * did not rewrite, so a rebuild replaces the old state in one atomic step.
  */
 export class IndexBatch {
   private readonly view: IndexView
   private readonly fresh: boolean
+  /** Data space, by `keyId` of the user key. */
   private readonly records = new Map<string, { key: Uint8Array; record: KeyRecord | null }>()
+  /** Every other space, by `keyId` of the index key. */
   private readonly writes = new Map<string, { key: Uint8Array; value: Uint8Array | null }>()
   opCount = 0
 
@@ -208,25 +222,23 @@ export class IndexBatch {
   }
 
   get size(): number {
-    return this.writes.size
+    return this.records.size + this.writes.size
   }
 
-  /** The record of a key as this step leaves it so far; undefined: not known without a read. */
-  knownRecord(key: Uint8Array): KeyRecord | null | undefined {
-    const pending = this.records.get(b4a.toString(key, 'hex'))
+  /** The record of a key (by `keyId`) as this step leaves it so far; undefined: not known without a read. */
+  knownRecord(id: string): KeyRecord | null | undefined {
+    const pending = this.records.get(id)
     if (pending !== undefined) return pending.record
-    return this.fresh ? null : this.view.cachedRecord(key)
+    return this.fresh ? null : this.view.cachedRecord(id)
   }
 
-  async getRecord(key: Uint8Array): Promise<KeyRecord | null> {
-    const known = this.knownRecord(key)
-    return known !== undefined ? known : this.view.getRecord(key)
+  async getRecord(key: Uint8Array, id = keys.keyId(key)): Promise<KeyRecord | null> {
+    const known = this.knownRecord(id)
+    return known !== undefined ? known : this.view.getRecord(key, id)
   }
 
-  setRecord(key: Uint8Array, record: KeyRecord | null): void {
-    const id = b4a.toString(key, 'hex')
+  setRecord(key: Uint8Array, record: KeyRecord | null, id = keys.keyId(key)): void {
     this.records.set(id, { key, record })
-    this.write(keys.dataKey(key), record === null ? null : encodeKeyRecord(record))
   }
 
   putVersion(key: Uint8Array, version: CitingVersion): void {
@@ -254,17 +266,23 @@ export class IndexBatch {
   }
 
   private write(key: Uint8Array, value: Uint8Array | null): void {
-    this.writes.set(b4a.toString(key, 'hex'), { key, value })
+    this.writes.set(keys.keyId(key), { key, value })
   }
 
   /** Commits the step. For a fresh batch, returns the user keys whose records it wiped. */
   async flush(): Promise<Uint8Array[]> {
     const wiped = this.fresh ? await this.wipeStale() : []
-    if (this.writes.size === 0) return wiped
+    if (this.size === 0) return wiped
     this.view.stepWriting()
-    const sorted = [...this.writes.values()].sort((a, b) => b4a.compare(a.key, b.key))
     const batch = this.view.bee.batch()
-    for (const { key, value } of sorted) {
+    // The data space sorts before every other space; latin1 ids sort in byte order.
+    for (const id of [...this.records.keys()].sort()) {
+      const { key, record } = this.records.get(id)!
+      if (record === null) await batch.del(keys.dataKey(key))
+      else await batch.put(keys.dataKey(key), encodeKeyRecord(record))
+    }
+    for (const id of [...this.writes.keys()].sort()) {
+      const { key, value } = this.writes.get(id)!
       if (value === null) await batch.del(key)
       else await batch.put(key, value)
     }
@@ -277,12 +295,17 @@ export class IndexBatch {
 
   private async wipeStale(): Promise<Uint8Array[]> {
     const wiped: Uint8Array[] = []
+    for await (const node of this.view.bee.createReadStream(keys.DATA_RANGE)) {
+      const key = keys.userKeyOf(node.key)
+      const id = keys.keyId(key)
+      if (this.records.has(id)) continue
+      this.records.set(id, { key, record: null })
+      wiped.push(key)
+    }
     for (const range of [...keys.DERIVED_RANGES, keys.CURSORS_RANGE]) {
       for await (const node of this.view.bee.createReadStream(range)) {
-        const id = b4a.toString(node.key, 'hex')
-        if (this.writes.has(id)) continue
-        this.writes.set(id, { key: node.key, value: null })
-        if (range === keys.DERIVED_RANGES[0]) wiped.push(keys.userKeyOf(node.key))
+        const id = keys.keyId(node.key)
+        if (!this.writes.has(id)) this.writes.set(id, { key: node.key, value: null })
       }
     }
     return wiped

@@ -1,7 +1,7 @@
 import b4a from 'b4a'
 import { addVersion, sameVersion, type CitingVersion } from '../merge/heads.js'
 import type { IndexReader } from './index-view.js'
-import type { KeyRange } from './keys.js'
+import { keyId, type KeyRange } from './keys.js'
 import type { KeyRecord } from './records.js'
 
 interface Pending {
@@ -12,10 +12,6 @@ interface Pending {
 
 /** The pending versions of a moment, for reads that must see every resolved write. */
 export type OverlayView = ReadonlyMap<string, Pending>
-
-export function keyId(key: Uint8Array): string {
-  return b4a.toString(key, 'hex')
-}
 
 /**
  * A local write resolves once its entry is appended: the log is the write-ahead log. Until
@@ -66,6 +62,15 @@ export class Overlay {
       }
       this.ops -= ids.length
     }
+  }
+
+  /**
+   * This peer's pending versions of a key (by `keyId`) as of now, without pinning a view: for
+   * a reader that takes them before it reads the index, so a step landing in between can only
+   * repeat a version the index already holds, never hide one.
+   */
+  versionsOf(id: string): readonly CitingVersion[] | undefined {
+    return this.pending.get(id)?.versions
   }
 
   view(): OverlayView {

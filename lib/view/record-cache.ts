@@ -1,30 +1,41 @@
 /**
- * A bounded map of decoded index records: a Hyperbee get costs several storage reads, and
- * hot keys are read far more often than they change. Least recently used entries go first.
+ * A bounded map of decoded records: a Hyperbee get costs several storage reads, and hot keys
+ * are read far more often than they change. Two generations instead of a strict LRU: a hit
+ * costs a map lookup, not a delete and re-insert, and a full young generation simply becomes
+ * the old one. What was used in the last two generations stays; at most `max` entries live.
  */
 export class RecordCache<V> {
-  private readonly map = new Map<string, V>()
-  private readonly max: number
+  private young = new Map<string, V>()
+  private old = new Map<string, V>()
+  private readonly half: number
 
   constructor(max: number) {
-    this.max = max
+    this.half = Math.max(1, max >> 1)
   }
 
   get(id: string): V | undefined {
-    const v = this.map.get(id)
-    if (v === undefined) return undefined
-    this.map.delete(id)
-    this.map.set(id, v)
-    return v
+    const v = this.young.get(id)
+    if (v !== undefined) return v
+    const aged = this.old.get(id)
+    // Promoted, so a key in use survives the next turnover.
+    if (aged !== undefined) this.set(id, aged)
+    return aged
   }
 
   set(id: string, v: V): void {
-    this.map.delete(id)
-    this.map.set(id, v)
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string)
+    this.young.set(id, v)
+    if (this.young.size < this.half) return
+    this.old = this.young
+    this.young = new Map()
+  }
+
+  delete(id: string): void {
+    this.young.delete(id)
+    this.old.delete(id)
   }
 
   clear(): void {
-    this.map.clear()
+    this.young.clear()
+    this.old.clear()
   }
 }

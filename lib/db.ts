@@ -8,9 +8,9 @@ import { Encodings } from './encoding.js'
 import { PeerBeeError } from './errors.js'
 import { MAX_ENTRY_BYTES, decodeEntry, encodeEntry, encodeHeader } from './log/codec.js'
 import type { Op, Ref } from './log/entry.js'
-import { GroupCommit, opBytes, type QueuedOp } from './log/group-commit.js'
+import { GroupCommit, lastOpPerKey, opBytes, type QueuedOp } from './log/group-commit.js'
 import { HybridClock } from './merge/clock.js'
-import { compareVersions, refId, type Version as MergeVersion } from './merge/heads.js'
+import { compareVersions, refId, type CitingVersion, type KeyedVersion, type Version as MergeVersion } from './merge/heads.js'
 import { Indexer, type IndexedChange } from './merge/indexer.js'
 import {
   DEFAULT_MAX_BATCH_OPS,
@@ -344,7 +344,6 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     if (m.cut !== Infinity) throw PeerBeeError.WRITER_REMOVED()
   }
 
-  /** Builds one entry from queued ops, appends it, and waits until it is indexed. */
   /**
    * Builds one entry from queued ops and appends it. The write is then durable; its versions
    * wait in the overlay, visible to reads, until the index has processed the entry. So writes
@@ -361,23 +360,35 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     }
     this.checkWritable()
     const view = this.required(this.view)
-    const ids = queued.map((op) => keyId(op.key))
-    if (queued.length > 1) await view.prefetch(queued.map((op) => op.key), ids)
+    const { ops: unique, ids } = lastOpPerKey(queued)
     // Parents are the heads of the index with this peer's pending versions applied. The
     // pending ones are taken before the index is read, so an index step landing in between
     // can only repeat a version the index now holds (skipped), never hide one. So writes
     // never wait behind index steps.
+    const mine: Array<readonly CitingVersion[] | undefined> = new Array(unique.length)
+    const records: Array<KeyRecord | null | undefined> = new Array(unique.length)
+    const missing: number[] = []
+    for (let i = 0; i < unique.length; i++) {
+      if (ids[i] === '') continue
+      mine[i] = this.overlay.versionsOf(ids[i]!)
+      records[i] = view.cachedRecord(ids[i]!)
+      if (records[i] === undefined) missing.push(i)
+    }
+    if (missing.length > 1) {
+      await view.prefetch(
+        missing.map((i) => unique[i]!.key),
+        missing.map((i) => ids[i]!)
+      )
+    }
+    for (const i of missing) records[i] = await view.getRecord(unique[i]!.key, ids[i])
     const ops: Op[] = []
-    for (let i = 0; i < queued.length; i++) {
-      const op = queued[i]!
+    for (let i = 0; i < unique.length; i++) {
+      const op = unique[i]!
       if (op.type === 'put' || op.type === 'del') {
-        const id = ids[i]!
-        const mine = this.overlay.versionsOf(id)
-        const cached = view.cachedRecord(id)
-        const indexed = cached !== undefined ? cached : await view.getRecord(op.key, id)
-        const record = mine === undefined ? indexed : applyVersions(indexed, mine)
+        const indexed = records[i]!
+        const record = mine[i] === undefined ? indexed : applyVersions(indexed, mine[i]!)
         const parents: Ref[] = record === null ? [] : record.heads.map((h) => ({ writer: h.writer, seq: h.seq }))
-        ops.push({ ...op, parents })
+        ops.push(op.type === 'put' ? { type: 'put', key: op.key, value: op.value, parents } : { type: 'del', key: op.key, parents })
       } else {
         ops.push(op)
       }
@@ -385,16 +396,19 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const entry = { clock: this.clock.tick(), ops }
     const { length } = await log.append(encodeEntry(entry))
     const seq = length - 1
-    const pending = []
-    for (const op of ops) {
+    const versions: KeyedVersion[] = []
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!
       if (op.type !== 'put' && op.type !== 'del') continue
       const value = op.type === 'put' ? op.value : null
-      pending.push({ key: op.key, version: { writer: log.key, seq, clock: entry.clock, deleted: value === null, value, parents: op.parents } })
+      const version = { writer: log.key, seq, clock: entry.clock, deleted: value === null, value, parents: op.parents }
+      versions.push({ key: op.key, id: ids[i]!, version })
     }
-    this.overlay.add(seq, pending)
-    indexer.prime(hex, seq, entry)
+    this.overlay.add(seq, versions)
+    const membership = versions.length < ops.length
+    if (!membership) indexer.prime(hex, seq, { clock: entry.clock, versions })
     // Membership changes take effect for this peer only once indexed (roles, writers()).
-    if (pending.length < ops.length) {
+    if (membership) {
       indexer.trigger()
       await Promise.race([indexer.indexed(hex, length), this.failure])
     } else {

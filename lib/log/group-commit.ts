@@ -22,8 +22,8 @@ export function opBytes(op: QueuedOp): number {
 /**
  * Coalesces writes that arrive while an entry is being appended and indexed into the next
  * entry: one append and one index step for many calls. A call's ops are never split across
- * entries, so a batch stays atomic. Each call resolves only when its entry is durable and
- * indexed (whatever `commit` awaits).
+ * entries, so a batch stays atomic. Each call resolves once `commit` has taken its entry
+ * (which then keeps one op per key: `lastOpPerKey`).
  */
 export class GroupCommit {
   private queue: Pending[] = []
@@ -65,7 +65,7 @@ export class GroupCommit {
     while (this.queue.length > 0) {
       const group = this.take()
       try {
-        await this.commit(lastOpPerKey(group.flatMap((p) => p.ops)))
+        await this.commit(group.length === 1 ? group[0]!.ops : group.flatMap((p) => p.ops))
         for (const p of group) p.resolve()
       } catch (err) {
         for (const p of group) p.reject(err)
@@ -75,12 +75,20 @@ export class GroupCommit {
   }
 }
 
-/** A key appears at most once per entry: the last op on it wins, in its original position. */
-export function lastOpPerKey(ops: QueuedOp[]): QueuedOp[] {
+/**
+ * A key appears at most once per entry: the last op on it wins, in its original position.
+ * Returns the ops kept with the `keyId` of each (empty for membership ops), computed once.
+ */
+export function lastOpPerKey(ops: QueuedOp[]): { ops: QueuedOp[]; ids: string[] } {
+  const ids = ops.map((op) => (op.type === 'put' || op.type === 'del' ? keyId(op.key) : ''))
   const last = new Map<string, number>()
-  ops.forEach((op, i) => {
-    if (op.type === 'put' || op.type === 'del') last.set(keyId(op.key), i)
-  })
-  if (last.size === ops.filter((op) => op.type === 'put' || op.type === 'del').length) return ops
-  return ops.filter((op, i) => (op.type !== 'put' && op.type !== 'del') || last.get(keyId(op.key)) === i)
+  let data = 0
+  for (let i = 0; i < ops.length; i++) {
+    if (ids[i] === '') continue
+    last.set(ids[i]!, i)
+    data++
+  }
+  if (last.size === data) return { ops, ids }
+  const keep = ops.map((_op, i) => ids[i] === '' || last.get(ids[i]!) === i)
+  return { ops: ops.filter((_op, i) => keep[i]), ids: ids.filter((_id, i) => keep[i]) }
 }

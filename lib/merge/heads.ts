@@ -19,6 +19,13 @@ export interface CitingVersion extends Version {
   parents: VersionRef[]
 }
 
+/** A version with the key it is of, and the key's `keyId`, as a writer hands it on. */
+export interface KeyedVersion {
+  key: Uint8Array
+  id: string
+  version: CitingVersion
+}
+
 /** Total order on concurrent versions: (clock, writer key, seq). The greatest head wins. */
 export function compareVersions(a: Version, b: Version): number {
   return compareClocks(a.clock, b.clock) || b4a.compare(a.writer, b.writer) || a.seq - b.seq

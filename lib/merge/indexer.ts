@@ -8,7 +8,7 @@ import type { Cursor, KeyRecord } from '../view/records.js'
 import { keyId } from '../view/keys.js'
 import { RecordCache } from '../view/record-cache.js'
 import type { Clock } from './clock.js'
-import { addVersion, headsOf, refId } from './heads.js'
+import { addVersion, headsOf, refId, type CitingVersion, type KeyedVersion } from './heads.js'
 import { factId, resolveMembership, type Member, type MembershipFact, type Membership } from './membership.js'
 import { checkEntry, touchesKey, type Limits } from './validate.js'
 
@@ -45,6 +45,12 @@ export interface IndexerOptions {
 
 type StepResult = 'blocked' | 'done' | 'retract' | 'rebuild'
 
+/** A data entry of this peer's own, as its versions. */
+export interface PrimedEntry {
+  clock: Clock
+  versions: readonly KeyedVersion[]
+}
+
 /**
  * A block held locally, or null. A log can close under the indexer: Hypercore closes every
  * session of a writer that signed two histories. That writer stops being indexed; it must not
@@ -76,7 +82,7 @@ export class Indexer extends EventEmitter {
   private readonly root: string
   private readonly facts = new Map<string, MembershipFact>()
   private readonly entries = new RecordCache<LogEntry | string>(ENTRY_CACHE)
-  private readonly trusted = new Set<string>()
+  private readonly primed = new Map<string, PrimedEntry>()
   private pendingCuts = new Map<string, { from: number; to: number }>()
   private rebuildNeeded = false
   private dirty = false
@@ -107,14 +113,13 @@ export class Indexer extends EventEmitter {
   }
 
   /**
-   * Hands over an entry this peer just built and appended: it is valid by construction (its
-   * ops were checked by the API, its parents are heads this index holds), so it is neither
-   * decoded nor checked again. After a restart it is read back and checked like any other.
+   * Hands over the versions of a data entry this peer just built and appended: they are valid
+   * by construction (ops checked by the API, parents the heads this index holds), so the
+   * entry is neither read back, decoded nor checked. After a restart it is read back and
+   * checked like any other.
    */
-  prime(hex: string, seq: number, entry: LogEntry): void {
-    const id = hex + ':' + seq
-    this.entries.set(id, entry)
-    this.trusted.add(id)
+  prime(hex: string, seq: number, entry: PrimedEntry): void {
+    this.primed.set(hex + ':' + seq, entry)
   }
 
   /** Something changed (an append, a download, a new member): index what became ready. */
@@ -280,15 +285,29 @@ export class Indexer extends EventEmitter {
       return 'done'
     }
 
+    const primed = this.primed.get(w.hex + ':' + seq)
+    if (primed !== undefined) {
+      this.primed.delete(w.hex + ':' + seq)
+      // Usually cached since the write looked its keys up; a busy cache may have let them go.
+      if (primed.versions.length > 1) {
+        await this.view.prefetch(
+          primed.versions.map((v) => v.key),
+          primed.versions.map((v) => v.id)
+        )
+      }
+      for (const { key, id, version } of primed.versions) await this.apply(batch, changes, key, id, version)
+      this.advance(w, batch, seq, primed.clock, primed.versions.length)
+      return 'done'
+    }
+
     const entry = await this.readEntry(w, seq)
     if (entry === null) return 'blocked'
     if (typeof entry === 'string') return this.skipInvalid(w, batch, seq, entry)
-    const trusted = this.trusted.delete(w.hex + ':' + seq)
 
-    const reason = trusted ? null : checkEntry(entry, w.key, seq, this.opts.limits)
+    const reason = checkEntry(entry, w.key, seq, this.opts.limits)
     if (reason !== null) return this.skipInvalid(w, batch, seq, reason)
 
-    for (const op of trusted ? [] : entry.ops) {
+    for (const op of entry.ops) {
       if (op.type !== 'put' && op.type !== 'del') continue
       for (const parent of op.parents) {
         const pw = this.writers.get(b4a.toString(parent.writer, 'hex'))
@@ -324,13 +343,10 @@ export class Indexer extends EventEmitter {
     }
 
     const ids = entry.ops.map((op) => keyId(op.key))
-    if (!trusted && entry.ops.length > 1) await this.view.prefetch(entry.ops.map((op) => op.key), ids)
+    if (entry.ops.length > 1) await this.view.prefetch(entry.ops.map((op) => op.key), ids)
     for (let i = 0; i < entry.ops.length; i++) {
       const op = entry.ops[i]!
       if (op.type !== 'put' && op.type !== 'del') continue
-      const id = ids[i]!
-      const known = batch.knownRecord(id)
-      const record = known !== undefined ? known : await batch.getRecord(op.key, id)
       const version = {
         writer: w.key,
         seq,
@@ -339,17 +355,35 @@ export class Indexer extends EventEmitter {
         value: op.type === 'put' ? op.value : null,
         parents: op.parents
       }
-      const { heads, superseded } = addVersion(record?.heads ?? [], version)
-      const next = { heads }
-      batch.setRecord(op.key, next, id)
-      for (const v of superseded) batch.putVersion(op.key, v)
-      changes.set(id, { key: op.key, record: next })
+      await this.apply(batch, changes, op.key, ids[i]!, version)
     }
-    batch.opCount += entry.ops.length
-    this.opts.observeClock(entry.clock)
+    this.advance(w, batch, seq, entry.clock, entry.ops.length)
+    return outcome
+  }
+
+  /** Adds one version to its key's heads; the heads it cites move to the versions space. */
+  private async apply(
+    batch: IndexBatch,
+    changes: Map<string, IndexedChange>,
+    key: Uint8Array,
+    id: string,
+    version: CitingVersion
+  ): Promise<void> {
+    const known = batch.knownRecord(id)
+    const record = known !== undefined ? known : await batch.getRecord(key, id)
+    const { heads, superseded } = addVersion(record?.heads ?? [], version)
+    const next = { heads }
+    batch.setRecord(key, next, id)
+    for (const v of superseded) batch.putVersion(key, v)
+    changes.set(id, { key, record: next })
+  }
+
+  /** Moves the writer's cursor past an entry whose ops are in the batch. */
+  private advance(w: WriterState, batch: IndexBatch, seq: number, clock: Clock, ops: number): void {
+    batch.opCount += ops
+    this.opts.observeClock(clock)
     w.cursor.indexed = seq + 1
     batch.setCursor(w.key, w.cursor)
-    return outcome
   }
 
   /**

@@ -1,5 +1,5 @@
 import b4a from 'b4a'
-import { addVersion, sameVersion, type CitingVersion } from '../merge/heads.js'
+import { addVersion, sameVersion, type CitingVersion, type KeyedVersion } from '../merge/heads.js'
 import type { IndexReader } from './index-view.js'
 import { keyId, type KeyRange } from './keys.js'
 import type { KeyRecord } from './records.js'
@@ -34,11 +34,10 @@ export class Overlay {
     return this.pending
   }
 
-  add(seq: number, versions: Array<{ key: Uint8Array; version: CitingVersion }>): void {
+  add(seq: number, versions: readonly KeyedVersion[]): void {
     const next = this.writable()
     const ids: string[] = []
-    for (const { key, version } of versions) {
-      const id = keyId(key)
+    for (const { key, id, version } of versions) {
       const prev = next.get(id)
       next.set(id, { key, versions: prev === undefined ? [version] : [...prev.versions, version] })
       ids.push(id)

@@ -29,11 +29,6 @@ export class RecordCache<V> {
     this.young = new Map()
   }
 
-  delete(id: string): void {
-    this.young.delete(id)
-    this.old.delete(id)
-  }
-
   clear(): void {
     this.young.clear()
     this.old.clear()

@@ -176,7 +176,7 @@ test('group commit: a failed entry rejects exactly the calls in it', async () =>
 })
 
 test('group commit: a key appears once per entry, its last op wins', () => {
-  const ops = lastOpPerKey([
+  const { ops, ids } = lastOpPerKey([
     { type: 'put', key: b4a.from('a'), value: b4a.from('1') },
     { type: 'add-writer', key: W(1), role: 'writer' },
     { type: 'put', key: b4a.from('b'), value: b4a.from('2') },
@@ -186,13 +186,14 @@ test('group commit: a key appears once per entry, its last op wins', () => {
     ops.map((op) => op.type),
     ['add-writer', 'put', 'del']
   )
+  assert.deepEqual(ids, ['', 'b', 'a'])
 })
 
 test('overlay: pending versions apply on top of the index, once, and drop when indexed', async () => {
   const overlay = new Overlay()
   const indexed = version(2, 1, 10)
   const mine = version(1, 3, 20, [[2, 1]])
-  overlay.add(3, [{ key: b4a.from('k'), version: mine }])
+  overlay.add(3, [{ key: b4a.from('k'), id: 'k', version: mine }])
   const store = new Map<string, KeyRecord>([['k', { heads: [indexed] }]])
   const reader: IndexReader = {
     getRecord: async (key) => store.get(b4a.toString(key)) ?? null,

@@ -72,8 +72,10 @@ async function withDb(system: System, dir: string, fn: (db: Db) => Promise<Measu
   }
 }
 
+/** Untimed set-up: writes the rows, then lets the system finish what the writes started. */
 async function load(db: Db, count: number, batch: number): Promise<void> {
   for (let i = 0; i < count; i += batch) await db.putBatch(rowsOf(i, Math.min(batch, count - i)))
+  await db.settle()
 }
 
 /** Every row must come back in key order with its own record: a scan that skips or reorders fails. */

@@ -58,6 +58,8 @@ const MAX_PENDING_OPS = 8192
 /** Local ops wait at most this long, or until this many are pending, to be indexed. */
 const INDEX_DELAY_MS = 5
 const EAGER_INDEX_OPS = 1024
+/** Shared by every op on a new key; nothing mutates parents once an op is built. */
+const NO_PARENTS: Ref[] = []
 
 /** A consistent read-only view of the db at one moment. */
 export interface Snapshot<K extends Key = string, V = unknown> {
@@ -387,7 +389,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       if (op.type === 'put' || op.type === 'del') {
         const indexed = records[i]!
         const record = mine[i] === undefined ? indexed : applyVersions(indexed, mine[i]!)
-        const parents: Ref[] = record === null ? [] : record.heads.map((h) => ({ writer: h.writer, seq: h.seq }))
+        const parents: Ref[] = record === null ? NO_PARENTS : record.heads.map((h) => ({ writer: h.writer, seq: h.seq }))
         ops.push(op.type === 'put' ? { type: 'put', key: op.key, value: op.value, parents } : { type: 'del', key: op.key, parents })
       } else {
         ops.push(op)

@@ -112,6 +112,10 @@ class AutobaseDb implements Db {
     return scanBee(this.base.view)
   }
 
+  async settle(): Promise<void> {
+    await this.base.update()
+  }
+
   async follow(dir: string): Promise<Follower> {
     const follower = new AutobaseDb(join(dir, 'store'), this.base.key)
     await follower.ready()

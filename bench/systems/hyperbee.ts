@@ -41,6 +41,9 @@ class HyperbeeDb implements Db {
     return scanBee(this.bee)
   }
 
+  // A resolved put is fully applied: nothing runs on afterwards.
+  async settle(): Promise<void> {}
+
   async follow(dir: string): Promise<Follower> {
     const store = new Corestore(join(dir, 'store'))
     const bee = openBee(store.get({ key: this.bee.core.key }))

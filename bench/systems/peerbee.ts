@@ -72,6 +72,11 @@ class PeerBeeDb implements Db {
     return scanDb(this.db)
   }
 
+  // With no peer connected, update() is the wait for the local index to catch up.
+  settle(): Promise<void> {
+    return this.db.update()
+  }
+
   async follow(dir: string): Promise<Follower> {
     const follower = new PeerBee<string, Record>(join(dir, 'db'), { key: this.db.key })
     await follower.ready()

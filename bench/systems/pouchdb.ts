@@ -57,6 +57,9 @@ class PouchDb implements Db {
     return scanAll(this.db)
   }
 
+  // bulkDocs resolves once the docs are stored and indexed by id.
+  async settle(): Promise<void> {}
+
   async follow(dir: string): Promise<Follower> {
     return new PouchFollower(this.db, await openPouch(dir))
   }

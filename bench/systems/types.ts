@@ -27,6 +27,11 @@ export interface Db {
   /** Every row in key order. */
   scan(): AsyncIterable<Row>
   /**
+   * Waits for work that resolved writes left running in the background (peerbee indexes its
+   * own writes after they resolve), so a read workload after a load is timed on its own.
+   */
+  settle(): Promise<void>
+  /**
    * A new, empty peer in `dir` that follows this db. It is opened but not yet connected,
    * so the time to open storage is kept out of the catch-up measurement.
    */

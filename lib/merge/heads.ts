@@ -45,6 +45,8 @@ function byWinnerFirst(a: Version, b: Version): number {
  * Heads come back winner first, then the others in descending order.
  */
 export function addVersion<T extends CitingVersion>(heads: readonly T[], version: T): { heads: T[]; superseded: T[] } {
+  // A key's first version: the common case of a growing db.
+  if (heads.length === 0) return { heads: [version], superseded: [] }
   const next: T[] = []
   const superseded: T[] = []
   for (const h of heads) (version.parents.some((p) => sameVersion(p, h)) ? superseded : next).push(h)

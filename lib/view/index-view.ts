@@ -31,17 +31,6 @@ export interface IndexReader {
   close(): Promise<void>
 }
 
-/** The nodes of a range, straight from Hyperbee's iterator: no stream around it per read. */
-async function* nodesIn(bee: Hyperbee, range: Hyperbee.Range): AsyncIterable<Hyperbee.Node> {
-  const iterator = bee.createRangeIterator(range)
-  try {
-    await iterator.open()
-    for (let node = await iterator.next(); node !== null; node = await iterator.next()) yield node
-  } finally {
-    await iterator.close()
-  }
-}
-
 async function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | null> {
   const node = await bee.get(keys.dataKey(key))
   return node === null ? null : decodeKeyRecord(node.value)
@@ -49,12 +38,12 @@ async function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | n
 
 async function readVersions(bee: Hyperbee, key: Uint8Array): Promise<CitingVersion[]> {
   const out: CitingVersion[] = []
-  for await (const node of nodesIn(bee, keys.versionsRange(key))) out.push(decodeVersionRecord(node.value))
+  for await (const node of bee.createReadStream(keys.versionsRange(key))) out.push(decodeVersionRecord(node.value))
   return out
 }
 
 async function* readRecords(bee: Hyperbee, range: keys.KeyRange): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
-  for await (const node of nodesIn(bee, keys.dataRange(range))) {
+  for await (const node of bee.createReadStream(keys.dataRange(range))) {
     yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value) }
   }
 }
@@ -115,7 +104,7 @@ export class IndexView {
     let seen = 0
     const found = new Map<string, KeyRecord>()
     try {
-      for await (const node of nodesIn(this.bee, range)) {
+      for await (const node of this.bee.createReadStream(range)) {
         seen++
         const id = keys.keyId(keys.userKeyOf(node.key))
         if (missing.has(id)) found.set(id, decodeKeyRecord(node.value))
@@ -161,7 +150,7 @@ export class IndexView {
 
   async cursors(): Promise<Map<string, Cursor>> {
     const out = new Map<string, Cursor>()
-    for await (const node of nodesIn(this.bee, keys.CURSORS_RANGE)) {
+    for await (const node of this.bee.createReadStream(keys.CURSORS_RANGE)) {
       out.set(b4a.toString(node.key.subarray(1), 'hex'), decodeCursor(node.value))
     }
     return out
@@ -169,14 +158,14 @@ export class IndexView {
 
   async facts(): Promise<MembershipFact[]> {
     const out: MembershipFact[] = []
-    for await (const node of nodesIn(this.bee, keys.FACTS_RANGE)) out.push(decodeFact(node.value))
+    for await (const node of this.bee.createReadStream(keys.FACTS_RANGE)) out.push(decodeFact(node.value))
     return out
   }
 
   /** Seqs of a writer's entries recorded as invalid, from `from` on. */
   async invalidSeqs(writer: Uint8Array, from: number): Promise<number[]> {
     const out: number[] = []
-    for await (const node of nodesIn(this.bee, keys.invalidRange(writer, from))) {
+    for await (const node of this.bee.createReadStream(keys.invalidRange(writer, from))) {
       out.push(Number(new DataView(node.key.buffer, node.key.byteOffset + 33, 8).getBigUint64(0)))
     }
     return out
@@ -306,7 +295,7 @@ export class IndexBatch {
 
   private async wipeStale(): Promise<Uint8Array[]> {
     const wiped: Uint8Array[] = []
-    for await (const node of nodesIn(this.view.bee, keys.DATA_RANGE)) {
+    for await (const node of this.view.bee.createReadStream(keys.DATA_RANGE)) {
       const key = keys.userKeyOf(node.key)
       const id = keys.keyId(key)
       if (this.records.has(id)) continue
@@ -314,7 +303,7 @@ export class IndexBatch {
       wiped.push(key)
     }
     for (const range of [...keys.DERIVED_RANGES, keys.CURSORS_RANGE]) {
-      for await (const node of nodesIn(this.view.bee, range)) {
+      for await (const node of this.view.bee.createReadStream(range)) {
         const id = keys.keyId(node.key)
         if (!this.writes.has(id)) this.writes.set(id, { key: node.key, value: null })
       }

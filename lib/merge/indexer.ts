@@ -289,12 +289,11 @@ export class Indexer extends EventEmitter {
     if (primed !== undefined) {
       this.primed.delete(w.hex + ':' + seq)
       // Usually cached since the write looked its keys up; a busy cache may have let them go.
-      if (primed.versions.length > 1) {
-        await this.view.prefetch(
-          primed.versions.map((v) => v.key),
-          primed.versions.map((v) => v.id)
-        )
-      }
+      await this.preload(
+        batch,
+        primed.versions.map((v) => v.key),
+        primed.versions.map((v) => v.id)
+      )
       for (const { key, id, version } of primed.versions) await this.apply(batch, changes, key, id, version)
       this.advance(w, batch, seq, primed.clock, primed.versions.length)
       return 'done'
@@ -342,8 +341,12 @@ export class Indexer extends EventEmitter {
       }
     }
 
-    const ids = entry.ops.map((op) => keyId(op.key))
-    if (entry.ops.length > 1) await this.view.prefetch(entry.ops.map((op) => op.key), ids)
+    const ids = entry.ops.map((op) => (op.type === 'put' || op.type === 'del' ? keyId(op.key) : ''))
+    await this.preload(
+      batch,
+      entry.ops.map((op) => op.key),
+      ids
+    )
     for (let i = 0; i < entry.ops.length; i++) {
       const op = entry.ops[i]!
       if (op.type !== 'put' && op.type !== 'del') continue
@@ -359,6 +362,17 @@ export class Indexer extends EventEmitter {
     }
     this.advance(w, batch, seq, entry.clock, entry.ops.length)
     return outcome
+  }
+
+  /** Loads, in one range scan, the records of an entry's keys (ids '' are not keys) that neither the step nor the cache holds. */
+  private async preload(batch: IndexBatch, keys: Uint8Array[], ids: string[]): Promise<void> {
+    const missing: number[] = []
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== '' && batch.knownRecord(ids[i]!) === undefined) missing.push(i)
+    if (missing.length < 2) return
+    await this.view.prefetch(
+      missing.map((i) => keys[i]!),
+      missing.map((i) => ids[i]!)
+    )
   }
 
   /** Adds one version to its key's heads; the heads it cites move to the versions space. */

@@ -83,13 +83,11 @@ export class IndexView {
   /**
    * Loads the records of many keys with one range scan instead of a lookup each: the keys of
    * one entry are usually close together (batches, catch-up), and new keys cost nothing.
-   * `ids[i]` is `keyId(wanted[i])`, computed once by the caller.
+   * `wanted` are keys the caller found missing from the cache; `ids[i]` is `keyId(wanted[i])`.
    */
   async prefetch(wanted: Uint8Array[], ids: string[]): Promise<void> {
     const missing = new Map<string, Uint8Array>()
-    for (let i = 0; i < wanted.length; i++) {
-      if (this.cache.get(ids[i]!) === undefined) missing.set(ids[i]!, wanted[i]!)
-    }
+    for (let i = 0; i < wanted.length; i++) missing.set(ids[i]!, wanted[i]!)
     if (missing.size < PREFETCH_MIN || missing.size > CACHE_SIZE / 2) return
     // Index steps keep landing while a writer is busy: the records they write meanwhile are
     // newer than what the scan may have read, so only those are left out.

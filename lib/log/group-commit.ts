@@ -89,6 +89,11 @@ export function lastOpPerKey(ops: QueuedOp[]): { ops: QueuedOp[]; ids: string[] 
     data++
   }
   if (last.size === data) return { ops, ids }
-  const keep = ops.map((_op, i) => ids[i] === '' || last.get(ids[i]!) === i)
-  return { ops: ops.filter((_op, i) => keep[i]), ids: ids.filter((_id, i) => keep[i]) }
+  const kept: { ops: QueuedOp[]; ids: string[] } = { ops: [], ids: [] }
+  for (let i = 0; i < ops.length; i++) {
+    if (ids[i] !== '' && last.get(ids[i]!) !== i) continue
+    kept.ops.push(ops[i]!)
+    kept.ids.push(ids[i]!)
+  }
+  return kept
 }

@@ -285,9 +285,10 @@ export class Indexer extends EventEmitter {
       return 'done'
     }
 
-    const primed = this.primed.get(w.hex + ':' + seq)
+    const entryId = w.hex + ':' + seq
+    const primed = this.primed.get(entryId)
     if (primed !== undefined) {
-      this.primed.delete(w.hex + ':' + seq)
+      this.primed.delete(entryId)
       // Usually cached since the write looked its keys up; a busy cache may have let them go.
       await this.preload(
         batch,
@@ -368,7 +369,6 @@ export class Indexer extends EventEmitter {
   private async preload(batch: IndexBatch, keys: Uint8Array[], ids: string[]): Promise<void> {
     const missing: number[] = []
     for (let i = 0; i < ids.length; i++) if (ids[i] !== '' && batch.knownRecord(ids[i]!) === undefined) missing.push(i)
-    if (missing.length < 2) return
     await this.view.prefetch(
       missing.map((i) => keys[i]!),
       missing.map((i) => ids[i]!)

@@ -83,12 +83,7 @@ const citingVersion = {
     refsEncoding.encode(s, v.parents)
   },
   decode(s: State): CitingVersion {
-    const writer = c.fixed32.decode(s)
-    const seq = c.uint.decode(s)
-    const clock = clockEncoding.decode(s)
-    const deleted = c.bool.decode(s)
-    const value = deleted ? null : (c.buffer.decode(s) ?? EMPTY)
-    return { writer, seq, clock, deleted, value, parents: refsEncoding.decode(s) }
+    return { ...version.decode(s), parents: refsEncoding.decode(s) }
   }
 }
 

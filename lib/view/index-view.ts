@@ -5,6 +5,7 @@ import type { CitingVersion } from '../merge/heads.js'
 import type { MembershipFact } from '../merge/membership.js'
 import { RecordCache } from './record-cache.js'
 import * as keys from './keys.js'
+import { scanTree } from './tree-scan.js'
 import {
   decodeCursor,
   decodeFact,
@@ -42,9 +43,10 @@ async function readVersions(bee: Hyperbee, key: Uint8Array): Promise<CitingVersi
   return out
 }
 
-async function* readRecords(bee: Hyperbee, range: keys.KeyRange): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
-  for await (const node of bee.createReadStream(keys.dataRange(range))) {
-    yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value) }
+async function* readRecords(snap: Hyperbee, range: keys.KeyRange): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
+  await snap.ready()
+  for await (const run of scanTree(snap.core, snap.version, keys.dataRange(range))) {
+    for (const node of run) yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value!) }
   }
 }
 

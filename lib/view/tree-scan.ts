@@ -1,0 +1,149 @@
+import b4a from 'b4a'
+import type Hypercore from 'hypercore'
+import { Node, YoloIndex } from 'hyperbee/lib/messages.js'
+
+/** Bounds over the index's raw keys, as `keys.dataRange` builds them. */
+export interface TreeBounds {
+  gt?: Uint8Array
+  gte?: Uint8Array
+  lt?: Uint8Array
+  lte?: Uint8Array
+  reverse: boolean
+}
+
+export interface TreeEntry {
+  seq: number
+  key: Uint8Array
+  value: Uint8Array | null
+}
+
+interface Block {
+  key: Uint8Array
+  value: Uint8Array | null
+  index: Uint8Array
+  levels: Array<{ keys: number[]; children: number[] }> | null
+}
+
+/** A tree node whose key blocks are already being read. */
+interface LoadedNode {
+  keys: Array<Promise<Block>>
+  keySeqs: number[]
+  /** (seq, offset) pairs, one per child. */
+  children: number[]
+}
+
+/** Blocks read concurrently and shared while they may still be asked for again. */
+const RECENT_BLOCKS = 1024
+
+function noop(): void {}
+
+/**
+ * Reads one block per seq at most once while it is recent: a block that carries tree nodes is
+ * often also a key block the same walk reads.
+ */
+class BlockReader {
+  private readonly recent = new Map<number, Promise<Block>>()
+
+  constructor(private readonly core: Hypercore) {}
+
+  block(seq: number): Promise<Block> {
+    const known = this.recent.get(seq)
+    if (known !== undefined) return known
+    const read = this.read(seq)
+    // Prefetched blocks may never be awaited when the caller stops early.
+    read.catch(noop)
+    this.recent.set(seq, read)
+    if (this.recent.size > RECENT_BLOCKS) this.recent.delete(this.recent.keys().next().value!)
+    return read
+  }
+
+  async node(seq: number, offset: number): Promise<LoadedNode> {
+    const block = await this.block(seq)
+    if (block.levels === null) block.levels = YoloIndex.decode(block.index).levels
+    const level = block.levels[offset]
+    if (level === undefined) throw new Error(`index block ${seq} has no tree node ${offset}`)
+    return { keySeqs: level.keys, keys: level.keys.map((s) => this.block(s)), children: level.children }
+  }
+
+  private async read(seq: number): Promise<Block> {
+    const raw = await this.core.get(seq)
+    if (raw === null) throw new Error(`index block ${seq} is missing`)
+    const { key, value, index } = Node.decode(raw)
+    return { key, value, index, levels: null }
+  }
+}
+
+function passesLower(key: Uint8Array, bounds: TreeBounds): boolean {
+  if (bounds.gt) return b4a.compare(key, bounds.gt) > 0
+  if (bounds.gte) return b4a.compare(key, bounds.gte) >= 0
+  return true
+}
+
+function passesUpper(key: Uint8Array, bounds: TreeBounds): boolean {
+  if (bounds.lt) return b4a.compare(key, bounds.lt) < 0
+  if (bounds.lte) return b4a.compare(key, bounds.lte) <= 0
+  return true
+}
+
+/** One node on the walk: its keys in range and the children between them, in walk order. */
+interface Frame {
+  entries: TreeEntry[]
+  /** Empty for a leaf; otherwise one more than `entries`, the first before the first entry. */
+  children: Array<Promise<LoadedNode>>
+  /** Even steps descend into a child, odd steps emit the entry after it. */
+  step: number
+}
+
+/**
+ * Walks a Hyperbee tree in key order, as Hyperbee's own range stream does, but reads every
+ * key of a node and every child it descends into at once instead of one block after another:
+ * a scan is bound by the latency of single block reads, and concurrent reads overlap it.
+ * In flight at a time: about the keys and children of one node per level of the tree.
+ * Entries come in runs (a leaf's at once) so that consumers pay one async step per run.
+ */
+export async function* scanTree(core: Hypercore, version: number, bounds: TreeBounds): AsyncGenerator<TreeEntry[]> {
+  // Block 0 is the header; the root of version v is the first tree node of block v - 1.
+  if (version < 2) return
+  const reader = new BlockReader(core)
+  const stack = [await enter(reader, await reader.node(version - 1, 0), bounds)]
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!
+    if (top.children.length === 0) {
+      stack.pop()
+      if (top.entries.length > 0) yield top.entries
+      continue
+    }
+    const step = top.step++
+    if (step % 2 === 0 && step / 2 < top.children.length) {
+      stack.push(await enter(reader, await top.children[step / 2]!, bounds))
+    } else if (step % 2 === 1 && (step - 1) / 2 < top.entries.length) {
+      yield [top.entries[(step - 1) / 2]!]
+    } else {
+      stack.pop()
+    }
+  }
+}
+
+async function enter(reader: BlockReader, node: LoadedNode, bounds: TreeBounds): Promise<Frame> {
+  const blocks = await Promise.all(node.keys)
+  // Keys [from, to) are in range; children from..to may hold keys in range.
+  let from = 0
+  while (from < blocks.length && !passesLower(blocks[from]!.key, bounds)) from++
+  let to = from
+  while (to < blocks.length && passesUpper(blocks[to]!.key, bounds)) to++
+  const entries: TreeEntry[] = []
+  for (let i = from; i < to; i++) entries.push({ seq: node.keySeqs[i]!, key: blocks[i]!.key, value: blocks[i]!.value })
+  const children: Array<Promise<LoadedNode>> = []
+  if (node.children.length > 0) {
+    for (let i = from; i <= to; i++) {
+      const child = reader.node(node.children[2 * i]!, node.children[2 * i + 1]!)
+      child.catch(noop)
+      children.push(child)
+    }
+  }
+  if (bounds.reverse) {
+    entries.reverse()
+    children.reverse()
+  }
+  return { entries, children, step: 0 }
+}

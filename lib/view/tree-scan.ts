@@ -11,6 +11,9 @@ export interface TreeBounds {
   reverse: boolean
 }
 
+/** Where the blocks come from: the index core, or a snapshot session of it. */
+export type BlockSource = Pick<Hypercore, 'get'>
+
 export interface TreeEntry {
   seq: number
   key: Uint8Array
@@ -44,7 +47,7 @@ function noop(): void {}
 class BlockReader {
   private readonly recent = new Map<number, Promise<Block>>()
 
-  constructor(private readonly core: Hypercore) {}
+  constructor(private readonly core: BlockSource) {}
 
   block(seq: number): Promise<Block> {
     const known = this.recent.get(seq)
@@ -88,43 +91,67 @@ function passesUpper(key: Uint8Array, bounds: TreeBounds): boolean {
 /** One node on the walk: its keys in range and the children between them, in walk order. */
 interface Frame {
   entries: TreeEntry[]
-  /** Empty for a leaf; otherwise one more than `entries`, the first before the first entry. */
+  /** (seq, offset) pairs of the children in walk order: none for a leaf, else one more than `entries`. */
+  childRefs: number[]
+  /** The children read so far, started ahead of the walk. */
   children: Array<Promise<LoadedNode>>
   /** Even steps descend into a child, odd steps emit the entry after it. */
   step: number
 }
 
+/** Children read ahead of the walk at most: a node has up to 10, so this is all of them. */
+const MAX_AHEAD = 16
+
 /**
- * Walks a Hyperbee tree in key order, as Hyperbee's own range stream does, but reads every
- * key of a node and every child it descends into at once instead of one block after another:
+ * Walks a Hyperbee tree in key order, as Hyperbee's own range stream does, but reads the keys
+ * of a node and the children ahead of the walk at once instead of one block after another:
  * a scan is bound by the latency of single block reads, and concurrent reads overlap it.
- * In flight at a time: about the keys and children of one node per level of the tree.
+ * The read-ahead starts at one child and doubles with every run the consumer takes, so a
+ * query that wants one entry reads about what a plain descent reads. In flight at a time:
+ * about the keys and children of one node per level of the tree.
  * Entries come in runs (a leaf's at once) so that consumers pay one async step per run.
  */
-export async function* scanTree(core: Hypercore, version: number, bounds: TreeBounds): AsyncGenerator<TreeEntry[]> {
+export async function* scanTree(core: BlockSource, version: number, bounds: TreeBounds): AsyncGenerator<TreeEntry[]> {
   // Block 0 is the header; the root of version v is the first tree node of block v - 1.
   if (version < 2) return
   const reader = new BlockReader(core)
-  const stack = [await enter(reader, await reader.node(version - 1, 0), bounds)]
+  let ahead = 1
+  const stack = [await enter(await reader.node(version - 1, 0), bounds)]
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!
-    if (top.children.length === 0) {
+    if (top.childRefs.length === 0) {
       stack.pop()
-      if (top.entries.length > 0) yield top.entries
+      if (top.entries.length > 0) {
+        yield top.entries
+        ahead = Math.min(MAX_AHEAD, ahead * 2)
+      }
       continue
     }
     const step = top.step++
-    if (step % 2 === 0 && step / 2 < top.children.length) {
-      stack.push(await enter(reader, await top.children[step / 2]!, bounds))
+    const child = step / 2
+    if (step % 2 === 0 && 2 * child < top.childRefs.length) {
+      readAhead(reader, top, child + ahead)
+      stack.push(await enter(await top.children[child]!, bounds))
     } else if (step % 2 === 1 && (step - 1) / 2 < top.entries.length) {
       yield [top.entries[(step - 1) / 2]!]
+      ahead = Math.min(MAX_AHEAD, ahead * 2)
     } else {
       stack.pop()
     }
   }
 }
 
-async function enter(reader: BlockReader, node: LoadedNode, bounds: TreeBounds): Promise<Frame> {
+/** Starts reading the frame's children below index `end` that are not read yet. */
+function readAhead(reader: BlockReader, frame: Frame, end: number): void {
+  const last = Math.min(end, frame.childRefs.length / 2)
+  for (let i = frame.children.length; i < last; i++) {
+    const child = reader.node(frame.childRefs[2 * i]!, frame.childRefs[2 * i + 1]!)
+    child.catch(noop)
+    frame.children.push(child)
+  }
+}
+
+async function enter(node: LoadedNode, bounds: TreeBounds): Promise<Frame> {
   const blocks = await Promise.all(node.keys)
   // Keys [from, to) are in range; children from..to may hold keys in range.
   let from = 0
@@ -133,17 +160,12 @@ async function enter(reader: BlockReader, node: LoadedNode, bounds: TreeBounds):
   while (to < blocks.length && passesUpper(blocks[to]!.key, bounds)) to++
   const entries: TreeEntry[] = []
   for (let i = from; i < to; i++) entries.push({ seq: node.keySeqs[i]!, key: blocks[i]!.key, value: blocks[i]!.value })
-  const children: Array<Promise<LoadedNode>> = []
-  if (node.children.length > 0) {
-    for (let i = from; i <= to; i++) {
-      const child = reader.node(node.children[2 * i]!, node.children[2 * i + 1]!)
-      child.catch(noop)
-      children.push(child)
-    }
-  }
+  const childRefs = node.children.length === 0 ? [] : node.children.slice(2 * from, 2 * to + 2)
   if (bounds.reverse) {
     entries.reverse()
-    children.reverse()
+    for (let i = 0, j = childRefs.length - 2; i < j; i += 2, j -= 2) {
+      ;[childRefs[i], childRefs[i + 1], childRefs[j], childRefs[j + 1]] = [childRefs[j]!, childRefs[j + 1]!, childRefs[i]!, childRefs[i + 1]!]
+    }
   }
-  return { entries, children, step: 0 }
+  return { entries, childRefs, children: [], step: 0 }
 }

@@ -4,7 +4,7 @@ import b4a from 'b4a'
 import Corestore from 'corestore'
 import fc from 'fast-check'
 import Hyperbee from 'hyperbee'
-import { scanTree, type TreeBounds } from '../../lib/view/tree-scan.js'
+import { scanTree, type BlockSource, type TreeBounds } from '../../lib/view/tree-scan.js'
 import { collect, teardown, tempDir } from '../helpers.js'
 
 /**
@@ -128,4 +128,32 @@ test('a scan whose session closes under it fails cleanly, with no read left to f
   await closing
   await new Promise((resolve) => setTimeout(resolve, 100))
   assert.deepEqual(failures, [])
+})
+
+test('a scan that is stopped after its first run read little more than one descent', async (t) => {
+  const store = new Corestore(await tempDir(t))
+  teardown(t, () => store.close())
+  const bee = new Hyperbee(store.get({ name: 'wide' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
+  await bee.ready()
+  teardown(t, () => bee.close())
+  const batch = bee.batch()
+  for (let i = 0; i < 20_000; i++) await batch.put(runKey(i), b4a.from(`v${i}`))
+  await batch.flush()
+
+  const snap = bee.snapshot()
+  await snap.ready()
+  teardown(t, () => snap.close())
+  const reads = new Set<number>()
+  const counting: BlockSource = { get: (seq) => (reads.add(seq), snap.core.get(seq)) }
+  for (const reverse of [false, true]) {
+    reads.clear()
+    const bounds = reverse ? { lt: runKey(12_345), reverse } : { gte: runKey(12_345), reverse }
+    for await (const run of scanTree(counting, snap.version, bounds)) {
+      assert.equal(b4a.toString(run[0]!.key), b4a.toString(runKey(reverse ? 12_344 : 12_345)))
+      break
+    }
+    // One descent of this tree reads 31 blocks (its nodes and the keys they hold); reading all
+    // children of each node on the way, as a full scan does, reads 52 and 108.
+    assert.ok(reads.size <= 40, `${reads.size} blocks read for one run (reverse: ${reverse})`)
+  }
 })

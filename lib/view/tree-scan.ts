@@ -88,11 +88,17 @@ function passesUpper(key: Uint8Array, bounds: TreeBounds): boolean {
   return true
 }
 
+/** Where a tree node is stored: the block that carries it and its place in that block. */
+interface NodeRef {
+  seq: number
+  offset: number
+}
+
 /** One node on the walk: its keys in range and the children between them, in walk order. */
 interface Frame {
   entries: TreeEntry[]
-  /** (seq, offset) pairs of the children in walk order: none for a leaf, else one more than `entries`. */
-  childRefs: number[]
+  /** The children in walk order: none for a leaf, else one more than `entries`. */
+  childRefs: NodeRef[]
   /** The children read so far, started ahead of the walk. */
   children: Array<Promise<LoadedNode>>
   /** Even steps descend into a child, odd steps emit the entry after it. */
@@ -128,12 +134,12 @@ export async function* scanTree(core: BlockSource, version: number, bounds: Tree
       continue
     }
     const step = top.step++
-    const child = step / 2
-    if (step % 2 === 0 && 2 * child < top.childRefs.length) {
-      readAhead(reader, top, child + ahead)
-      stack.push(await enter(await top.children[child]!, bounds))
-    } else if (step % 2 === 1 && (step - 1) / 2 < top.entries.length) {
-      yield [top.entries[(step - 1) / 2]!]
+    const i = step >> 1
+    if ((step & 1) === 0 && i < top.childRefs.length) {
+      readAhead(reader, top, i + ahead)
+      stack.push(await enter(await top.children[i]!, bounds))
+    } else if ((step & 1) === 1 && i < top.entries.length) {
+      yield [top.entries[i]!]
       ahead = Math.min(MAX_AHEAD, ahead * 2)
     } else {
       stack.pop()
@@ -143,9 +149,10 @@ export async function* scanTree(core: BlockSource, version: number, bounds: Tree
 
 /** Starts reading the frame's children below index `end` that are not read yet. */
 function readAhead(reader: BlockReader, frame: Frame, end: number): void {
-  const last = Math.min(end, frame.childRefs.length / 2)
+  const last = Math.min(end, frame.childRefs.length)
   for (let i = frame.children.length; i < last; i++) {
-    const child = reader.node(frame.childRefs[2 * i]!, frame.childRefs[2 * i + 1]!)
+    const { seq, offset } = frame.childRefs[i]!
+    const child = reader.node(seq, offset)
     child.catch(noop)
     frame.children.push(child)
   }
@@ -160,12 +167,13 @@ async function enter(node: LoadedNode, bounds: TreeBounds): Promise<Frame> {
   while (to < blocks.length && passesUpper(blocks[to]!.key, bounds)) to++
   const entries: TreeEntry[] = []
   for (let i = from; i < to; i++) entries.push({ seq: node.keySeqs[i]!, key: blocks[i]!.key, value: blocks[i]!.value })
-  const childRefs = node.children.length === 0 ? [] : node.children.slice(2 * from, 2 * to + 2)
+  const childRefs: NodeRef[] = []
+  if (node.children.length > 0) {
+    for (let i = from; i <= to; i++) childRefs.push({ seq: node.children[2 * i]!, offset: node.children[2 * i + 1]! })
+  }
   if (bounds.reverse) {
     entries.reverse()
-    for (let i = 0, j = childRefs.length - 2; i < j; i += 2, j -= 2) {
-      ;[childRefs[i], childRefs[i + 1], childRefs[j], childRefs[j + 1]] = [childRefs[j]!, childRefs[j + 1]!, childRefs[i]!, childRefs[i + 1]!]
-    }
+    childRefs.reverse()
   }
   return { entries, childRefs, children: [], step: 0 }
 }

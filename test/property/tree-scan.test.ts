@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import b4a from 'b4a'
 import Corestore from 'corestore'
 import fc from 'fast-check'
@@ -103,15 +103,21 @@ test('the concurrent tree scan returns what Hyperbee range reads return', async 
   )
 })
 
-test('a scan whose session closes under it fails cleanly, with no read left to fail later', async (t) => {
+/** A Hyperbee in a temp store holding `count` ordered keys, written in one batch; closed when the test ends. */
+async function orderedBee(t: TestContext, count: number): Promise<Hyperbee> {
   const store = new Corestore(await tempDir(t))
   teardown(t, () => store.close())
-  const bee = new Hyperbee(store.get({ name: 'early' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
+  const bee = new Hyperbee(store.get({ name: 'ordered' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
   await bee.ready()
   teardown(t, () => bee.close())
   const batch = bee.batch()
-  for (let i = 0; i < 2_000; i++) await batch.put(runKey(i), b4a.from(`v${i}`))
+  for (let i = 0; i < count; i++) await batch.put(runKey(i), b4a.from(`v${i}`))
   await batch.flush()
+  return bee
+}
+
+test('a scan whose session closes under it fails cleanly, with no read left to fail later', async (t) => {
+  const bee = await orderedBee(t, 2_000)
 
   const failures: unknown[] = []
   const onRejection = (err: unknown) => failures.push(err)
@@ -131,14 +137,7 @@ test('a scan whose session closes under it fails cleanly, with no read left to f
 })
 
 test('a scan that is stopped after its first run read little more than one descent', async (t) => {
-  const store = new Corestore(await tempDir(t))
-  teardown(t, () => store.close())
-  const bee = new Hyperbee(store.get({ name: 'wide' }), { keyEncoding: 'binary', valueEncoding: 'binary' })
-  await bee.ready()
-  teardown(t, () => bee.close())
-  const batch = bee.batch()
-  for (let i = 0; i < 20_000; i++) await batch.put(runKey(i), b4a.from(`v${i}`))
-  await batch.flush()
+  const bee = await orderedBee(t, 20_000)
 
   const snap = bee.snapshot()
   await snap.ready()

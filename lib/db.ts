@@ -376,10 +376,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       records[i] = view.cachedRecord(ids[i]!)
       if (records[i] === undefined) missing.push(i)
     }
-    await view.prefetch(
-      missing.map((i) => unique[i]!.key),
-      missing.map((i) => ids[i]!)
-    )
+    await view.prefetch(missing.map((i) => ({ key: unique[i]!.key, id: ids[i]! })))
     for (const i of missing) records[i] = await view.getRecord(unique[i]!.key, ids[i])
     const ops: Op[] = []
     for (let i = 0; i < unique.length; i++) {

@@ -2,10 +2,10 @@ import { EventEmitter } from 'events'
 import b4a from 'b4a'
 import type Hypercore from 'hypercore'
 import { DecodeError, MAX_ENTRY_BYTES, decodeEntry, decodeHeader } from '../log/codec.js'
-import type { LogEntry } from '../log/entry.js'
+import type { DataOp, LogEntry } from '../log/entry.js'
 import { IndexBatch, type IndexView } from '../view/index-view.js'
 import type { Cursor, KeyRecord } from '../view/records.js'
-import { keyId } from '../view/keys.js'
+import { keyId, type IdentifiedKey } from '../view/keys.js'
 import { RecordCache } from '../view/record-cache.js'
 import type { Clock } from './clock.js'
 import { addVersion, headsOf, refId, type CitingVersion, type KeyedVersion } from './heads.js'
@@ -290,11 +290,7 @@ export class Indexer extends EventEmitter {
     if (primed !== undefined) {
       this.primed.delete(entryId)
       // Usually cached since the write looked its keys up; a busy cache may have let them go.
-      await this.preload(
-        batch,
-        primed.versions.map((v) => v.key),
-        primed.versions.map((v) => v.id)
-      )
+      await this.preload(batch, primed.versions)
       for (const { key, id, version } of primed.versions) await this.apply(batch, changes, key, id, version)
       this.advance(w, batch, seq, primed.clock, primed.versions.length)
       return 'done'
@@ -342,15 +338,10 @@ export class Indexer extends EventEmitter {
       }
     }
 
-    const ids = entry.ops.map((op) => (op.type === 'put' || op.type === 'del' ? keyId(op.key) : ''))
-    await this.preload(
-      batch,
-      entry.ops.map((op) => op.key),
-      ids
-    )
-    for (let i = 0; i < entry.ops.length; i++) {
-      const op = entry.ops[i]!
-      if (op.type !== 'put' && op.type !== 'del') continue
+    const data: Array<IdentifiedKey & { op: DataOp }> = []
+    for (const op of entry.ops) if (op.type === 'put' || op.type === 'del') data.push({ key: op.key, id: keyId(op.key), op })
+    await this.preload(batch, data)
+    for (const { key, id, op } of data) {
       const version = {
         writer: w.key,
         seq,
@@ -359,20 +350,15 @@ export class Indexer extends EventEmitter {
         value: op.type === 'put' ? op.value : null,
         parents: op.parents
       }
-      await this.apply(batch, changes, op.key, ids[i]!, version)
+      await this.apply(batch, changes, key, id, version)
     }
     this.advance(w, batch, seq, entry.clock, entry.ops.length)
     return outcome
   }
 
-  /** Loads, in one range scan, the records of an entry's keys (ids '' are not keys) that neither the step nor the cache holds. */
-  private async preload(batch: IndexBatch, keys: Uint8Array[], ids: string[]): Promise<void> {
-    const missing: number[] = []
-    for (let i = 0; i < ids.length; i++) if (ids[i] !== '' && batch.knownRecord(ids[i]!) === undefined) missing.push(i)
-    await this.view.prefetch(
-      missing.map((i) => keys[i]!),
-      missing.map((i) => ids[i]!)
-    )
+  /** Loads, in one range scan, the records of an entry's keys that neither the step nor the cache holds. */
+  private async preload(batch: IndexBatch, keys: readonly IdentifiedKey[]): Promise<void> {
+    await this.view.prefetch(keys.filter(({ id }) => batch.knownRecord(id) === undefined))
   }
 
   /** Adds one version to its key's heads; the heads it cites move to the versions space. */

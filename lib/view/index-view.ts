@@ -85,12 +85,12 @@ export class IndexView {
   /**
    * Loads the records of many keys with one range scan instead of a lookup each: the keys of
    * one entry are usually close together (batches, catch-up), and new keys cost nothing.
-   * `wanted` are distinct keys the caller found missing from the cache; `ids[i]` is `keyId(wanted[i])`.
+   * `wanted` are distinct keys the caller found missing from the cache.
    */
-  async prefetch(wanted: Uint8Array[], ids: string[]): Promise<void> {
+  async prefetch(wanted: readonly keys.IdentifiedKey[]): Promise<void> {
     if (wanted.length < PREFETCH_MIN || wanted.length > CACHE_SIZE / 2) return
     const missing = new Map<string, Uint8Array>()
-    for (let i = 0; i < wanted.length; i++) missing.set(ids[i]!, wanted[i]!)
+    for (const { key, id } of wanted) missing.set(id, key)
     // Index steps keep landing while a writer is busy: the records they write meanwhile are
     // newer than what the scan may have read, so only those are left out.
     const stepped = new Set<string>()

@@ -20,6 +20,12 @@ export function keyId(key: Uint8Array): string {
   return b4a.toString(key, 'latin1')
 }
 
+/** A user key with its `keyId`, computed once by whoever met the key first. */
+export interface IdentifiedKey {
+  key: Uint8Array
+  id: string
+}
+
 const DATA_START = b4a.from([DATA])
 const DATA_END = b4a.from([DATA + 1])
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { pipeline } from 'node:stream'
+import { Transform, pipeline } from 'node:stream'
 import type { TestContext } from 'node:test'
 import { PeerBee, PeerBeeError, type PeerBeeErrorCode, type PeerBeeOptions } from '../lib/index.js'
 
@@ -47,9 +47,24 @@ export async function createDb<K extends string | Uint8Array = string, V = unkno
 
 /** Replicates two dbs over an in-memory pipe; call the result to cut the connection. */
 export function connect(a: PeerBee<any, any>, b: PeerBee<any, any>): () => void {
+  return connectUpTo(a, b, Infinity)
+}
+
+/**
+ * Like `connect`, but no more than `bytes` of what `a` sends reach `b`; the rest is held
+ * back, so a test can stop a transfer midway without racing it.
+ */
+export function connectUpTo(a: PeerBee<any, any>, b: PeerBee<any, any>, bytes: number): () => void {
   const sa = a.replicate(true)
   const sb = b.replicate(false)
-  pipeline(sa, sb, sa, () => {})
+  let sent = 0
+  const gate = new Transform({
+    transform(chunk: Uint8Array, _encoding, done) {
+      sent += chunk.byteLength
+      done(null, sent <= bytes ? chunk : undefined)
+    }
+  })
+  pipeline(sa, gate, sb, sa, () => {})
   return () => {
     sa.destroy()
     sb.destroy()

@@ -23,8 +23,8 @@ export class SyncReporter {
   constructor(db: PeerBee, out: Output) {
     this.db = db
     this.view = out.json ? new JsonView() : process.stdout.isTTY ? new BarView(db) : new LineView()
-    for (const event of ['update', 'sync']) db.on(event, this.onEvent)
-    for (const event of ['peer-add', 'peer-remove']) db.on(event, this.onPeer)
+    for (const event of ['update', 'sync'] as const) db.on(event, this.onEvent)
+    for (const event of ['peer-add', 'peer-remove'] as const) db.on(event, this.onPeer)
     // Remote lengths change without an event of the db: look again now and then.
     this.ticker = setInterval(this.onEvent, 1000)
     this.refresh()
@@ -32,8 +32,8 @@ export class SyncReporter {
 
   /** Stops listening and rendering. */
   stop(): void {
-    for (const event of ['update', 'sync']) this.db.off(event, this.onEvent)
-    for (const event of ['peer-add', 'peer-remove']) this.db.off(event, this.onPeer)
+    for (const event of ['update', 'sync'] as const) this.db.off(event, this.onEvent)
+    for (const event of ['peer-add', 'peer-remove'] as const) this.db.off(event, this.onPeer)
     clearInterval(this.ticker)
     if (this.timer !== null) clearTimeout(this.timer)
     this.view.stop()

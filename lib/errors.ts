@@ -19,13 +19,19 @@ export type PeerBeeErrorCode =
   | 'INVITE_EXPIRED'
   | 'INVITE_USED'
   | 'PAIRING_FAILED'
+  | 'INDEX_FAILED'
+  | 'STORAGE_CORRUPT'
+  | 'STORAGE_LOCKED'
 
-/** The one error class of peerbee. Construct it through the static factories. */
+/**
+ * The one error class of peerbee. Construct it through the static factories. An error that
+ * wraps one from a lower layer (the storage engine, Hypercore) keeps it as `cause`.
+ */
 export class PeerBeeError extends Error {
   readonly code: PeerBeeErrorCode
 
-  constructor(code: PeerBeeErrorCode, message: string) {
-    super(`${code}: ${message}`)
+  constructor(code: PeerBeeErrorCode, message: string, cause?: unknown) {
+    super(`${code}: ${message}`, cause === undefined ? undefined : { cause })
     this.code = code
   }
 
@@ -95,5 +101,21 @@ export class PeerBeeError extends Error {
 
   static PAIRING_FAILED(msg: string) {
     return new PeerBeeError('PAIRING_FAILED', msg)
+  }
+
+  /** Indexing stopped on an error (kept as `cause`): every later call rejects with this. */
+  static INDEX_FAILED(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    return new PeerBeeError('INDEX_FAILED', `Indexing stopped: ${reason}`, cause)
+  }
+
+  /** Local storage that cannot be read as what it should be (a missing or malformed block). */
+  static STORAGE_CORRUPT(msg: string, cause?: unknown) {
+    return new PeerBeeError('STORAGE_CORRUPT', msg, cause)
+  }
+
+  /** Another process holds the storage directory open. */
+  static STORAGE_LOCKED(dir: string, cause?: unknown) {
+    return new PeerBeeError('STORAGE_LOCKED', `${dir} is in use by another process`, cause)
   }
 }

@@ -1,18 +1,27 @@
-export { PeerBee, type Snapshot } from './db.js'
-export { Batch } from './batch.js'
+export { PeerBee } from './db.js'
 export { PeerBeeError, type PeerBeeErrorCode } from './errors.js'
-export type { PeerBeeOptions, JoinOptions } from './options.js'
-export type { InviteOptions } from './net/network.js'
+export type { PeerBeeOptions } from './db/options.js'
 export type {
+  Batch,
   Change,
   Conflict,
+  CorestoreLike,
   Entry,
+  HyperswarmLike,
   InvalidEntry,
+  InviteOptions,
+  JoinOptions,
   Key,
   KeyEncoding,
+  PeerBeeEvents,
+  PeerBeeListener,
+  PeerInfo,
   Range,
   Role,
+  Snapshot,
   Status,
+  SwarmConnection,
+  SwarmDiscovery,
   SyncProgress,
   ValueEncoding,
   Version,

@@ -1,11 +1,15 @@
 /** Public types of peerbee. No Holepunch class appears here: the API owns its types. */
+import type { EventEmitter } from 'events'
+import type { Duplex } from 'stream'
+import type { Role } from './model/membership.js'
+
+export type { Role }
 
 /** A key as the application sees it: a string with `'utf-8'`, bytes with `'binary'`. */
 export type Key = string | Uint8Array
 
 export type KeyEncoding = 'utf-8' | 'binary'
 export type ValueEncoding = 'json' | 'utf-8' | 'binary'
-export type Role = 'admin' | 'writer'
 
 /** A head of a key that lost to the winner: concurrent with it, neither cites the other. */
 export interface Conflict<V = unknown> {
@@ -93,4 +97,108 @@ export interface Range<K extends Key = Key> {
   prefix?: K
   reverse?: boolean
   limit?: number
+}
+
+/** A consistent read-only view of the db at one moment. */
+export interface Snapshot<K extends Key = string, V = unknown> {
+  get(key: K): Promise<Entry<K, V> | null>
+  list(range?: Range<K>): AsyncIterable<Entry<K, V>>
+  close(): Promise<void>
+}
+
+/** Ops collected by `db.batch()`, written as one entry: on every peer all of them count or none. */
+export interface Batch<K extends Key = string, V = unknown> {
+  /** Ops added so far. */
+  readonly length: number
+  put(key: K, value: V): this
+  del(key: K): this
+  /**
+   * Writes the ops as one entry. Resolves once it is durable in the local log and visible to
+   * reads on this peer (the index takes it in a few ms later; `watch()` sees it then). A bad
+   * key or value, or too many ops, rejects and writes nothing. A batch is flushed once.
+   */
+  flush(): Promise<void>
+}
+
+/** Options of `db.join()`: announce this peer (server), look others up (client); both by default. */
+export interface JoinOptions {
+  server?: boolean
+  client?: boolean
+}
+
+/** Options of `db.createInvite()`. */
+export interface InviteOptions {
+  role?: Role
+  /** Wall-clock ms after which the invite is refused. Default: one day from now. */
+  expires?: number
+}
+
+/** A peer connected to this db, as `'peer-add'` and `'peer-remove'` report it. */
+export interface PeerInfo {
+  /** The peer's swarm public key (not a writer key). */
+  publicKey: Uint8Array
+}
+
+/** The events of a PeerBee and their arguments. */
+export interface PeerBeeEvents {
+  /** The db is open. */
+  ready: []
+  /** The db closed. */
+  close: []
+  /** After each index step (writes of this and other peers, membership changes). */
+  update: []
+  /** Remote input was skipped (it never counts, on any peer). */
+  invalid: [info: InvalidEntry]
+  'peer-add': [peer: PeerInfo]
+  'peer-remove': [peer: PeerInfo]
+  /** Replication progress, after each download and index step. */
+  sync: [progress: SyncProgress]
+  /**
+   * Indexing failed; every later call rejects with `INDEX_FAILED`. Emitted only when someone
+   * listens, so an app without a listener is not crashed by it.
+   */
+  error: [err: Error]
+}
+
+/**
+ * A listener of a PeerBee event. An event without arguments takes any function, so that
+ * `new Promise((resolve) => db.once('update', resolve))` works as it does on any emitter.
+ */
+export type PeerBeeListener<E extends keyof PeerBeeEvents> = PeerBeeEvents[E] extends []
+  ? (...args: never[]) => void
+  : (...args: PeerBeeEvents[E]) => void
+
+/** A Corestore (the `corestore` package) to keep the db in, beside an app's own cores. */
+export interface CorestoreLike extends EventEmitter {
+  ready(): Promise<void>
+  close(): Promise<void>
+  session(): unknown
+  replicate(isInitiatorOrStream: boolean | Duplex, opts?: object): Duplex
+}
+
+/** A connection of a Hyperswarm: an authenticated, encrypted stream to one peer. */
+export interface SwarmConnection extends Duplex {
+  readonly remotePublicKey: Uint8Array
+  /** Set once the handshake is done; the same on both ends. */
+  readonly handshakeHash: Uint8Array | null
+  userData: unknown
+}
+
+/** One joined topic of a Hyperswarm. */
+export interface SwarmDiscovery {
+  flushed(): Promise<boolean>
+  refresh(opts?: { server?: boolean; client?: boolean }): Promise<boolean>
+  destroy(): Promise<void>
+}
+
+/** A Hyperswarm (the `hyperswarm` package, version 4): what peerbee uses of an app's own swarm. */
+export interface HyperswarmLike extends EventEmitter {
+  /** The swarm identity: its public key is this peer's key on the network. */
+  readonly keyPair: { readonly publicKey: Uint8Array }
+  readonly connections: Set<SwarmConnection>
+  join(topic: Uint8Array, opts?: { server?: boolean; client?: boolean }): SwarmDiscovery
+  joinPeer(publicKey: Uint8Array): void
+  leavePeer(publicKey: Uint8Array): void
+  flush(): Promise<boolean>
+  destroy(): Promise<void>
 }

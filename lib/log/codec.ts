@@ -1,8 +1,9 @@
 import c from 'compact-encoding'
 import b4a from 'b4a'
-import type { Header, LogEntry, Op, Ref } from './entry.js'
-import type { Role } from '../types.js'
-import type { Clock } from '../merge/clock.js'
+import { MAX_CLOCK_COUNTER, MAX_CLOCK_WALL } from '../model/clock.js'
+import { clockEncoding, refsEncoding } from '../model/codecs.js'
+import { roleCode, roleOf, type Role } from '../model/membership.js'
+import type { Header, LogEntry, Op } from './entry.js'
 
 /**
  * The wire format of writer logs. Every block starts with a format version, then a kind.
@@ -21,9 +22,6 @@ const OP_DEL = 1
 const OP_ADD_WRITER = 2
 const OP_REMOVE_WRITER = 3
 
-const ROLE_WRITER = 0
-const ROLE_ADMIN = 1
-
 /** Why a block was refused; stable strings, reported in `'invalid'` events. */
 export class DecodeError extends Error {
   readonly reason: string
@@ -35,50 +33,15 @@ export class DecodeError extends Error {
 
 type State = c.State
 
-/** A clock on the wire: wall-clock ms, then the counter. Shared with the index records. */
-export const clockEncoding = {
-  preencode(state: State, v: Clock) {
-    c.uint.preencode(state, v.wall)
-    c.uint.preencode(state, v.counter)
-  },
-  encode(state: State, v: Clock) {
-    c.uint.encode(state, v.wall)
-    c.uint.encode(state, v.counter)
-  },
-  decode(state: State): Clock {
-    return { wall: c.uint.decode(state), counter: c.uint.decode(state) }
-  }
-}
-
-const ref = {
-  preencode(state: State, r: Ref) {
-    c.fixed32.preencode(state, r.writer)
-    c.uint.preencode(state, r.seq)
-  },
-  encode(state: State, r: Ref) {
-    c.fixed32.encode(state, r.writer)
-    c.uint.encode(state, r.seq)
-  },
-  decode(state: State): Ref {
-    return { writer: c.fixed32.decode(state), seq: c.uint.decode(state) }
-  }
-}
-/** Parents on the wire: (writer key, seq) pairs. Shared with the index records. */
-export const refsEncoding = c.array(ref)
-
 /** An empty buffer and a missing one encode alike; values may legitimately be empty. */
 function decodeBytes(state: State): Uint8Array {
   return c.buffer.decode(state) ?? b4a.alloc(0)
 }
 
-function encodeRole(role: Role): number {
-  return role === 'admin' ? ROLE_ADMIN : ROLE_WRITER
-}
-
-function decodeRole(n: number): Role {
-  if (n === ROLE_ADMIN) return 'admin'
-  if (n === ROLE_WRITER) return 'writer'
-  throw new DecodeError('unknown-role')
+function decodeRole(code: number): Role {
+  const role = roleOf(code)
+  if (role === null) throw new DecodeError('unknown-role')
+  return role
 }
 
 const op = {
@@ -96,7 +59,7 @@ const op = {
         break
       case 'add-writer':
         c.fixed32.preencode(state, o.key)
-        c.uint.preencode(state, encodeRole(o.role))
+        c.uint.preencode(state, roleCode(o.role))
         break
       case 'remove-writer':
         c.fixed32.preencode(state, o.key)
@@ -120,7 +83,7 @@ const op = {
       case 'add-writer':
         c.uint.encode(state, OP_ADD_WRITER)
         c.fixed32.encode(state, o.key)
-        c.uint.encode(state, encodeRole(o.role))
+        c.uint.encode(state, roleCode(o.role))
         break
       case 'remove-writer':
         c.uint.encode(state, OP_REMOVE_WRITER)
@@ -206,7 +169,7 @@ export function decodeEntry(block: Uint8Array): LogEntry {
   return decodeBlock(block, KIND_ENTRY, (state) => {
     const wall = c.uint.decode(state)
     const counter = c.uint.decode(state)
-    if (counter > 0xffff || wall >= 2 ** 48) throw new DecodeError('bad-clock')
+    if (counter > MAX_CLOCK_COUNTER || wall > MAX_CLOCK_WALL) throw new DecodeError('bad-clock')
     return { clock: { wall, counter }, ops: ops.decode(state) }
   })
 }

@@ -1,11 +1,6 @@
-import type { Clock } from '../merge/clock.js'
-import type { Role } from '../types.js'
-
-/** A version of a key, named by the writer log and the seq of the entry that holds it. */
-export interface Ref {
-  writer: Uint8Array
-  seq: number
-}
+import type { Clock } from '../model/clock.js'
+import type { Role } from '../model/membership.js'
+import type { Ref } from '../model/version.js'
 
 export interface PutOp {
   type: 'put'
@@ -50,6 +45,13 @@ export interface LogEntry {
   ops: Op[]
 }
 
-export function isDataOp(op: Op): op is DataOp {
+/** Ops as they are written, or queued before their parents are known. */
+type AnyOp = { type: Op['type'] }
+
+export function isDataOp<T extends AnyOp>(op: T): op is Extract<T, { type: DataOp['type'] }> {
   return op.type === 'put' || op.type === 'del'
+}
+
+export function isMembershipOp<T extends AnyOp>(op: T): op is Extract<T, { type: MembershipOp['type'] }> {
+  return op.type === 'add-writer' || op.type === 'remove-writer'
 }

@@ -1,4 +1,4 @@
-import { keyId } from '../view/keys.js'
+import { keyId } from '../model/ids.js'
 
 /** An op as callers queue it; parents and clock are filled in when its entry is built. */
 export type QueuedOp =
@@ -7,7 +7,8 @@ export type QueuedOp =
   | { type: 'add-writer'; key: Uint8Array; role: 'admin' | 'writer' }
   | { type: 'remove-writer'; key: Uint8Array; length: number }
 
-interface Pending {
+/** One caller's ops, waiting for the entry that will hold them. */
+interface QueuedCall {
   ops: QueuedOp[]
   bytes: number
   resolve: () => void
@@ -22,20 +23,20 @@ export function opBytes(op: QueuedOp): number {
 /**
  * Coalesces writes that arrive while an entry is being appended and indexed into the next
  * entry: one append and one index step for many calls. A call's ops are never split across
- * entries, so a batch stays atomic. Each call resolves once `commit` has taken its entry
+ * entries, so a batch stays atomic. Each call resolves once `writeEntry` has taken its entry
  * (which then keeps one op per key: `lastOpPerKey`).
  */
 export class GroupCommit {
-  private queue: Pending[] = []
+  private queue: QueuedCall[] = []
   private flushing = false
   private readonly maxOps: number
   private readonly maxBytes: number
-  private readonly commit: (ops: QueuedOp[]) => Promise<void>
+  private readonly writeEntry: (ops: QueuedOp[]) => Promise<void>
 
-  constructor(limits: { maxOps: number; maxBytes: number }, commit: (ops: QueuedOp[]) => Promise<void>) {
+  constructor(limits: { maxOps: number; maxBytes: number }, writeEntry: (ops: QueuedOp[]) => Promise<void>) {
     this.maxOps = limits.maxOps
     this.maxBytes = limits.maxBytes
-    this.commit = commit
+    this.writeEntry = writeEntry
   }
 
   push(ops: QueuedOp[]): Promise<void> {
@@ -47,7 +48,7 @@ export class GroupCommit {
   }
 
   /** Whole calls, up to `maxOps` ops and `maxBytes`; a single larger call still goes alone. */
-  private take(): Pending[] {
+  private take(): QueuedCall[] {
     let count = 0
     let bytes = 0
     let n = 0
@@ -65,7 +66,7 @@ export class GroupCommit {
     while (this.queue.length > 0) {
       const group = this.take()
       try {
-        await this.commit(group.length === 1 ? group[0]!.ops : group.flatMap((p) => p.ops))
+        await this.writeEntry(group.length === 1 ? group[0]!.ops : group.flatMap((p) => p.ops))
         for (const p of group) p.resolve()
       } catch (err) {
         for (const p of group) p.reject(err)

@@ -1,30 +1,6 @@
-import type { Clock } from './clock.js'
-import { compareClocks } from './clock.js'
-import type { Role } from '../types.js'
-
-/** The membership ops of one entry, keyed by writer (hex) and seq. */
-export interface MembershipFact {
-  writer: string
-  seq: number
-  clock: Clock
-  ops: Array<{ type: 'add-writer'; key: string; role: Role } | { type: 'remove-writer'; key: string; length: number }>
-}
-
-export interface Member {
-  role: Role
-  /** Entries with seq >= cut never count. Infinity: not removed. */
-  cut: number
-}
-
-export interface Membership {
-  members: Map<string, Member>
-  /** Ids (`writer:seq`) of the facts that took effect. */
-  applied: Set<string>
-}
-
-export function factId(writer: string, seq: number): string {
-  return writer + ':' + seq
-}
+import { compareClocks } from '../model/clock.js'
+import { entryId } from '../model/ids.js'
+import type { Member, MembershipFact, Membership } from '../model/membership.js'
 
 function byClock(a: MembershipFact, b: MembershipFact): number {
   return compareClocks(a.clock, b.clock) || (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : a.seq - b.seq)
@@ -81,7 +57,7 @@ export function resolveMembership(root: string, facts: Iterable<MembershipFact>)
     const broken = applied.filter((f) => f.seq >= cutOf(f.writer))
     if (broken.length === 0) {
       for (const [key, member] of members) member.cut = cutOf(key)
-      return { members, applied: new Set(applied.map((f) => factId(f.writer, f.seq))) }
+      return { members, applied: new Set(applied.map((f) => entryId(f.writer, f.seq))) }
     }
     for (const f of broken) pinned.set(f.writer, cutOf(f.writer))
   }

@@ -1,6 +1,6 @@
 import b4a from 'b4a'
-import type { LogEntry } from '../log/entry.js'
-import { keyId } from '../view/keys.js'
+import { isDataOp, type LogEntry } from '../log/entry.js'
+import { keyId } from '../model/ids.js'
 
 export interface Limits {
   maxKeySize: number
@@ -19,7 +19,7 @@ export function checkEntry(entry: LogEntry, writer: Uint8Array, seq: number, lim
   if (entry.ops.length > limits.maxBatchOps) return 'batch-too-large'
   const seen = new Set<string>()
   for (const op of entry.ops) {
-    if (op.type === 'add-writer' || op.type === 'remove-writer') continue
+    if (!isDataOp(op)) continue
     if (op.key.byteLength === 0) return 'empty-key'
     if (op.key.byteLength > limits.maxKeySize) return 'key-too-large'
     if (op.type === 'put' && op.value.byteLength > limits.maxValueSize) return 'value-too-large'
@@ -37,5 +37,5 @@ export function checkEntry(entry: LogEntry, writer: Uint8Array, seq: number, lim
 
 /** Whether an entry holds a put or del of `key`: what a parent citing it must find there. */
 export function touchesKey(entry: LogEntry, key: Uint8Array): boolean {
-  return entry.ops.some((op) => (op.type === 'put' || op.type === 'del') && b4a.equals(op.key, key))
+  return entry.ops.some((op) => isDataOp(op) && b4a.equals(op.key, key))
 }

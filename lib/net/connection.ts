@@ -1,13 +1,13 @@
 import b4a from 'b4a'
 import Protomux from 'protomux'
-import type Hyperswarm from 'hyperswarm'
+import type { SwarmConnection } from '../types.js'
 
 /**
  * True when some protocol on the connection has a channel that both ends opened.
  * A hypercore channel opens on both ends only when both hold that core, so a peer
  * of this db opens at least the root log's channel; a stranger opens none.
  */
-export function hasOpenChannel(conn: Hyperswarm.Connection): boolean {
+export function hasOpenChannel(conn: SwarmConnection): boolean {
   if (!Protomux.isProtomux(conn.userData)) return false
   for (const channel of conn.userData) {
     if (channel.opened) return true

@@ -2,10 +2,13 @@ import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
 import { isLoopbackNetwork, parseBootstrap } from './bootstrap.js'
 
+/** A swarm identity. */
+export type KeyPair = Hyperswarm.KeyPair
+
 export interface CreateSwarmOptions {
   /** `'host:port'` DHT bootstrap nodes. Default: the public DHT. */
   bootstrap?: string[]
-  keyPair?: Hyperswarm.KeyPair
+  keyPair?: KeyPair
   /** Cap on outgoing connections. */
   maxPeers?: number
 }

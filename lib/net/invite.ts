@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import b4a from 'b4a'
 import z32 from 'z32'
 import { PeerBeeError } from '../errors.js'
-import type { Role } from '../types.js'
+import { roleCode, roleOf, type Role } from '../model/membership.js'
 
 /**
  * An invite as the admin hands it out. It names the db by its discovery key only,
@@ -53,7 +53,7 @@ export function encodeInvite(invite: Invite): string {
   const bytes = b4a.alloc(INVITE_BYTES)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   bytes[0] = VERSION
-  bytes[1] = encodeRole(invite.role)
+  bytes[1] = roleCode(invite.role)
   writeUint48(view, 2, invite.expires)
   bytes.set(invite.discoveryKey, 8)
   bytes.set(invite.issuer, 40)
@@ -83,7 +83,7 @@ export function encodeRecord(record: InviteRecord): Uint8Array {
   const bytes = b4a.alloc(RECORD_BYTES)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   bytes[0] = VERSION
-  bytes[1] = encodeRole(record.role)
+  bytes[1] = roleCode(record.role)
   writeUint48(view, 2, record.expires)
   bytes.set(record.secret, 8)
   if (record.usedBy) {
@@ -136,15 +136,11 @@ export async function issueInvite(store: InviteStore, opts: IssueInviteOptions):
   })
 }
 
-export function encodeRole(role: Role): number {
-  return role === 'admin' ? 1 : 0
-}
-
 /** Role from its byte; an unknown byte makes the invite invalid. */
 export function decodeRole(byte: number): Role {
-  if (byte === 0) return 'writer'
-  if (byte === 1) return 'admin'
-  throw PeerBeeError.INVITE_INVALID('The invite names an unknown role')
+  const role = roleOf(byte)
+  if (role === null) throw PeerBeeError.INVITE_INVALID('The invite names an unknown role')
+  return role
 }
 
 function writeUint48(view: DataView, offset: number, value: number): void {

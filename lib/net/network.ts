@@ -1,26 +1,20 @@
-import type Hyperswarm from 'hyperswarm'
 import { PeerBeeError } from '../errors.js'
-import type { Role } from '../types.js'
+import type { HyperswarmLike, InviteOptions, JoinOptions, Role, SwarmConnection } from '../types.js'
+import type { KeyPair } from './create-swarm.js'
 import { issueInvite, type InviteStore } from './invite.js'
 import { PairingHost } from './pairing-host.js'
-import { SwarmSession, type JoinOptions } from './swarm-session.js'
+import { SwarmSession } from './swarm-session.js'
 
 /** What the network needs from the db it serves. */
 export interface NetworkHost {
   dbKey: Uint8Array
   discoveryKey: Uint8Array
-  replicate(conn: Hyperswarm.Connection): void
+  replicate(conn: SwarmConnection): void
   /** The swarm identity: stable per db, so invites naming it outlive a restart. */
-  keyPair(): Promise<Hyperswarm.KeyPair>
+  keyPair(): Promise<KeyPair>
   invites: InviteStore
   isAdmin(): boolean
   addWriter(key: Uint8Array, role: Role): Promise<void>
-}
-
-export interface InviteOptions {
-  role?: Role
-  /** Wall-clock ms after which the invite is refused. Default: one day from now. */
-  expires?: number
 }
 
 const DAY = 24 * 60 * 60 * 1000
@@ -29,11 +23,11 @@ const DAY = 24 * 60 * 60 * 1000
 export class Network {
   private readonly host: NetworkHost
   private readonly bootstrap: string[] | undefined
-  private readonly swarm: Hyperswarm | undefined
+  private readonly swarm: HyperswarmLike | undefined
   private session: SwarmSession | null = null
   private pairing: PairingHost | null = null
 
-  constructor(host: NetworkHost, opts: { bootstrap?: string[] | undefined; swarm?: Hyperswarm | undefined }) {
+  constructor(host: NetworkHost, opts: { bootstrap?: string[] | undefined; swarm?: HyperswarmLike | undefined }) {
     this.host = host
     this.bootstrap = opts.bootstrap
     this.swarm = opts.swarm

@@ -1,8 +1,7 @@
 import b4a from 'b4a'
 import Protomux from 'protomux'
-import type Hyperswarm from 'hyperswarm'
 import { PeerBeeError } from '../errors.js'
-import type { Role } from '../types.js'
+import type { HyperswarmLike, Role, SwarmConnection } from '../types.js'
 import { decodeInvite, inviteId } from './invite.js'
 import {
   PAIRING_PROTOCOL,
@@ -17,7 +16,7 @@ export interface PairOptions {
   /** The invite text an admin handed out. */
   invite: string
   /** A swarm to reach the issuer on; the candidate dials the issuer directly. */
-  swarm: Hyperswarm
+  swarm: HyperswarmLike
   /**
    * The key to admit, or a function of the db key that gives it (a peer may only
    * know its writer key once it has opened the db).
@@ -78,7 +77,7 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
     const onAbort = () => finish(PeerBeeError.PAIRING_FAILED('Pairing was aborted'))
     opts.signal?.addEventListener('abort', onAbort)
 
-    const onConnection = (conn: Hyperswarm.Connection) => {
+    const onConnection = (conn: SwarmConnection) => {
       if (settled || !b4a.equals(conn.remotePublicKey, invite.issuer)) return
       conn.on('error', noop)
       const mux = Protomux.from(conn)

@@ -1,7 +1,6 @@
 import b4a from 'b4a'
 import Protomux from 'protomux'
-import type Hyperswarm from 'hyperswarm'
-import type { Role } from '../types.js'
+import type { HyperswarmLike, Role, SwarmConnection } from '../types.js'
 import { decodeRecord, encodeRecord, type InviteRecord, type InviteStore } from './invite.js'
 import {
   PAIRING_PROTOCOL,
@@ -15,7 +14,7 @@ import {
 
 export interface PairingHostOptions {
   /** The swarm this peer is joined on (it must announce, so candidates can dial it). */
-  swarm: Hyperswarm
+  swarm: HyperswarmLike
   dbKey: Uint8Array
   discoveryKey: Uint8Array
   /** Where {@link issueInvite} recorded the invites. */
@@ -38,7 +37,7 @@ interface Accepted {
  * with the same key (a lost reply) succeeds again, any other key is `used`.
  */
 export class PairingHost {
-  private readonly swarm: Hyperswarm
+  private readonly swarm: HyperswarmLike
   private readonly dbKey: Uint8Array
   private readonly discoveryKey: Uint8Array
   private readonly store: InviteStore
@@ -81,7 +80,7 @@ export class PairingHost {
     this.muxes.clear()
   }
 
-  private onConnection(conn: Hyperswarm.Connection): void {
+  private onConnection(conn: SwarmConnection): void {
     const mux = Protomux.from(conn)
     this.muxes.add(mux)
     conn.once('close', () => this.muxes.delete(mux))
@@ -89,7 +88,7 @@ export class PairingHost {
     mux.pair({ protocol: PAIRING_PROTOCOL, id: this.discoveryKey }, () => this.answer(conn, mux))
   }
 
-  private answer(conn: Hyperswarm.Connection, mux: Protomux): void {
+  private answer(conn: SwarmConnection, mux: Protomux): void {
     if (this.closed) return
     let accepted: Accepted | null = null
     let busy = false
@@ -125,7 +124,7 @@ export class PairingHost {
   }
 
   private async step(
-    conn: Hyperswarm.Connection,
+    conn: SwarmConnection,
     frame: Frame,
     accepted: Accepted | null
   ): Promise<{ frame: Frame; accepted?: Accepted }> {

@@ -2,8 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import b4a from 'b4a'
 import type Protomux from 'protomux'
 import { PeerBeeError } from '../errors.js'
-import type { Role } from '../types.js'
-import { decodeRole, encodeRole } from './invite.js'
+import { roleCode, type Role } from '../model/membership.js'
+import { decodeRole } from './invite.js'
 
 /**
  * The pairing protocol, one Protomux channel per db (id: the discovery key) on a
@@ -38,11 +38,11 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case 'request':
       return b4a.concat([b4a.from([type]), frame.inviteId, frame.proof])
     case 'accept':
-      return b4a.concat([b4a.from([type, encodeRole(frame.role)]), frame.key])
+      return b4a.concat([b4a.from([type, roleCode(frame.role)]), frame.key])
     case 'writer':
       return b4a.concat([b4a.from([type]), frame.writerKey])
     case 'added':
-      return b4a.from([type, encodeRole(frame.role)])
+      return b4a.from([type, roleCode(frame.role)])
     case 'refused':
       return b4a.from([type, REFUSALS.indexOf(frame.reason) + 1])
   }

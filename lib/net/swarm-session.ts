@@ -1,28 +1,22 @@
 import { EventEmitter } from 'node:events'
-import type Hyperswarm from 'hyperswarm'
 import { PeerBeeError } from '../errors.js'
+import type { HyperswarmLike, JoinOptions, PeerInfo, SwarmConnection, SwarmDiscovery } from '../types.js'
 import { Backoff } from './backoff.js'
 import { parseBootstrap } from './bootstrap.js'
-import { createSwarm, type CreateSwarmOptions } from './create-swarm.js'
+import { createSwarm, type CreateSwarmOptions, type KeyPair } from './create-swarm.js'
 import { hasOpenChannel, peerId } from './connection.js'
-
-/** A connected peer, as the db reports it in `'peer-add'` / `'peer-remove'`. */
-export interface NetPeer {
-  /** The peer's swarm public key (not a writer key). */
-  publicKey: Uint8Array
-}
 
 export interface SwarmSessionOptions {
   /** The topic: the db's discovery key, never the db key itself. */
   discoveryKey: Uint8Array
   /** Called once per connection; the db runs `store.replicate(conn)` here. */
-  replicate: (conn: Hyperswarm.Connection) => void
+  replicate: (conn: SwarmConnection) => void
   /** `'host:port'` DHT bootstrap nodes. Default: the public DHT. */
   bootstrap?: string[]
   /** Use this swarm instead of making one. It is never destroyed by the session. */
-  swarm?: Hyperswarm
+  swarm?: HyperswarmLike
   /** Swarm identity when the session makes its swarm. A stable one keeps invites valid across restarts. */
-  keyPair?: Hyperswarm.KeyPair
+  keyPair?: KeyPair
   /** Connections kept at most; extra inbound ones are closed. Default 64. */
   maxPeers?: number
   /** A connection with no open channel after this many ms is closed; 0 keeps it. Default 10 s. */
@@ -30,11 +24,6 @@ export interface SwarmSessionOptions {
   /** First and longest wait between lookups while short of peers. Default 1 s and 30 s. */
   refreshMin?: number
   refreshMax?: number
-}
-
-export interface JoinOptions {
-  server?: boolean
-  client?: boolean
 }
 
 const DEFAULT_MAX_PEERS = 64
@@ -50,30 +39,30 @@ const JOIN_CONNECT_WAIT_MS = 2_000
  * lives until `destroy()`. With a swarm passed in, the app owns its connections:
  * the session neither caps them, nor closes idle ones, nor closes them on `leave()`.
  *
- * Events: `'peer-add'` and `'peer-remove'` with a {@link NetPeer}, once per remote
+ * Events: `'peer-add'` and `'peer-remove'` with a {@link PeerInfo}, once per remote
  * public key (a duplicate connection to the same peer does not count twice).
  */
 export class SwarmSession extends EventEmitter {
   readonly discoveryKey: Uint8Array
-  private readonly replicateConnection: (conn: Hyperswarm.Connection) => void
+  private readonly replicateConnection: (conn: SwarmConnection) => void
   private readonly bootstrap: string[] | undefined
-  private readonly keyPair: Hyperswarm.KeyPair | undefined
+  private readonly keyPair: KeyPair | undefined
   private readonly ownsSwarm: boolean
   private readonly maxPeers: number
   private readonly idleTimeout: number
   private readonly backoff: Backoff
 
-  private hyperswarm: Hyperswarm | null
-  private discovery: Hyperswarm.Discovery | null = null
+  private hyperswarm: HyperswarmLike | null
+  private discovery: SwarmDiscovery | null = null
   private refreshTimer: NodeJS.Timeout | null = null
   private destroyed = false
   /** The connection listener stays on from the first join until destroy. */
   private listening = false
   /** Open connections by remote public key. */
-  private readonly byPeer = new Map<string, Set<Hyperswarm.Connection>>()
-  private readonly idleTimers = new Map<Hyperswarm.Connection, NodeJS.Timeout>()
+  private readonly byPeer = new Map<string, Set<SwarmConnection>>()
+  private readonly idleTimers = new Map<SwarmConnection, NodeJS.Timeout>()
   /** Connections already handed to `replicate`, across leave/join cycles of a shared swarm. */
-  private readonly replicated = new WeakSet<Hyperswarm.Connection>()
+  private readonly replicated = new WeakSet<SwarmConnection>()
   private readonly onConnectionBound = this.onConnection.bind(this)
 
   constructor(opts: SwarmSessionOptions) {
@@ -91,7 +80,7 @@ export class SwarmSession extends EventEmitter {
   }
 
   /** The swarm in use: null until the first `join()` when the session makes its own. */
-  get swarm(): Hyperswarm | null {
+  get swarm(): HyperswarmLike | null {
     return this.hyperswarm
   }
 
@@ -106,8 +95,8 @@ export class SwarmSession extends EventEmitter {
   }
 
   /** The connected peers. */
-  peerList(): NetPeer[] {
-    const list: NetPeer[] = []
+  peerList(): PeerInfo[] {
+    const list: PeerInfo[] = []
     for (const conns of this.byPeer.values()) {
       const [conn] = conns
       if (conn) list.push({ publicKey: conn.remotePublicKey })
@@ -180,7 +169,7 @@ export class SwarmSession extends EventEmitter {
     if (this.ownsSwarm) await this.hyperswarm.destroy()
   }
 
-  private ensureSwarm(): Hyperswarm {
+  private ensureSwarm(): HyperswarmLike {
     if (this.hyperswarm) {
       if (!this.listening) this.hyperswarm.on('connection', this.onConnectionBound)
       this.listening = true
@@ -193,7 +182,7 @@ export class SwarmSession extends EventEmitter {
     return this.ensureSwarm()
   }
 
-  private onConnection(conn: Hyperswarm.Connection): void {
+  private onConnection(conn: SwarmConnection): void {
     // Errors surface as 'close'; without a listener they would crash the process.
     conn.on('error', noop)
     if (!this.discovery) {
@@ -218,10 +207,10 @@ export class SwarmSession extends EventEmitter {
       this.replicateConnection(conn)
     }
     if (this.ownsSwarm && this.idleTimeout > 0) this.watchIdle(conn)
-    if (isNewPeer) this.emit('peer-add', { publicKey: conn.remotePublicKey } satisfies NetPeer)
+    if (isNewPeer) this.emit('peer-add', { publicKey: conn.remotePublicKey } satisfies PeerInfo)
   }
 
-  private untrack(conn: Hyperswarm.Connection): void {
+  private untrack(conn: SwarmConnection): void {
     const timer = this.idleTimers.get(conn)
     if (timer) clearTimeout(timer)
     this.idleTimers.delete(conn)
@@ -230,7 +219,7 @@ export class SwarmSession extends EventEmitter {
     const conns = this.byPeer.get(id)
     if (!conns || !conns.delete(conn) || conns.size > 0) return
     this.byPeer.delete(id)
-    this.emit('peer-remove', { publicKey: conn.remotePublicKey } satisfies NetPeer)
+    this.emit('peer-remove', { publicKey: conn.remotePublicKey } satisfies PeerInfo)
     if (this.discovery) {
       // A lost peer may have been our only link: look again soon.
       this.backoff.reset()
@@ -238,7 +227,7 @@ export class SwarmSession extends EventEmitter {
     }
   }
 
-  private watchIdle(conn: Hyperswarm.Connection): void {
+  private watchIdle(conn: SwarmConnection): void {
     const timer = setTimeout(() => {
       this.idleTimers.delete(conn)
       if (!hasOpenChannel(conn)) conn.destroy()
@@ -282,7 +271,7 @@ export class SwarmSession extends EventEmitter {
   }
 }
 
-function closeConnection(conn: Hyperswarm.Connection): Promise<void> {
+function closeConnection(conn: SwarmConnection): Promise<void> {
   if (conn.destroyed) return Promise.resolve()
   return new Promise((resolve) => {
     conn.once('close', () => resolve())

@@ -1,23 +1,14 @@
 import b4a from 'b4a'
 import Hyperbee from 'hyperbee'
 import type Hypercore from 'hypercore'
-import type { CitingVersion } from '../merge/heads.js'
-import type { MembershipFact } from '../merge/membership.js'
-import { RecordCache } from './record-cache.js'
+import type { WriterCursor } from '../model/cursor.js'
+import { keyId, type IdentifiedKey } from '../model/ids.js'
+import type { MembershipFact } from '../model/membership.js'
+import type { KeyRecord, KeyVersion } from '../model/version.js'
 import * as keys from './keys.js'
+import { RecordCache } from './record-cache.js'
+import { decodeCursor, decodeFact, decodeKeyRecord, decodeVersionRecord } from './records.js'
 import { scanTree } from './tree-scan.js'
-import {
-  decodeCursor,
-  decodeFact,
-  decodeKeyRecord,
-  decodeVersionRecord,
-  encodeCursor,
-  encodeFact,
-  encodeKeyRecord,
-  encodeVersionRecord,
-  type Cursor,
-  type KeyRecord
-} from './records.js'
 
 const CACHE_SIZE = 16_384
 /** Below this many uncached keys, point lookups beat a range scan. */
@@ -27,7 +18,7 @@ const PREFETCH_MIN = 16
 export interface IndexReader {
   getRecord(key: Uint8Array): Promise<KeyRecord | null>
   /** The valid versions of a key that are no longer heads. */
-  versionsOf(key: Uint8Array): Promise<CitingVersion[]>
+  versionsOf(key: Uint8Array): Promise<KeyVersion[]>
   records(range: keys.KeyRange): AsyncIterable<{ key: Uint8Array; record: KeyRecord }>
   close(): Promise<void>
 }
@@ -37,8 +28,8 @@ async function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | n
   return node === null ? null : decodeKeyRecord(node.value)
 }
 
-async function readVersions(bee: Hyperbee, key: Uint8Array): Promise<CitingVersion[]> {
-  const out: CitingVersion[] = []
+async function readVersions(bee: Hyperbee, key: Uint8Array): Promise<KeyVersion[]> {
+  const out: KeyVersion[] = []
   for await (const node of bee.createReadStream(keys.versionsRange(key))) out.push(decodeVersionRecord(node.value))
   return out
 }
@@ -54,6 +45,10 @@ async function* readRecords(snap: Hyperbee, range: keys.KeyRange): AsyncIterable
  * The local Hyperbee index: data (key -> heads), versions (for history and retraction),
  * per-writer cursors, membership facts and invalid entries, in one tree so that one batch
  * commits an indexing step and its cursors together.
+ *
+ * It counts index steps: `step` is odd while a step is being written. Whoever pairs a read
+ * of the index with other state of the same moment (the record cache here, the pending
+ * writes of the read path) compares it before and after.
  */
 export class IndexView {
   /** Reads and writes the latest tree in place: no snapshot session per read (they dominated). */
@@ -61,8 +56,8 @@ export class IndexView {
   /** Only for snapshots: each one pins a version on its own core session, closed on its own. */
   private readonly snapshots: Hyperbee
   private readonly cache = new RecordCache<KeyRecord | null>(CACHE_SIZE)
-  /** Counts index steps written; a lookup that overlapped one must not cache what it read. */
-  private written = 0
+  private steps = 0
+  private stepWaiters: Array<() => void> = []
   /** Prefetches under way, each collecting the keys that index steps rewrote meanwhile. */
   private readonly watchers = new Set<Set<string>>()
 
@@ -82,12 +77,35 @@ export class IndexView {
     await this.bee.close()
   }
 
+  /** Index steps begun and ended, counted twice each: odd while one is being written. */
+  get step(): number {
+    return this.steps
+  }
+
+  /** Resolves once the step being written (or the next one) is written. */
+  stepWritten(): Promise<void> {
+    return new Promise((resolve) => this.stepWaiters.push(resolve))
+  }
+
+  /** @see IndexBatch.flush: the only caller. */
+  beginStep(): void {
+    this.steps++
+  }
+
+  /** @see IndexBatch.flush: the only caller. */
+  endStep(): void {
+    this.steps++
+    const waiters = this.stepWaiters
+    this.stepWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
   /**
    * Loads the records of many keys with one range scan instead of a lookup each: the keys of
    * one entry are usually close together (batches, catch-up), and new keys cost nothing.
    * `wanted` are distinct keys the caller found missing from the cache.
    */
-  async prefetch(wanted: readonly keys.IdentifiedKey[]): Promise<void> {
+  async prefetch(wanted: readonly IdentifiedKey[]): Promise<void> {
     if (wanted.length < PREFETCH_MIN || wanted.length > CACHE_SIZE / 2) return
     const missing = new Map<string, Uint8Array>()
     for (const { key, id } of wanted) missing.set(id, key)
@@ -106,7 +124,7 @@ export class IndexView {
     try {
       for await (const node of this.bee.createReadStream(range)) {
         seen++
-        const id = keys.keyId(keys.userKeyOf(node.key))
+        const id = keyId(keys.userKeyOf(node.key))
         if (missing.has(id)) found.set(id, decodeKeyRecord(node.value))
       }
     } finally {
@@ -122,13 +140,13 @@ export class IndexView {
     return this.cache.get(id)
   }
 
-  async getRecord(key: Uint8Array, id = keys.keyId(key)): Promise<KeyRecord | null> {
+  async getRecord(key: Uint8Array, id = keyId(key)): Promise<KeyRecord | null> {
     const cached = this.cache.get(id)
     if (cached !== undefined) return cached
-    const before = this.written
+    const before = this.steps
     const record = await readRecord(this.bee, key)
-    // A step written meanwhile cached the newer record; this read may predate it.
-    if (this.written === before) this.cache.set(id, record)
+    // A step that landed meanwhile cached the newer record; this read may predate it.
+    if (this.steps === before) this.cache.set(id, record)
     return record
   }
 
@@ -144,12 +162,12 @@ export class IndexView {
   }
 
   /** The valid versions of a key that are no longer heads, in storage order. */
-  versionsOf(key: Uint8Array): Promise<CitingVersion[]> {
+  versionsOf(key: Uint8Array): Promise<KeyVersion[]> {
     return readVersions(this.bee, key)
   }
 
-  async cursors(): Promise<Map<string, Cursor>> {
-    const out = new Map<string, Cursor>()
+  async cursors(): Promise<Map<string, WriterCursor>> {
+    const out = new Map<string, WriterCursor>()
     for await (const node of this.bee.createReadStream(keys.CURSORS_RANGE)) {
       out.set(b4a.toString(node.key.subarray(1), 'hex'), decodeCursor(node.value))
     }
@@ -165,9 +183,7 @@ export class IndexView {
   /** Seqs of a writer's entries recorded as invalid, from `from` on. */
   async invalidSeqs(writer: Uint8Array, from: number): Promise<number[]> {
     const out: number[] = []
-    for await (const node of this.bee.createReadStream(keys.invalidRange(writer, from))) {
-      out.push(Number(new DataView(node.key.buffer, node.key.byteOffset + 33, 8).getBigUint64(0)))
-    }
+    for await (const node of this.bee.createReadStream(keys.invalidRange(writer, from))) out.push(keys.invalidSeqOf(node.key))
     return out
   }
 
@@ -180,16 +196,7 @@ export class IndexView {
     await this.bee.put(keys.localKey(name), value)
   }
 
-  batch(): IndexBatch {
-    return new IndexBatch(this)
-  }
-
-  /** Called by a batch as it starts writing. */
-  stepWriting(): void {
-    this.written++
-  }
-
-  /** Called by a flushed batch: the cache now mirrors the tree for those keys (by `keyId`). */
+  /** Called as a step lands: the cache now mirrors the tree for that key (by `keyId`). */
   remember(id: string, record: KeyRecord | null): void {
     this.cache.set(id, record)
     for (const stepped of this.watchers) stepped.add(id)
@@ -197,117 +204,5 @@ export class IndexView {
 
   forgetAll(): void {
     this.cache.clear()
-  }
-}
-
-/**
- * One indexing step. Writes are buffered in memory (reads see them) and land in the tree in
- * one Hyperbee batch at flush, sorted so that neighbouring keys share tree nodes. Key records
- * are encoded only then, once each, however often the step rewrote them.
- * A fresh batch starts from an empty index: at flush it also wipes every derived record it
- * did not rewrite, so a rebuild replaces the old state in one atomic step.
- */
-export class IndexBatch {
-  private readonly view: IndexView
-  private readonly fresh: boolean
-  /** Data space, by `keyId` of the user key. */
-  private readonly records = new Map<string, { key: Uint8Array; record: KeyRecord | null }>()
-  /** Every other space, by `keyId` of the index key. */
-  private readonly writes = new Map<string, { key: Uint8Array; value: Uint8Array | null }>()
-  opCount = 0
-
-  constructor(view: IndexView, opts: { fresh?: boolean } = {}) {
-    this.view = view
-    this.fresh = opts.fresh === true
-  }
-
-  get size(): number {
-    return this.records.size + this.writes.size
-  }
-
-  /** The record of a key (by `keyId`) as this step leaves it so far; undefined: not known without a read. */
-  knownRecord(id: string): KeyRecord | null | undefined {
-    const pending = this.records.get(id)
-    if (pending !== undefined) return pending.record
-    return this.fresh ? null : this.view.cachedRecord(id)
-  }
-
-  async getRecord(key: Uint8Array, id = keys.keyId(key)): Promise<KeyRecord | null> {
-    const known = this.knownRecord(id)
-    return known !== undefined ? known : this.view.getRecord(key, id)
-  }
-
-  setRecord(key: Uint8Array, record: KeyRecord | null, id = keys.keyId(key)): void {
-    this.records.set(id, { key, record })
-  }
-
-  putVersion(key: Uint8Array, version: CitingVersion): void {
-    this.write(keys.versionKey(key, version.writer, version.seq), encodeVersionRecord(version))
-  }
-
-  delVersion(key: Uint8Array, writer: Uint8Array, seq: number): void {
-    this.write(keys.versionKey(key, writer, seq), null)
-  }
-
-  setCursor(writer: Uint8Array, cursor: Cursor): void {
-    this.write(keys.cursorKey(writer), encodeCursor(cursor))
-  }
-
-  putFact(writer: Uint8Array, fact: MembershipFact): void {
-    this.write(keys.factKey(writer, fact.seq), encodeFact(fact))
-  }
-
-  putInvalid(writer: Uint8Array, seq: number, reason: string): void {
-    this.write(keys.invalidKey(writer, seq), b4a.from(reason))
-  }
-
-  delInvalid(writer: Uint8Array, seq: number): void {
-    this.write(keys.invalidKey(writer, seq), null)
-  }
-
-  private write(key: Uint8Array, value: Uint8Array | null): void {
-    this.writes.set(keys.keyId(key), { key, value })
-  }
-
-  /** Commits the step. For a fresh batch, returns the user keys whose records it wiped. */
-  async flush(): Promise<Uint8Array[]> {
-    const wiped = this.fresh ? await this.wipeStale() : []
-    if (this.size === 0) return wiped
-    this.view.stepWriting()
-    const batch = this.view.bee.batch()
-    // The data space sorts before every other space; latin1 ids sort in byte order.
-    for (const id of [...this.records.keys()].sort()) {
-      const { key, record } = this.records.get(id)!
-      if (record === null) await batch.del(keys.dataKey(key))
-      else await batch.put(keys.dataKey(key), encodeKeyRecord(record))
-    }
-    for (const id of [...this.writes.keys()].sort()) {
-      const { key, value } = this.writes.get(id)!
-      if (value === null) await batch.del(key)
-      else await batch.put(key, value)
-    }
-    await batch.flush()
-    this.view.stepWriting()
-    if (this.fresh) this.view.forgetAll()
-    for (const [id, { record }] of this.records) this.view.remember(id, record)
-    return wiped
-  }
-
-  private async wipeStale(): Promise<Uint8Array[]> {
-    const wiped: Uint8Array[] = []
-    for await (const node of this.view.bee.createReadStream(keys.DATA_RANGE)) {
-      const key = keys.userKeyOf(node.key)
-      const id = keys.keyId(key)
-      if (this.records.has(id)) continue
-      this.records.set(id, { key, record: null })
-      wiped.push(key)
-    }
-    for (const range of [...keys.DERIVED_RANGES, keys.CURSORS_RANGE]) {
-      for await (const node of this.view.bee.createReadStream(range)) {
-        const id = keys.keyId(node.key)
-        if (!this.writes.has(id)) this.writes.set(id, { key: node.key, value: null })
-      }
-    }
-    return wiped
   }
 }

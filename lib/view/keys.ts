@@ -1,5 +1,6 @@
 import b4a from 'b4a'
 import c from 'compact-encoding'
+import type { ScanBounds } from './bounds.js'
 
 /**
  * Layout of the local index Hyperbee. One byte names the space; user keys sort in byte order
@@ -11,20 +12,6 @@ const CURSORS = 0x03
 const FACTS = 0x04
 const INVALID = 0x05
 const LOCAL = 0x06
-
-/**
- * A key's bytes as a map key: latin1 maps each byte to one char, so it is exact, half the
- * length of hex, and JS string order equals byte order (ids sort without a compare call).
- */
-export function keyId(key: Uint8Array): string {
-  return b4a.toString(key, 'latin1')
-}
-
-/** A user key with its `keyId`, computed once by whoever met the key first. */
-export interface IdentifiedKey {
-  key: Uint8Array
-  id: string
-}
 
 const DATA_START = b4a.from([DATA])
 const DATA_END = b4a.from([DATA + 1])
@@ -88,6 +75,11 @@ export function invalidRange(writer: Uint8Array, from: number): { gte: Uint8Arra
   return { gte: invalidKey(writer, from), lt: b4a.concat([b4a.from([INVALID]), writer, b4a.alloc(8, 0xff)]) }
 }
 
+/** The seq an `invalidKey` names. */
+export function invalidSeqOf(indexKey: Uint8Array): number {
+  return Number(new DataView(indexKey.buffer, indexKey.byteOffset + 33, 8).getBigUint64(0))
+}
+
 export const INVALID_RANGE = { gt: b4a.from([INVALID]), lt: b4a.from([INVALID + 1]) }
 
 /** Peer-local settings that a rebuild keeps (the db this storage holds, issued invites). */
@@ -100,6 +92,7 @@ export const DATA_RANGE = { gte: DATA_START, lt: DATA_END }
 /** The spaces besides data that a rebuild wipes: everything else derived from data entries. */
 export const DERIVED_RANGES = [{ gt: b4a.from([VERSIONS]), lt: b4a.from([VERSIONS + 1]) }, INVALID_RANGE]
 
+/** A range over user keys (encoded), as `list()` and `watch()` take it. */
 export interface KeyRange {
   gt?: Uint8Array
   gte?: Uint8Array
@@ -119,11 +112,12 @@ function prefixEnd(prefix: Uint8Array): Uint8Array | null {
   return out
 }
 
-/** Translates a user range (encoded keys) into a range over the data space. */
-export function dataRange(range: KeyRange): { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array; reverse: boolean } {
-  const out: { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array; reverse: boolean } = {
-    reverse: range.reverse === true
-  }
+/**
+ * Translates a user range (encoded keys) into bounds over the data space: exactly one lower
+ * and one upper bound, the tightest of those the range implies.
+ */
+export function dataRange(range: KeyRange): ScanBounds {
+  const out: ScanBounds = { reverse: range.reverse === true }
   const lower: Array<{ key: Uint8Array; inclusive: boolean }> = [{ key: DATA_START, inclusive: false }]
   const upper: Array<{ key: Uint8Array; inclusive: boolean }> = [{ key: DATA_END, inclusive: false }]
   if (range.gt) lower.push({ key: dataKey(range.gt), inclusive: false })

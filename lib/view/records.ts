@@ -1,12 +1,15 @@
 import c from 'compact-encoding'
 import b4a from 'b4a'
-import { clockEncoding, refsEncoding } from '../log/codec.js'
-import type { CitingVersion, Version } from '../merge/heads.js'
-import type { MembershipFact } from '../merge/membership.js'
+import { PeerBeeError } from '../errors.js'
+import { clockEncoding, refsEncoding } from '../model/codecs.js'
+import type { WriterCursor } from '../model/cursor.js'
+import { roleCode, roleOf, type MembershipChange, type MembershipFact } from '../model/membership.js'
+import type { KeyRecord, KeyVersion } from '../model/version.js'
 
 /**
- * Codecs of the index records. The index is local and derived from the logs, but it is
- * versioned all the same so a format change can trigger a rebuild instead of a misread.
+ * Codecs of the index records. The index is local and derived from the logs, but every
+ * record carries the format it was written in, so one of another format is refused
+ * (`STORAGE_CORRUPT`) instead of misread.
  */
 export const INDEX_FORMAT = 1
 
@@ -15,44 +18,33 @@ type State = c.State
 const EMPTY = b4a.alloc(0)
 
 /**
- * The current state of a key: its heads, winner first, with what each cites (so retraction
- * can recompute heads). Stored for deleted winners too. Versions that stop being heads move
- * to the versions space, so a key written once costs one record.
+ * A version as the index stores it. A key's heads live in its record; versions that stop
+ * being heads move to the versions space, so a key written once costs one record.
  */
-export interface KeyRecord {
-  heads: CitingVersion[]
-}
-
-export interface Cursor {
-  /** Blocks processed: indexed, skipped as invalid, or retracted. */
-  indexed: number
-  invalid: number
-  /** The writer's header named another db: none of its entries is ever indexed. */
-  foreign: boolean
-}
-
 const version = {
-  preencode(state: State, v: Version) {
+  preencode(state: State, v: KeyVersion) {
     c.fixed32.preencode(state, v.writer)
     c.uint.preencode(state, v.seq)
     clockEncoding.preencode(state, v.clock)
     c.bool.preencode(state, v.deleted)
     if (!v.deleted) c.buffer.preencode(state, v.value ?? EMPTY)
+    refsEncoding.preencode(state, v.parents)
   },
-  encode(state: State, v: Version) {
+  encode(state: State, v: KeyVersion) {
     c.fixed32.encode(state, v.writer)
     c.uint.encode(state, v.seq)
     clockEncoding.encode(state, v.clock)
     c.bool.encode(state, v.deleted)
     if (!v.deleted) c.buffer.encode(state, v.value ?? EMPTY)
+    refsEncoding.encode(state, v.parents)
   },
-  decode(state: State): Version {
+  decode(state: State): KeyVersion {
     const writer = c.fixed32.decode(state)
     const seq = c.uint.decode(state)
     const ck = clockEncoding.decode(state)
     const deleted = c.bool.decode(state)
     const value = deleted ? null : (c.buffer.decode(state) ?? EMPTY)
-    return { writer, seq, clock: ck, deleted, value }
+    return { writer, seq, clock: ck, deleted, value, parents: refsEncoding.decode(state) }
   }
 }
 
@@ -66,67 +58,64 @@ function encodeWith<T>(enc: { preencode(s: State, v: T): void; encode(s: State, 
   return state.buffer
 }
 
-function decodeWith<T>(dec: { decode(s: State): T }, buf: Uint8Array): T {
+function decodeWith<T>(dec: { decode(s: State): T }, buf: Uint8Array, what: string): T {
   const state = c.state(0, buf.byteLength, buf)
-  const format = c.uint.decode(state)
-  if (format !== INDEX_FORMAT) throw new Error('Unknown index record format ' + format)
-  return dec.decode(state)
-}
-
-const citingVersion = {
-  preencode(s: State, v: CitingVersion) {
-    version.preencode(s, v)
-    refsEncoding.preencode(s, v.parents)
-  },
-  encode(s: State, v: CitingVersion) {
-    version.encode(s, v)
-    refsEncoding.encode(s, v.parents)
-  },
-  decode(s: State): CitingVersion {
-    return { ...version.decode(s), parents: refsEncoding.decode(s) }
+  let format: number
+  try {
+    format = c.uint.decode(state)
+    if (format === INDEX_FORMAT) return dec.decode(state)
+  } catch (err) {
+    throw PeerBeeError.STORAGE_CORRUPT(`An index ${what} record cannot be decoded`, err)
   }
+  throw PeerBeeError.STORAGE_CORRUPT(`An index ${what} record is in format ${format}, this peerbee reads ${INDEX_FORMAT}`)
 }
 
-const citingVersions = c.array(citingVersion)
+const versions = c.array(version)
 
 const keyRecord = {
-  preencode: (s: State, r: KeyRecord) => citingVersions.preencode(s, r.heads),
-  encode: (s: State, r: KeyRecord) => citingVersions.encode(s, r.heads),
-  decode: (s: State): KeyRecord => ({ heads: citingVersions.decode(s) })
+  preencode: (s: State, r: KeyRecord) => versions.preencode(s, r.heads),
+  encode: (s: State, r: KeyRecord) => versions.encode(s, r.heads),
+  decode: (s: State): KeyRecord => ({ heads: versions.decode(s) })
 }
 
 const cursor = {
-  preencode(s: State, v: Cursor) {
+  preencode(s: State, v: WriterCursor) {
     c.uint.preencode(s, v.indexed)
     c.uint.preencode(s, v.invalid)
     c.bool.preencode(s, v.foreign)
   },
-  encode(s: State, v: Cursor) {
+  encode(s: State, v: WriterCursor) {
     c.uint.encode(s, v.indexed)
     c.uint.encode(s, v.invalid)
     c.bool.encode(s, v.foreign)
   },
-  decode(s: State): Cursor {
+  decode(s: State): WriterCursor {
     return { indexed: c.uint.decode(s), invalid: c.uint.decode(s), foreign: c.bool.decode(s) }
   }
 }
 
+const FACT_ADD = 0
+const FACT_REMOVE = 1
+
 const factOp = {
-  preencode(s: State, op: MembershipFact['ops'][number]) {
-    c.uint.preencode(s, 0)
+  preencode(s: State, op: MembershipChange) {
+    c.uint.preencode(s, FACT_ADD)
     c.string.preencode(s, op.key)
-    c.uint.preencode(s, op.type === 'add-writer' ? (op.role === 'admin' ? 1 : 0) : op.length)
+    c.uint.preencode(s, op.type === 'add-writer' ? roleCode(op.role) : op.length)
   },
-  encode(s: State, op: MembershipFact['ops'][number]) {
-    c.uint.encode(s, op.type === 'add-writer' ? 0 : 1)
+  encode(s: State, op: MembershipChange) {
+    c.uint.encode(s, op.type === 'add-writer' ? FACT_ADD : FACT_REMOVE)
     c.string.encode(s, op.key)
-    c.uint.encode(s, op.type === 'add-writer' ? (op.role === 'admin' ? 1 : 0) : op.length)
+    c.uint.encode(s, op.type === 'add-writer' ? roleCode(op.role) : op.length)
   },
-  decode(s: State): MembershipFact['ops'][number] {
+  decode(s: State): MembershipChange {
     const type = c.uint.decode(s)
     const key = c.string.decode(s)
     const n = c.uint.decode(s)
-    return type === 0 ? { type: 'add-writer', key, role: n === 1 ? 'admin' : 'writer' } : { type: 'remove-writer', key, length: n }
+    if (type === FACT_REMOVE) return { type: 'remove-writer', key, length: n }
+    const role = roleOf(n)
+    if (type !== FACT_ADD || role === null) throw new Error('unknown membership change')
+    return { type: 'add-writer', key, role }
   }
 }
 
@@ -149,10 +138,10 @@ const fact = {
 }
 
 export const encodeKeyRecord = (r: KeyRecord) => encodeWith(keyRecord, r)
-export const decodeKeyRecord = (b: Uint8Array) => decodeWith(keyRecord, b)
-export const encodeVersionRecord = (v: CitingVersion) => encodeWith(citingVersion, v)
-export const decodeVersionRecord = (b: Uint8Array) => decodeWith(citingVersion, b)
-export const encodeCursor = (v: Cursor) => encodeWith(cursor, v)
-export const decodeCursor = (b: Uint8Array) => decodeWith(cursor, b)
+export const decodeKeyRecord = (b: Uint8Array) => decodeWith(keyRecord, b, 'key')
+export const encodeVersionRecord = (v: KeyVersion) => encodeWith(version, v)
+export const decodeVersionRecord = (b: Uint8Array) => decodeWith(version, b, 'version')
+export const encodeCursor = (v: WriterCursor) => encodeWith(cursor, v)
+export const decodeCursor = (b: Uint8Array) => decodeWith(cursor, b, 'cursor')
 export const encodeFact = (f: MembershipFact) => encodeWith(fact, f)
-export const decodeFact = (b: Uint8Array) => decodeWith(fact, b)
+export const decodeFact = (b: Uint8Array) => decodeWith(fact, b, 'membership')

@@ -1,15 +1,7 @@
-import b4a from 'b4a'
 import type Hypercore from 'hypercore'
 import { Node, YoloIndex } from 'hyperbee/lib/messages.js'
-
-/** Bounds over the index's raw keys, as `keys.dataRange` builds them. */
-export interface TreeBounds {
-  gt?: Uint8Array
-  gte?: Uint8Array
-  lt?: Uint8Array
-  lte?: Uint8Array
-  reverse: boolean
-}
+import { PeerBeeError } from '../errors.js'
+import { passesLower, passesUpper, type ScanBounds } from './bounds.js'
 
 /** Where the blocks come from: the index core, or a snapshot session of it. */
 export type BlockSource = Pick<Hypercore, 'get'>
@@ -64,28 +56,20 @@ class BlockReader {
     const block = await this.block(seq)
     if (block.levels === null) block.levels = YoloIndex.decode(block.index).levels
     const level = block.levels[offset]
-    if (level === undefined) throw new Error(`index block ${seq} has no tree node ${offset}`)
+    if (level === undefined) throw PeerBeeError.STORAGE_CORRUPT(`Index block ${seq} has no tree node ${offset}`)
     return { keySeqs: level.keys, keys: level.keys.map((s) => this.block(s)), children: level.children }
   }
 
   private async read(seq: number): Promise<Block> {
     const raw = await this.core.get(seq)
-    if (raw === null) throw new Error(`index block ${seq} is missing`)
-    const { key, value, index } = Node.decode(raw)
-    return { key, value, index, levels: null }
+    if (raw === null) throw PeerBeeError.STORAGE_CORRUPT(`Index block ${seq} is missing`)
+    try {
+      const { key, value, index } = Node.decode(raw)
+      return { key, value, index, levels: null }
+    } catch (err) {
+      throw PeerBeeError.STORAGE_CORRUPT(`Index block ${seq} cannot be decoded`, err)
+    }
   }
-}
-
-function passesLower(key: Uint8Array, bounds: TreeBounds): boolean {
-  if (bounds.gt) return b4a.compare(key, bounds.gt) > 0
-  if (bounds.gte) return b4a.compare(key, bounds.gte) >= 0
-  return true
-}
-
-function passesUpper(key: Uint8Array, bounds: TreeBounds): boolean {
-  if (bounds.lt) return b4a.compare(key, bounds.lt) < 0
-  if (bounds.lte) return b4a.compare(key, bounds.lte) <= 0
-  return true
 }
 
 /** Where a tree node is stored: the block that carries it and its place in that block. */
@@ -117,7 +101,7 @@ const MAX_AHEAD = 16
  * about the keys and children of one node per level of the tree.
  * Entries come in runs (a leaf's at once) so that consumers pay one async step per run.
  */
-export async function* scanTree(core: BlockSource, version: number, bounds: TreeBounds): AsyncGenerator<TreeEntry[]> {
+export async function* scanTree(core: BlockSource, version: number, bounds: ScanBounds): AsyncGenerator<TreeEntry[]> {
   // Block 0 is the header; the root of version v is the first tree node of block v - 1.
   if (version < 2) return
   const reader = new BlockReader(core)
@@ -158,7 +142,7 @@ function readAhead(reader: BlockReader, frame: Frame, end: number): void {
   }
 }
 
-async function enter(node: LoadedNode, bounds: TreeBounds): Promise<Frame> {
+async function enter(node: LoadedNode, bounds: ScanBounds): Promise<Frame> {
   const blocks = await Promise.all(node.keys)
   // Keys [from, to) are in range; children from..to may hold keys in range.
   let from = 0

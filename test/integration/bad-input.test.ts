@@ -2,10 +2,11 @@ import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import b4a from 'b4a'
 import Corestore from 'corestore'
-import { WRITER_LOG_NAME } from '../../lib/db.js'
+import { WRITER_LOG_NAME } from '../../lib/db/storage.js'
 import { PeerBee, type InvalidEntry, type PeerBeeOptions } from '../../lib/index.js'
 import { encodeEntry, encodeHeader } from '../../lib/log/codec.js'
-import type { LogEntry, Ref } from '../../lib/log/entry.js'
+import type { LogEntry } from '../../lib/log/entry.js'
+import type { Ref } from '../../lib/model/version.js'
 import { collect, connect, createDb, dump, tempDir } from '../helpers.js'
 
 /**

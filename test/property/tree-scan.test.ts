@@ -4,7 +4,8 @@ import b4a from 'b4a'
 import Corestore from 'corestore'
 import fc from 'fast-check'
 import Hyperbee from 'hyperbee'
-import { scanTree, type BlockSource, type TreeBounds } from '../../lib/view/tree-scan.js'
+import type { ScanBounds } from '../../lib/view/bounds.js'
+import { scanTree, type BlockSource } from '../../lib/view/tree-scan.js'
 import { collect, teardown, tempDir } from '../helpers.js'
 
 /**
@@ -54,8 +55,8 @@ async function apply(bee: Hyperbee | Hyperbee.Batch, op: Op): Promise<void> {
   }
 }
 
-function toBounds(b: RangeCase): TreeBounds {
-  const out: TreeBounds = { reverse: b.reverse }
+function toBounds(b: RangeCase): ScanBounds {
+  const out: ScanBounds = { reverse: b.reverse }
   if (b.lower) out[b.lower.inclusive ? 'gte' : 'gt'] = b.lower.key
   if (b.upper) out[b.upper.inclusive ? 'lte' : 'lt'] = b.upper.key
   return out

@@ -21,8 +21,8 @@ test('a writer log that closes under the indexer stops being indexed; the db kee
 
   const errors: unknown[] = []
   a.on('error', (err) => errors.push(err))
-  const internal = a as unknown as { indexer: { writers: Map<string, { core: { close(): Promise<void> } }> } }
-  await internal.indexer.writers.get(b4a.toString(w.writerKey, 'hex'))!.core.close()
+  const internal = a as unknown as { layers: { replication: { log(id: string): { close(): Promise<void> } } } }
+  await internal.layers.replication.log(b4a.toString(w.writerKey, 'hex')).close()
   await w.put('after-close', 2)
   await a.put('own', 3)
   await a.update()

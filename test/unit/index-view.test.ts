@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import b4a from 'b4a'
 import Corestore from 'corestore'
+import type { KeyRecord } from '../../lib/model/version.js'
+import { IndexBatch } from '../../lib/view/index-batch.js'
 import { IndexView } from '../../lib/view/index-view.js'
-import type { KeyRecord } from '../../lib/view/records.js'
 import { teardown, tempDir } from '../helpers.js'
 
 function record(seq: number): KeyRecord {
@@ -23,13 +24,13 @@ test('the record cache never keeps a record older than the last index step', asy
 
   for (let round = 1; round <= 50; round++) {
     const key = b4a.from(`k${round}`)
-    const first = view.batch()
+    const first = new IndexBatch(view)
     first.setRecord(key, record(1))
     await first.flush()
     view.forgetAll()
 
     // Start the lookup at a different point of the step's write each round.
-    const second = view.batch()
+    const second = new IndexBatch(view)
     second.setRecord(key, record(2))
     const writing = second.flush()
     for (let i = 0; i < round % 10; i++) await new Promise((resolve) => setImmediate(resolve))
@@ -49,7 +50,7 @@ test('the versions of a key include those of a writer whose key starts with 0xff
   teardown(t, () => view.close())
 
   const key = b4a.from('k')
-  const batch = view.batch()
+  const batch = new IndexBatch(view)
   for (const first of [0x00, 0x7f, 0xff]) {
     const writer = b4a.alloc(32, 0xff)
     writer[0] = first

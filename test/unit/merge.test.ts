@@ -2,19 +2,21 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import b4a from 'b4a'
 import fc from 'fast-check'
-import { HybridClock, MAX_CLOCK_DRIFT_MS, compareClocks } from '../../lib/merge/clock.js'
-import { addVersion, compareVersions, headsOf, type CitingVersion } from '../../lib/merge/heads.js'
-import { resolveMembership, type MembershipFact } from '../../lib/merge/membership.js'
+import { Overlay, overlaid } from '../../lib/db/overlay.js'
 import { GroupCommit, lastOpPerKey, type QueuedOp } from '../../lib/log/group-commit.js'
-import { Overlay, applyVersions, overlaid } from '../../lib/view/overlay.js'
-import { dataKey, dataRange } from '../../lib/view/keys.js'
+import { HybridClock, MAX_CLOCK_DRIFT_MS } from '../../lib/log/hybrid-clock.js'
+import { compareClocks } from '../../lib/model/clock.js'
+import type { MembershipFact } from '../../lib/model/membership.js'
+import type { KeyRecord, KeyVersion } from '../../lib/model/version.js'
+import { addVersion, applyVersions, compareVersions, headsOf } from '../../lib/merge/heads.js'
+import { resolveMembership } from '../../lib/merge/membership.js'
 import type { IndexReader } from '../../lib/view/index-view.js'
-import type { KeyRecord } from '../../lib/view/records.js'
+import { dataKey, dataRange } from '../../lib/view/keys.js'
 
 const W = (n: number) => b4a.alloc(32, n)
 const hex = (n: number) => b4a.toString(W(n), 'hex')
 
-function version(writer: number, seq: number, wall: number, parents: Array<[number, number]> = []): CitingVersion {
+function version(writer: number, seq: number, wall: number, parents: Array<[number, number]> = []): KeyVersion {
   return {
     writer: W(writer),
     seq,
@@ -25,7 +27,7 @@ function version(writer: number, seq: number, wall: number, parents: Array<[numb
   }
 }
 
-const ids = (vs: CitingVersion[]) => vs.map((v) => `${v.writer[0]}:${v.seq}`)
+const ids = (vs: KeyVersion[]) => vs.map((v) => `${v.writer[0]}:${v.seq}`)
 
 test('clock: tick is strictly increasing, even when the wall clock stands still or goes back', () => {
   let now = 1000
@@ -73,8 +75,8 @@ test('heads: incremental adds equal heads computed from the whole set (property)
     fc.property(
       fc.array(fc.record({ writer: fc.integer({ min: 1, max: 4 }), wall: fc.integer({ min: 0, max: 5 }), cite: fc.array(fc.boolean(), { maxLength: 6 }) }), { maxLength: 30 }),
       (steps) => {
-        let heads: CitingVersion[] = []
-        const all: CitingVersion[] = []
+        let heads: KeyVersion[] = []
+        const all: KeyVersion[] = []
         steps.forEach((step, i) => {
           const parents = heads.filter((_h, j) => step.cite[j] === true).map((h) => [h.writer[0]!, h.seq] as [number, number])
           const v = version(step.writer, i + 1, step.wall, parents)

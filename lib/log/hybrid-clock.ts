@@ -1,27 +1,7 @@
-/**
- * Hybrid logical clock: 48-bit wall-clock milliseconds plus a 16-bit counter.
- * It only ever breaks ties between concurrent versions; causality (parents) decides the rest.
- */
-export interface Clock {
-  wall: number
-  counter: number
-}
+import { MAX_CLOCK_COUNTER, ZERO_CLOCK, compareClocks, type Clock } from '../model/clock.js'
 
-const MAX_COUNTER = 0xffff
 /** Remote clocks further ahead than this never advance the local clock. */
 export const MAX_CLOCK_DRIFT_MS = 5 * 60 * 1000
-
-export const ZERO_CLOCK: Clock = Object.freeze({ wall: 0, counter: 0 })
-
-export function compareClocks(a: Clock, b: Clock): number {
-  if (a.wall !== b.wall) return a.wall < b.wall ? -1 : 1
-  if (a.counter !== b.counter) return a.counter < b.counter ? -1 : 1
-  return 0
-}
-
-export function maxClock(a: Clock, b: Clock): Clock {
-  return compareClocks(a, b) >= 0 ? a : b
-}
 
 /** The local clock of one writer. `now` is injectable so tests can skew it. */
 export class HybridClock {
@@ -44,7 +24,7 @@ export class HybridClock {
     const high = this.high
     let next: Clock
     if (now > high.wall) next = { wall: now, counter: 0 }
-    else if (high.counter < MAX_COUNTER) next = { wall: high.wall, counter: high.counter + 1 }
+    else if (high.counter < MAX_CLOCK_COUNTER) next = { wall: high.wall, counter: high.counter + 1 }
     else next = { wall: high.wall + 1, counter: 0 }
     this.high = next
     return next

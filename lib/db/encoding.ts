@@ -1,6 +1,7 @@
 import b4a from 'b4a'
-import { PeerBeeError } from './errors.js'
-import type { Key, KeyEncoding, ValueEncoding } from './types.js'
+import { PeerBeeError } from '../errors.js'
+import type { Key, KeyEncoding, Range, ValueEncoding } from '../types.js'
+import type { KeyRange } from '../view/keys.js'
 
 /**
  * Converts keys and values between what the application passes and the bytes in the logs.
@@ -43,6 +44,20 @@ export class Encodings<K extends Key, V> {
     const bytes = this.encodeKey(key)
     if (bytes.byteLength > this.maxKeySize) throw PeerBeeError.KEY_TOO_LARGE(bytes.byteLength, this.maxKeySize)
     return bytes
+  }
+
+  /** A user range as bytes; `limit` is checked here, applied by whoever reads the range. */
+  encodeRange(range: Range<K>): KeyRange {
+    const out: KeyRange = { reverse: range.reverse === true }
+    if (range.gt !== undefined) out.gt = this.encodeKey(range.gt)
+    if (range.gte !== undefined) out.gte = this.encodeKey(range.gte)
+    if (range.lt !== undefined) out.lt = this.encodeKey(range.lt)
+    if (range.lte !== undefined) out.lte = this.encodeKey(range.lte)
+    if (range.prefix !== undefined) out.prefix = this.encodeKey(range.prefix)
+    if (range.limit !== undefined && (typeof range.limit !== 'number' || Number.isNaN(range.limit))) {
+      throw PeerBeeError.INVALID_ARGUMENT('limit must be a number')
+    }
+    return out
   }
 
   decodeKey(bytes: Uint8Array): K {

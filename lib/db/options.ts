@@ -1,4 +1,4 @@
-import type { KeyEncoding, ValueEncoding } from './types.js'
+import type { HyperswarmLike, KeyEncoding, ValueEncoding } from '../types.js'
 
 /** Options of `new PeerBee(storage, opts)`. */
 export interface PeerBeeOptions {
@@ -9,7 +9,7 @@ export interface PeerBeeOptions {
   /** `'host:port'` DHT bootstrap nodes for `join()`. Default: the public DHT. */
   bootstrap?: string[]
   /** A Hyperswarm to use instead of making one in `join()`. peerbee does not destroy it on close. */
-  swarm?: unknown
+  swarm?: HyperswarmLike
   /** Default 1024 bytes. */
   maxKeySize?: number
   /** Default 1 MiB. */
@@ -18,11 +18,6 @@ export interface PeerBeeOptions {
   maxBatchOps?: number
   /** Wall clock in ms for the hybrid logical clock. Default `Date.now`. */
   now?: () => number
-}
-
-export interface JoinOptions {
-  server?: boolean
-  client?: boolean
 }
 
 export const DEFAULT_MAX_KEY_SIZE = 1024

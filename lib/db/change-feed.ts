@@ -1,26 +1,22 @@
-import b4a from 'b4a'
-import type { IndexedChange } from '../merge/indexer.js'
-import { dataKey } from './keys.js'
-
-interface Bounds {
-  gt?: Uint8Array
-  gte?: Uint8Array
-  lt?: Uint8Array
-  lte?: Uint8Array
-}
-
-function inBounds(key: Uint8Array, b: Bounds): boolean {
-  if (b.gt && b4a.compare(key, b.gt) <= 0) return false
-  if (b.gte && b4a.compare(key, b.gte) < 0) return false
-  if (b.lt && b4a.compare(key, b.lt) >= 0) return false
-  if (b.lte && b4a.compare(key, b.lte) > 0) return false
-  return true
-}
+import type { KeyChange } from '../model/version.js'
+import type { Change, Key } from '../types.js'
+import { inBounds, type Bounds } from '../view/bounds.js'
+import { dataKey } from '../view/keys.js'
+import type { Encodings } from './encoding.js'
 
 interface Subscriber {
   bounds: Bounds
-  queue: IndexedChange[][]
+  queue: KeyChange[][]
   wake: (() => void) | null
+}
+
+/** Index step changes as `watch()` yields them: each key with its winner after the step. */
+export function publicChanges<K extends Key, V>(enc: Encodings<K, V>, changes: KeyChange[]): Array<Change<K, V>> {
+  return changes.map((c) => {
+    const winner = c.record?.heads[0]
+    const deleted = winner === undefined || winner.deleted
+    return { key: enc.decodeKey(c.key), value: deleted ? null : enc.decodeValue(winner.value!), deleted }
+  })
 }
 
 /** Fans index steps out to `watch()` iterators; each sees only the keys of its range. */
@@ -29,7 +25,7 @@ export class ChangeFeed {
   private ended = false
   private error: Error | null = null
 
-  publish(changes: IndexedChange[]): void {
+  publish(changes: KeyChange[]): void {
     for (const sub of this.subscribers) {
       const mine = changes.filter((c) => inBounds(dataKey(c.key), sub.bounds))
       if (mine.length === 0) continue
@@ -49,7 +45,7 @@ export class ChangeFeed {
   }
 
   /** Bounds are over the index's data space (as produced by `dataRange`). */
-  subscribe<T>(bounds: Bounds, map: (changes: IndexedChange[]) => T): AsyncIterable<T> {
+  subscribe<T>(bounds: Bounds, map: (changes: KeyChange[]) => T): AsyncIterable<T> {
     const sub: Subscriber = { bounds, queue: [], wake: null }
     const feed = this
     if (!this.ended) this.subscribers.add(sub)
@@ -74,4 +70,3 @@ export class ChangeFeed {
     }
   }
 }
-

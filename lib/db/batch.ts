@@ -1,13 +1,13 @@
 import type { Encodings } from './encoding.js'
-import { PeerBeeError } from './errors.js'
-import type { QueuedOp } from './log/group-commit.js'
-import type { Key } from './types.js'
+import { PeerBeeError } from '../errors.js'
+import type { QueuedOp } from '../log/group-commit.js'
+import type { Batch, Key } from '../types.js'
 
 /**
  * Ops collected here are written as one log entry: on every peer, all of them count or none.
  * A bad key or value is reported by `flush()`, which then writes nothing.
  */
-export class Batch<K extends Key = string, V = unknown> {
+export class EntryBatch<K extends Key = string, V = unknown> implements Batch<K, V> {
   private readonly enc: Encodings<K, V>
   private readonly maxOps: number
   private readonly write: (ops: QueuedOp[]) => Promise<void>
@@ -15,7 +15,6 @@ export class Batch<K extends Key = string, V = unknown> {
   private error: unknown = null
   private flushed = false
 
-  /** @internal Created by `db.batch()`. */
   constructor(enc: Encodings<K, V>, maxOps: number, write: (ops: QueuedOp[]) => Promise<void>) {
     this.enc = enc
     this.maxOps = maxOps
@@ -45,7 +44,6 @@ export class Batch<K extends Key = string, V = unknown> {
     }
   }
 
-  /** Writes the batch as one entry; resolves once it is durable and indexed. */
   async flush(): Promise<void> {
     if (this.flushed) throw PeerBeeError.INVALID_ARGUMENT('This batch was already flushed')
     this.flushed = true

@@ -1,17 +1,19 @@
 import b4a from 'b4a'
-import { addVersion, sameVersion, type CitingVersion, type KeyedVersion } from '../merge/heads.js'
-import type { IndexReader } from './index-view.js'
-import { keyId, type KeyRange } from './keys.js'
-import type { KeyRecord } from './records.js'
+import { keyId } from '../model/ids.js'
+import type { KeyRecord, KeyVersion, KeyedVersion } from '../model/version.js'
+import { applyVersions } from '../merge/heads.js'
+import { inBounds } from '../view/bounds.js'
+import type { IndexReader } from '../view/index-view.js'
+import { dataKey, dataRange, type KeyRange } from '../view/keys.js'
 
-interface Pending {
+/** A key with this peer's versions of it that the index has not processed yet, oldest first. */
+interface PendingKey {
   key: Uint8Array
-  /** This peer's versions of the key not yet in the index, oldest first. */
-  versions: CitingVersion[]
+  versions: KeyVersion[]
 }
 
-/** The pending versions of a moment, for reads that must see every resolved write. */
-export type OverlayView = ReadonlyMap<string, Pending>
+/** The pending versions of a moment, by `keyId`, for reads that must see every resolved write. */
+export type OverlayView = ReadonlyMap<string, PendingKey>
 
 /**
  * A local write resolves once its entry is appended: the log is the write-ahead log. Until
@@ -19,14 +21,14 @@ export type OverlayView = ReadonlyMap<string, Pending>
  * top of what the index says, so no read misses an acknowledged write.
  */
 export class Overlay {
-  private pending = new Map<string, Pending>()
+  private pending = new Map<string, PendingKey>()
   /** A view of `pending` was handed out: the next change must copy, not mutate. */
   private shared = false
   private entries: Array<{ seq: number; ids: string[] }> = []
   ops = 0
 
   /** Copy on write, only when needed: views handed out keep seeing the state of their moment. */
-  private writable(): Map<string, Pending> {
+  private writable(): Map<string, PendingKey> {
     if (this.shared) {
       this.pending = new Map(this.pending)
       this.shared = false
@@ -68,7 +70,7 @@ export class Overlay {
    * a reader that takes them before it reads the index, so a step landing in between can only
    * repeat a version the index already holds, never hide one.
    */
-  versionsOf(id: string): readonly CitingVersion[] | undefined {
+  versionsOf(id: string): readonly KeyVersion[] | undefined {
     return this.pending.get(id)?.versions
   }
 
@@ -90,7 +92,7 @@ export class Overlay {
 
 /** The part of a pending view the index had not processed once it held `indexed` entries. */
 export function notIndexed(view: OverlayView, indexed: number): OverlayView {
-  const out = new Map<string, Pending>()
+  const out = new Map<string, PendingKey>()
   for (const [id, p] of view) {
     const versions = p.versions.filter((v) => v.seq >= indexed)
     if (versions.length > 0) out.set(id, { key: p.key, versions })
@@ -125,28 +127,6 @@ export function overlaid(reader: IndexReader, overlay: OverlayView): IndexReader
   }
 }
 
-/**
- * A record with pending versions applied. A version the index already holds is skipped, so
- * applying twice (the index caught up in between) changes nothing.
- */
-export function applyVersions(record: KeyRecord | null, versions: readonly CitingVersion[]): KeyRecord {
-  let heads = record?.heads ?? []
-  for (const v of versions) {
-    if (heads.some((h) => sameVersion(h, v))) continue
-    heads = addVersion(heads, v).heads
-  }
-  return { heads }
-}
-
-function inRange(key: Uint8Array, range: KeyRange): boolean {
-  if (range.gt && b4a.compare(key, range.gt) <= 0) return false
-  if (range.gte && b4a.compare(key, range.gte) < 0) return false
-  if (range.lt && b4a.compare(key, range.lt) >= 0) return false
-  if (range.lte && b4a.compare(key, range.lte) > 0) return false
-  if (range.prefix && !b4a.equals(key.subarray(0, range.prefix.byteLength), range.prefix)) return false
-  return true
-}
-
 /** Merges index records of a range with the pending versions in it, in range order. */
 async function* withPending(
   records: AsyncIterable<{ key: Uint8Array; record: KeyRecord }>,
@@ -154,7 +134,10 @@ async function* withPending(
   range: KeyRange
 ): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
   const dir = range.reverse === true ? -1 : 1
-  const extra = [...overlay.values()].filter((p) => inRange(p.key, range)).sort((a, b) => dir * b4a.compare(a.key, b.key))
+  const bounds = dataRange(range)
+  const extra = [...overlay.values()]
+    .filter((p) => inBounds(dataKey(p.key), bounds))
+    .sort((a, b) => dir * b4a.compare(a.key, b.key))
   let i = 0
   for await (const item of records) {
     while (i < extra.length && dir * b4a.compare(extra[i]!.key, item.key) < 0) {

@@ -1,0 +1,169 @@
+import type { Indexer } from '../indexer/indexer.js'
+import { keyId, writerId } from '../model/ids.js'
+import { refId, type KeyRecord, type KeyVersion } from '../model/version.js'
+import { applyVersions, compareVersions } from '../merge/heads.js'
+import type { Entry, Key, Range, Snapshot, Version } from '../types.js'
+import type { IndexReader, IndexView } from '../view/index-view.js'
+import type { Encodings } from './encoding.js'
+import { deferred, notIndexed, overlaid, type Overlay, type OverlayView } from './overlay.js'
+
+export interface ReadPathOptions<K extends Key, V> {
+  view: IndexView
+  overlay: Overlay
+  indexer: Indexer
+  enc: Encodings<K, V>
+  /** This peer's writer log key. */
+  writerKey: Uint8Array
+  /** Rejects when the db starts closing or indexing fails: what every wait races against. */
+  failure: Promise<never>
+}
+
+/**
+ * The read path: every read pairs a state of the index with this peer's writes pending at the
+ * same moment (the overlay), so no read misses an acknowledged write and none applies a
+ * pending version on top of a state that already holds (and may supersede) it. The moment is
+ * told by the index's step counter: a read that overlapped a step is retried.
+ */
+export class ReadPath<K extends Key, V> {
+  private readonly opts: ReadPathOptions<K, V>
+  private readonly enc: Encodings<K, V>
+  private readonly writer: string
+
+  constructor(opts: ReadPathOptions<K, V>) {
+    this.opts = opts
+    this.enc = opts.enc
+    this.writer = writerId(opts.writerKey)
+  }
+
+  /** Resolves once the index step being written is written (or the db fails). */
+  private stepWritten(): Promise<void> {
+    return Promise.race([this.opts.view.stepWritten(), this.opts.failure])
+  }
+
+  /**
+   * Runs index reads and returns them with the pending writes of the same moment: retried if
+   * an index step was written meanwhile (rare: steps are milliseconds apart).
+   */
+  private async consistent<T>(read: () => Promise<T>): Promise<{ value: T; pending: OverlayView }> {
+    const { view, overlay } = this.opts
+    for (;;) {
+      const step = view.step
+      if (step % 2 === 1) {
+        await this.stepWritten()
+        continue
+      }
+      const pending = overlay.view()
+      const value = await read()
+      if (view.step === step) return { value, pending }
+    }
+  }
+
+  /** A frozen view: an index snapshot plus the writes pending at this moment. */
+  frozen(): IndexReader {
+    const { view, overlay, indexer } = this.opts
+    const pending = overlay.view()
+    if (view.step % 2 === 0) return overlaid(view.snapshot(), pending)
+    // A step is being written: pin the index once it is, minus what that step indexed. Writes
+    // resolved after this call are in neither part.
+    return deferred(
+      this.stepWritten().then(() => overlaid(view.snapshot(), notIndexed(pending, indexer.committed(this.writer))))
+    )
+  }
+
+  async get(key: K): Promise<Entry<K, V> | null> {
+    const encoded = this.enc.encodeKey(key)
+    const id = keyId(encoded)
+    const { value: record, pending } = await this.consistent(() => this.opts.view.getRecord(encoded, id))
+    const mine = pending.size === 0 ? undefined : pending.get(id)
+    return this.toEntry(encoded, mine === undefined ? record : applyVersions(record, mine.versions))
+  }
+
+  /** A consistent read-only view: it sees every write resolved before the call and none after. */
+  snapshot(): Snapshot<K, V> {
+    const reader = this.frozen()
+    return {
+      get: async (key: K) => {
+        const encoded = this.enc.encodeKey(key)
+        return this.toEntry(encoded, await reader.getRecord(encoded))
+      },
+      list: (range: Range<K> = {}) => this.iterate(reader, range, false),
+      close: () => reader.close()
+    }
+  }
+
+  /**
+   * Entries of a range in key order, deleted keys skipped. `owned`: the reader is closed when
+   * the iteration ends.
+   */
+  async *iterate(reader: IndexReader, range: Range<K>, owned = true): AsyncIterable<Entry<K, V>> {
+    const keyRange = this.enc.encodeRange(range)
+    const limit = range.limit ?? Infinity
+    let count = 0
+    try {
+      if (limit <= 0) return
+      for await (const { key, record } of reader.records(keyRange)) {
+        const entry = this.toEntry(key, record)
+        if (entry === null) continue
+        yield entry
+        if (++count >= limit) return
+      }
+    } finally {
+      if (owned) await reader.close()
+    }
+  }
+
+  /** Every valid version of a key, oldest first by clock. */
+  async history(key: K): Promise<Array<Version<K, V>>> {
+    const encoded = this.enc.encodeKey(key)
+    const { view } = this.opts
+    // Heads the pending writes supersede are still heads in the index: they count too.
+    const all = new Map<string, KeyVersion>()
+    const { pending } = await this.consistent(async () => {
+      all.clear()
+      for (const v of await view.versionsOf(encoded)) all.set(refId(v), v)
+      for (const v of (await view.getRecord(encoded))?.heads ?? []) all.set(refId(v), v)
+    })
+    for (const v of pending.get(keyId(encoded))?.versions ?? []) all.set(refId(v), v)
+    return [...all.values()].sort(compareVersions).map((v) => ({
+      key: this.enc.decodeKey(encoded),
+      value: v.deleted ? null : this.enc.decodeValue(v.value!),
+      deleted: v.deleted,
+      writer: v.writer,
+      seq: v.seq,
+      clock: v.clock.wall
+    }))
+  }
+
+  private toEntry(key: Uint8Array, record: KeyRecord | null): Entry<K, V> | null {
+    if (record === null) return null
+    const [winner, ...others] = record.heads
+    if (winner === undefined || winner.deleted) return null
+    return {
+      key: this.enc.decodeKey(key),
+      value: this.enc.decodeValue(winner.value!),
+      writer: winner.writer,
+      seq: winner.seq,
+      clock: winner.clock.wall,
+      conflicts: others.map((h) => ({
+        value: h.deleted ? null : this.enc.decodeValue(h.value!),
+        deleted: h.deleted,
+        writer: h.writer,
+        seq: h.seq,
+        clock: h.clock.wall
+      }))
+    }
+  }
+}
+
+/** A snapshot of a db still opening: each call waits for the snapshot taken once it is open. */
+export function deferredSnapshot<K extends Key, V>(source: Promise<Snapshot<K, V>>): Snapshot<K, V> {
+  // Reported through the calls that use it, never as an unhandled rejection.
+  source.catch(() => {})
+  return {
+    get: async (key) => (await source).get(key),
+    list: async function* (range) {
+      yield* (await source).list(range)
+    },
+    close: async () => (await source).close()
+  }
+}

@@ -1,0 +1,123 @@
+import b4a from 'b4a'
+import type Hypercore from 'hypercore'
+import type { Indexer } from '../indexer/indexer.js'
+import { writerId, writerKeyOf } from '../model/ids.js'
+import { attached, knownLength, replicaProgress, replicated, syncProgress } from '../net/sync-progress.js'
+import type { Status, SyncProgress, WriterInfo } from '../types.js'
+
+export interface ReplicationOptions {
+  /** This peer's writer log: never downloaded, never waited on. */
+  ownLog: Hypercore
+  /** Its connected peers are the peers of the db. */
+  rootLog: Hypercore
+  /** Opens a writer log that is not this peer's own. */
+  open(key: Uint8Array): Hypercore
+  /** A writer log changed (an append, a download): index what became ready. */
+  changed(): void
+  indexer: Indexer
+  /** Blocks of this peer's log that reads see: its writes are readable once appended. */
+  ownReadable(): number
+}
+
+/**
+ * The writer logs as replicas: every member's log is downloaded in full and kept live (every
+ * full peer serves every log, so any single node can fail without data loss), `update()`
+ * catches up with what connected peers have, and status reports how far each log got.
+ */
+export class Replication {
+  private readonly opts: ReplicationOptions
+  private readonly logs = new Map<string, Hypercore>()
+  private readonly downloads: Array<{ destroy(): void }> = []
+
+  constructor(opts: ReplicationOptions) {
+    this.opts = opts
+    this.logs.set(writerId(opts.ownLog.key), opts.ownLog)
+  }
+
+  /** The log of a member, opened and downloading; the indexer opens members through this. */
+  async openLog(key: Uint8Array): Promise<Hypercore> {
+    const id = writerId(key)
+    const known = this.logs.get(id)
+    if (known !== undefined) {
+      await known.ready()
+      return known
+    }
+    const core = this.opts.open(key)
+    this.logs.set(id, core)
+    await core.ready()
+    core.on('append', this.opts.changed)
+    core.on('download', this.opts.changed)
+    this.downloads.push(core.download({ start: 0, end: -1 }))
+    return core
+  }
+
+  /** A member's log, if it was opened. */
+  log(id: string): Hypercore | undefined {
+    return this.logs.get(id)
+  }
+
+  /** Peers replicating this db over `replicate()` streams or the swarm. */
+  get peers(): number {
+    return this.opts.rootLog.peers.length
+  }
+
+  /**
+   * Resolves once everything the connected peers had at the call is downloaded and indexed,
+   * including the logs of writers discovered on the way.
+   */
+  async catchUp(): Promise<void> {
+    const { indexer } = this.opts
+    for (;;) {
+      const known = indexer.writers.size
+      const remote = [...this.logs.values()].filter((c) => c !== this.opts.ownLog)
+      // Learn what the connected peers have now (this returns at once with no peer), once
+      // each log is on every connected peer (the root log's peers are the connected ones).
+      const connected = this.opts.rootLog.peers.length
+      await Promise.all(remote.map((c) => attached(c, connected)))
+      await Promise.all(remote.map((c) => c.update({ wait: true }).catch(() => false)))
+      await Promise.all(remote.map((c) => replicated(c, knownLength(c))))
+      indexer.trigger()
+      await indexer.idle()
+      if (indexer.error !== null) throw indexer.error
+      // Writers discovered on the way are caught up too.
+      if (indexer.writers.size === known) return
+    }
+  }
+
+  /** Every member with how far its log got; this peer's own writes count as indexed once readable. */
+  writers(): WriterInfo[] {
+    const { indexer } = this.opts
+    const own = writerId(this.opts.ownLog.key)
+    const out: WriterInfo[] = []
+    for (const [id, m] of indexer.membership.members) {
+      const log = this.logs.get(id)
+      const progress = log === undefined ? { length: 0, downloaded: 0 } : replicaProgress(log)
+      const indexed = id === own ? Math.max(indexer.committed(id), this.opts.ownReadable()) : indexer.committed(id)
+      out.push({ key: writerKeyOf(id), role: m.role, ...progress, indexed, removed: m.cut !== Infinity })
+    }
+    return out
+  }
+
+  status(key: string, writable: boolean, peers: number): Status {
+    const own = this.opts.ownLog.key
+    const writers = this.writers()
+    return {
+      key,
+      writable,
+      peers,
+      writers,
+      invalid: this.opts.indexer.invalid,
+      // This peer's own entries are readable (the overlay) before they are indexed.
+      pending: writers.filter((w) => !b4a.equals(w.key, own)).reduce((n, w) => n + Math.max(0, w.downloaded - w.indexed), 0)
+    }
+  }
+
+  progress(peers: number): SyncProgress {
+    return syncProgress(peers, this.writers())
+  }
+
+  /** Stops the downloads; the logs close with the store. */
+  close(): void {
+    for (const d of this.downloads) d.destroy()
+  }
+}

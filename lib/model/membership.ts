@@ -1,0 +1,41 @@
+import type { Clock } from './clock.js'
+
+export type Role = 'admin' | 'writer'
+
+/** A membership op as the merge keeps it: keys as writer ids (hex). */
+export type MembershipChange =
+  | { type: 'add-writer'; key: string; role: Role }
+  | { type: 'remove-writer'; key: string; length: number }
+
+/** The membership ops of one entry, named by its writer (id) and seq. */
+export interface MembershipFact {
+  writer: string
+  seq: number
+  clock: Clock
+  ops: MembershipChange[]
+}
+
+export interface Member {
+  role: Role
+  /** Entries with seq >= cut never count. Infinity: not removed. */
+  cut: number
+}
+
+export interface Membership {
+  /** By writer id. */
+  members: Map<string, Member>
+  /** `entryId`s of the facts that took effect. */
+  applied: Set<string>
+}
+
+/** The byte that names a role in every format (log entries, index records, invites). */
+export function roleCode(role: Role): number {
+  return role === 'admin' ? 1 : 0
+}
+
+/** The role a byte names, or null for an unknown byte (each format refuses it its own way). */
+export function roleOf(code: number): Role | null {
+  if (code === 0) return 'writer'
+  if (code === 1) return 'admin'
+  return null
+}

@@ -42,7 +42,12 @@ function withDb<T>(opts: PeerBeeOptions, fn: (db: Db) => Promise<T>): Promise<T>
   })
 }
 
-const connected = (db: Db) => within(30_000, until(db, ['peer-add'], () => db.status().peers > 0), 'a peer')
+const connected = (db: Db) =>
+  within(
+    30_000,
+    until(db, ['peer-add'], () => db.status().peers > 0),
+    'a peer'
+  )
 
 /** `db` has indexed every writer as far as `source` has written it. */
 function caughtUp(db: Db, source: Db): boolean {

@@ -44,7 +44,15 @@ export function formatTable(results: Result[]): string {
     const peerbee = find(results, r.workload, 'peerbee')
     // How many times faster peerbee is than this system (> 1: peerbee is faster).
     const ratio = peerbee === undefined ? '–' : fixed(peerbee.opsPerSec / r.opsPerSec, 2)
-    return [r.workload, r.system, String(r.n), fixed(r.ms, 1), String(Math.round(r.opsPerSec)), ratio, fixed(r.rssMB, 0)]
+    return [
+      r.workload,
+      r.system,
+      String(r.n),
+      fixed(r.ms, 1),
+      String(Math.round(r.opsPerSec)),
+      ratio,
+      fixed(r.rssMB, 0)
+    ]
   })
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)))
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'

@@ -81,12 +81,7 @@ async function runCells(cells: string, reps: number, quick: boolean): Promise<vo
 }
 
 /** Parent side: run `cells` in one child; a child that dies fails the cells it had not reported. */
-function forkCells(
-  cells: Cell[],
-  reps: number,
-  quick: boolean,
-  onReport: (report: CellReport) => void
-): Promise<void> {
+function forkCells(cells: Cell[], reps: number, quick: boolean, onReport: (report: CellReport) => void): Promise<void> {
   const args = ['--cells', cells.map(cellName).join(','), '--reps', String(reps)]
   if (quick) args.push('--quick')
   return new Promise((resolve) => {
@@ -138,7 +133,11 @@ async function main(): Promise<number> {
     return 0
   }
 
-  const workloads = pickList(values.only, WORKLOADS.map((w) => w.id), 'workload').map(workloadById)
+  const workloads = pickList(
+    values.only,
+    WORKLOADS.map((w) => w.id),
+    'workload'
+  ).map(workloadById)
   const systems = pickList(values.systems, SYSTEM_NAMES, 'system')
   const sizes = quick ? QUICK_SIZES : FULL_SIZES
   const cells: Cell[] = []

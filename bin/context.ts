@@ -34,7 +34,11 @@ export type OpenMode = { existing: true } | { create: true } | { key: string | U
  * Opens the db of the storage dir, runs `fn`, and closes the db whatever happens. A signal
  * closes the db too, so an interrupted command never leaves the storage half-open.
  */
-export async function withDb<T>(cmd: Command, mode: OpenMode, fn: (db: PeerBee, opts: GlobalOptions) => Promise<T>): Promise<T> {
+export async function withDb<T>(
+  cmd: Command,
+  mode: OpenMode,
+  fn: (db: PeerBee, opts: GlobalOptions) => Promise<T>
+): Promise<T> {
   const opts = globals(cmd)
   const held = await holdsData(opts.storage)
   // PeerBee creates a db in an empty storage, so the CLI decides first what the user meant.
@@ -70,10 +74,12 @@ async function holdsData(dir: string): Promise<boolean> {
   }
 }
 
-/** The storage engine reports a second process on the same dir as a lock error. */
+/** A storage another process holds: say which dir, and what to do about it. */
 function explainOpenError(err: unknown, storage: string): unknown {
-  if (err instanceof Error && !(err instanceof PeerBeeError) && /lock/i.test(err.message)) {
-    return new UserError(`${path.resolve(storage)} is in use by another peerbee process (stop it, or use another --storage)`)
+  if (err instanceof PeerBeeError && err.code === 'STORAGE_LOCKED') {
+    return new UserError(
+      `${path.resolve(storage)} is in use by another peerbee process (stop it, or use another --storage)`
+    )
   }
   return err
 }
@@ -127,7 +133,8 @@ export function formatValue(value: unknown): string {
 /** Parses a non-negative integer option. */
 export function parseCount(text: string, what: string): number {
   const n = Number(text)
-  if (!Number.isSafeInteger(n) || n < 0) throw new UserError(`${what} must be a non-negative integer, got ${JSON.stringify(text)}`)
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new UserError(`${what} must be a non-negative integer, got ${JSON.stringify(text)}`)
   return n
 }
 
@@ -190,7 +197,12 @@ export function conflictNote(e: Entry): string {
  * changes included. Rejects with a {@link UserError} saying `what` after `timeout` ms, or if
  * `check` throws.
  */
-export function until(db: PeerBee, check: () => boolean | Promise<boolean>, timeout: number, what: string): Promise<void> {
+export function until(
+  db: PeerBee,
+  check: () => boolean | Promise<boolean>,
+  timeout: number,
+  what: string
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let running = false
     let again = false
@@ -220,7 +232,10 @@ export function until(db: PeerBee, check: () => boolean | Promise<boolean>, time
         )
     }
     // Node timers overflow past 2^31 ms (~24 days) and would fire at once.
-    const timer = setTimeout(() => done(new UserError(`Timed out after ${Math.round(timeout / 1000)} s waiting for ${what}`)), Math.min(timeout, 2 ** 31 - 1))
+    const timer = setTimeout(
+      () => done(new UserError(`Timed out after ${Math.round(timeout / 1000)} s waiting for ${what}`)),
+      Math.min(timeout, 2 ** 31 - 1)
+    )
     db.on('update', run)
     run()
   })

@@ -44,7 +44,13 @@ function program(): Command {
     .exitOverride()
     .configureOutput({
       // Commander puts suggestions on a second line; a user error is one line.
-      outputError: (text, write) => write(text.trim().replace(/^error: /, 'peerbee: ').replace(/\s*\n\s*/g, ' ') + '\n')
+      outputError: (text, write) =>
+        write(
+          text
+            .trim()
+            .replace(/^error: /, 'peerbee: ')
+            .replace(/\s*\n\s*/g, ' ') + '\n'
+        )
     })
   registerInit(root)
   registerOpen(root)
@@ -66,7 +72,11 @@ function program(): Command {
   // Commands copied allowExcessArguments(false) when they were made; only the root takes any.
   return root.allowExcessArguments(true).action((_opts, cmd: Command) => {
     const [name] = cmd.args
-    throw new UserError(name === undefined ? 'Missing command (peerbee --help lists them)' : `Unknown command '${name}' (peerbee --help lists them)`)
+    throw new UserError(
+      name === undefined
+        ? 'Missing command (peerbee --help lists them)'
+        : `Unknown command '${name}' (peerbee --help lists them)`
+    )
   })
 }
 
@@ -77,14 +87,18 @@ function collect(value: string, previous: string[] | undefined): string[] {
 /** One line for a user error; a bug keeps its stack so it can be reported. */
 function report(err: unknown): void {
   if (err instanceof PeerBeeError && err.code === 'NOT_WRITABLE') {
-    process.stderr.write(`peerbee: ${err.message} (an admin can run \`peerbee writers add <key>\` with the writer key \`peerbee status\` shows)\n`)
+    process.stderr.write(
+      `peerbee: ${err.message} (an admin can run \`peerbee writers add <key>\` with the writer key \`peerbee status\` shows)\n`
+    )
   } else if (err instanceof PeerBeeError || err instanceof UserError) {
     process.stderr.write(`peerbee: ${err.message}\n`)
   } else if (err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string') {
     // File system errors (a missing import file, an unwritable dir) are the user's to fix.
     process.stderr.write(`peerbee: ${err.message}\n`)
   } else {
-    process.stderr.write(`peerbee: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.stderr.write(
+      `peerbee: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`
+    )
   }
 }
 

@@ -17,7 +17,7 @@ export class SyncReporter {
   private readonly onEvent = () => this.schedule()
   // A peer that only syncs may come and go within one render interval: show it at once.
   private readonly onPeer = () => {
-    if (!this.db.closed) this.refresh()
+    if (this.db.closing === null) this.refresh()
   }
 
   constructor(db: PeerBee, out: Output) {
@@ -44,7 +44,7 @@ export class SyncReporter {
     if (this.timer !== null) return
     this.timer = setTimeout(() => {
       this.timer = null
-      if (!this.db.closed) this.refresh()
+      if (this.db.closing === null) this.refresh()
     }, 100)
   }
 
@@ -89,7 +89,9 @@ class LineView implements View {
   }
 
   writer(w: WriterInfo): void {
-    process.stdout.write(`writer ${shortKey(w.key)} ${w.role}${w.removed ? ' (removed)' : ''}: ${w.indexed}/${w.length} indexed, ${w.downloaded} downloaded\n`)
+    process.stdout.write(
+      `writer ${shortKey(w.key)} ${w.role}${w.removed ? ' (removed)' : ''}: ${w.indexed}/${w.length} indexed, ${w.downloaded} downloaded\n`
+    )
   }
 
   stop(): void {}
@@ -120,7 +122,11 @@ class BarView implements View {
 
   writer(w: WriterInfo): void {
     const id = formatKey(w.key)
-    const payload = { writer: shortKey(w.key), role: w.removed ? 'removed' : w.role.padEnd(6), downloaded: w.downloaded }
+    const payload = {
+      writer: shortKey(w.key),
+      role: w.removed ? 'removed' : w.role.padEnd(6),
+      downloaded: w.downloaded
+    }
     let bar = this.writers.get(id)
     if (bar === undefined) {
       bar = this.bars.create(w.length, w.indexed, payload)

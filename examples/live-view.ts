@@ -40,7 +40,13 @@ const view = (async () => {
   }
 })()
 
-const moves = [['ada', 1], ['lin', 2], ['ada', 3], ['kay', 1], ['lin', 4]] as const
+const moves = [
+  ['ada', 1],
+  ['lin', 2],
+  ['ada', 3],
+  ['kay', 1],
+  ['lin', 4]
+] as const
 for (const [player, score] of moves) await db.put(`score/${player}`, score)
 await db.put('seen/ada', 1) // outside the watched range: no redraw
 

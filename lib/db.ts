@@ -10,7 +10,12 @@ import { ChangeFeed, publicChanges } from './db/change-feed.js'
 import { Encodings } from './db/encoding.js'
 import { decodeDbKey, decodeWriterKey } from './db/key-input.js'
 import { Lifecycle } from './db/lifecycle.js'
-import { DEFAULT_MAX_BATCH_OPS, DEFAULT_MAX_KEY_SIZE, DEFAULT_MAX_VALUE_SIZE, type PeerBeeOptions } from './db/options.js'
+import {
+  DEFAULT_MAX_BATCH_OPS,
+  DEFAULT_MAX_KEY_SIZE,
+  DEFAULT_MAX_VALUE_SIZE,
+  type PeerBeeOptions
+} from './db/options.js'
 import { Overlay } from './db/overlay.js'
 import { ReadPath, deferredSnapshot } from './db/read-path.js'
 import { Replication } from './db/replication.js'
@@ -390,7 +395,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   status(): Status {
     const layers = this.layers
-    if (layers === null || !this.opened) return { key: '', writable: false, peers: this.peerCount(), writers: [], invalid: 0, pending: 0 }
+    if (layers === null || !this.opened)
+      return { key: '', writable: false, peers: this.peerCount(), writers: [], invalid: 0, pending: 0 }
     return layers.replication.status(this.id, this.writable, this.peerCount())
   }
 

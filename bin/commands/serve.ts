@@ -11,7 +11,10 @@ export function registerServe(program: Command): void {
       await withDb(cmd, { existing: true }, async (db, opts) => {
         const out = new Output(opts)
         await db.join()
-        out.emit({ event: 'joined', key: db.id, writerKey: formatKey(db.writerKey), role: db.role }, () => `serving ${db.id} as ${db.role ?? 'reader'}`)
+        out.emit(
+          { event: 'joined', key: db.id, writerKey: formatKey(db.writerKey), role: db.role },
+          () => `serving ${db.id} as ${db.role ?? 'reader'}`
+        )
         out.note('Ctrl-C stops.')
         const reporter = new SyncReporter(db, out)
         await interrupted()

@@ -24,7 +24,10 @@ export function registerSync(program: Command): void {
         }
         const status = db.status()
         const indexed = status.writers.reduce((n, w) => n + w.indexed, 0)
-        out.emit({ event: 'synced', peers: status.peers, writers: status.writers.map(writerJson) }, () => `synced: ${indexed} blocks of ${status.writers.length} writers indexed`)
+        out.emit(
+          { event: 'synced', peers: status.peers, writers: status.writers.map(writerJson) },
+          () => `synced: ${indexed} blocks of ${status.writers.length} writers indexed`
+        )
       })
     })
 }

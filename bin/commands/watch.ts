@@ -15,7 +15,9 @@ export function registerWatch(program: Command): void {
         // Another process cannot write to this storage, so changes arrive from peers.
         const changes = db.watch(range)
         await db.join()
-        out.note(`watching ${db.id}${opts.prefix === undefined ? '' : ` for keys starting with ${JSON.stringify(opts.prefix)}`}; Ctrl-C stops.`)
+        out.note(
+          `watching ${db.id}${opts.prefix === undefined ? '' : ` for keys starting with ${JSON.stringify(opts.prefix)}`}; Ctrl-C stops.`
+        )
         // The iterator ends when a signal closes the db.
         for await (const batch of changes) {
           for (const c of batch) {

@@ -31,7 +31,10 @@ export function registerWriters(program: Command): void {
       const role = opts.admin === true ? 'admin' : 'writer'
       await withDb(cmd, { existing: true }, async (db, globalOpts) => {
         await db.addWriter(writerKey, { role })
-        new Output(globalOpts).emit({ added: formatKey(writerKey), role }, () => `added ${formatKey(writerKey)} as ${role}`)
+        new Output(globalOpts).emit(
+          { added: formatKey(writerKey), role },
+          () => `added ${formatKey(writerKey)} as ${role}`
+        )
       })
     })
 

@@ -80,7 +80,9 @@ export class PeerProcess {
   request<T = unknown>(req: Request): Promise<T> {
     if (!this.alive) return Promise.reject(this.failure('is not running'))
     const id = this.nextId++
-    const reply = new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }))
+    const reply = new Promise<T>((resolve, reject) =>
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+    )
     this.child.stdin!.write(JSON.stringify({ id, ...req }) + '\n')
     return withTimeout(reply, REQUEST_TIMEOUT, `${this.name} to answer ${req.op}`)
   }

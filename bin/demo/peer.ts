@@ -20,7 +20,13 @@ export type Request =
   | { op: 'join' }
   | { op: 'dump' }
   | { op: 'status' }
-  | { op: 'wait'; writable?: boolean; keys?: Record<string, unknown>; conflicts?: Record<string, number>; count?: number }
+  | {
+      op: 'wait'
+      writable?: boolean
+      keys?: Record<string, unknown>
+      conflicts?: Record<string, number>
+      count?: number
+    }
 
 const [storage, bootstrap, key] = process.argv.slice(2)
 if (storage === undefined || bootstrap === undefined) throw new Error('usage: peer.js <storage> <bootstrap> [db key]')

@@ -91,11 +91,15 @@ export async function runDemo(out: Output): Promise<void> {
     t = Date.now()
     await Promise.all([alice.request({ op: 'join' }), bob.request({ op: 'join' })])
     await Promise.all([alice, bob].map((p) => p.request({ op: 'wait', conflicts: { color: 1 } })))
-    const [aliceColor, bobColor] = await Promise.all([alice, bob].map(async (p) => colorOf(await p.request<DumpEntry[]>({ op: 'dump' }))))
+    const [aliceColor, bobColor] = await Promise.all(
+      [alice, bob].map(async (p) => colorOf(await p.request<DumpEntry[]>({ op: 'dump' })))
+    )
     if (!isDeepStrictEqual(aliceColor, bobColor)) throw new Error('alice and bob resolved the conflict differently')
     const loser = aliceColor!.conflicts[0]!
     say(`back online (${Date.now() - t} ms), both peers show the same result:`)
-    say(`  color = ${formatValue(aliceColor!.value)} by ${names.get(aliceColor!.writer)}: the greatest (clock, writer key, seq) wins`)
+    say(
+      `  color = ${formatValue(aliceColor!.value)} by ${names.get(aliceColor!.writer)}: the greatest (clock, writer key, seq) wins`
+    )
     say(`  ${formatValue(loser.value)} by ${names.get(loser.writer)} stays visible in the entry's conflicts`)
     const total = Object.keys(fromAlice).length + Object.keys(fromBob).length + 1
 
@@ -112,7 +116,9 @@ export async function runDemo(out: Output): Promise<void> {
     say(`dave (pid ${dave.pid}), a new peer with an empty dir, holds all ${total} keys (${Date.now() - t} ms):`)
     say(`  alice's log came from bob and carol, since every full peer serves every log`)
     await bob.request({ op: 'put', key: 'color', value: 'teal' })
-    await Promise.all([carol, dave].map((p) => p.request({ op: 'wait', keys: { color: 'teal' }, conflicts: { color: 0 } })))
+    await Promise.all(
+      [carol, dave].map((p) => p.request({ op: 'wait', keys: { color: 'teal' }, conflicts: { color: 0 } }))
+    )
     say('bob writes color = "teal", citing both versions he saw: the conflict is resolved on every peer')
 
     const survivors = [bob, carol, dave]
@@ -138,7 +144,10 @@ function colorOf(entries: DumpEntry[]): DumpEntry | undefined {
 }
 
 async function row(peer: PeerProcess, state: string): Promise<Row> {
-  const [status, dump] = await Promise.all([peer.request<StatusReply>({ op: 'status' }), peer.request<DumpEntry[]>({ op: 'dump' })])
+  const [status, dump] = await Promise.all([
+    peer.request<StatusReply>({ op: 'status' }),
+    peer.request<DumpEntry[]>({ op: 'dump' })
+  ])
   const logs = status.writers.map((w) => `${w.key.slice(0, 6)}:${w.indexed}`).join(' ')
   return {
     peer: peer.name,
@@ -155,7 +164,11 @@ function table(rows: Row[], writers: string[]): string {
   const head = ['peer', 'pid', 'role', 'state at end', 'keys', 'conflicts', 'log blocks indexed (writer:blocks)']
   const cells = rows.map((r) => [r.peer, String(r.pid), r.role, r.state, String(r.keys), String(r.conflicts), r.logs])
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   const legend = `writers: ${writers.map((w, i) => `${w.slice(0, 6)} = ${i === 0 ? 'alice' : 'bob'}`).join(', ')}`
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), legend].join('\n')
 }

@@ -30,10 +30,12 @@ export class Encodings<K extends Key, V> {
   encodeKey(key: unknown): Uint8Array {
     let bytes: Uint8Array
     if (this.keyEncoding === 'utf-8') {
-      if (typeof key !== 'string') throw PeerBeeError.INVALID_KEY(`Keys must be strings with keyEncoding 'utf-8', got ${typeof key}`)
+      if (typeof key !== 'string')
+        throw PeerBeeError.INVALID_KEY(`Keys must be strings with keyEncoding 'utf-8', got ${typeof key}`)
       bytes = b4a.from(key, 'utf-8')
     } else {
-      if (!(key instanceof Uint8Array)) throw PeerBeeError.INVALID_KEY("Keys must be Uint8Array with keyEncoding 'binary'")
+      if (!(key instanceof Uint8Array))
+        throw PeerBeeError.INVALID_KEY("Keys must be Uint8Array with keyEncoding 'binary'")
       bytes = key
     }
     if (bytes.byteLength === 0) throw PeerBeeError.INVALID_KEY()
@@ -76,10 +78,12 @@ export class Encodings<K extends Key, V> {
       if (text === undefined) throw PeerBeeError.INVALID_VALUE('Value cannot be encoded as JSON')
       bytes = b4a.from(text, 'utf-8')
     } else if (this.valueEncoding === 'utf-8') {
-      if (typeof value !== 'string') throw PeerBeeError.INVALID_VALUE("Values must be strings with valueEncoding 'utf-8'")
+      if (typeof value !== 'string')
+        throw PeerBeeError.INVALID_VALUE("Values must be strings with valueEncoding 'utf-8'")
       bytes = b4a.from(value, 'utf-8')
     } else {
-      if (!(value instanceof Uint8Array)) throw PeerBeeError.INVALID_VALUE("Values must be Uint8Array with valueEncoding 'binary'")
+      if (!(value instanceof Uint8Array))
+        throw PeerBeeError.INVALID_VALUE("Values must be Uint8Array with valueEncoding 'binary'")
       bytes = value
     }
     if (bytes.byteLength > this.maxValueSize) throw PeerBeeError.VALUE_TOO_LARGE(bytes.byteLength, this.maxValueSize)

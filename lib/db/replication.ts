@@ -108,7 +108,9 @@ export class Replication {
       writers,
       invalid: this.opts.indexer.invalid,
       // This peer's own entries are readable (the overlay) before they are indexed.
-      pending: writers.filter((w) => !b4a.equals(w.key, own)).reduce((n, w) => n + Math.max(0, w.downloaded - w.indexed), 0)
+      pending: writers
+        .filter((w) => !b4a.equals(w.key, own))
+        .reduce((n, w) => n + Math.max(0, w.downloaded - w.indexed), 0)
     }
   }
 

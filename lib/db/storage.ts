@@ -35,7 +35,11 @@ function isLockError(err: unknown): boolean {
  * one it already holds, else `requested`, else a new one whose root writer is this peer.
  * `where` names the storage in errors.
  */
-export async function openStorage(store: Corestore, requested: Uint8Array | null, where: string): Promise<OpenedStorage> {
+export async function openStorage(
+  store: Corestore,
+  requested: Uint8Array | null,
+  where: string
+): Promise<OpenedStorage> {
   try {
     await store.ready()
   } catch (err) {

@@ -159,7 +159,9 @@ export class WritePath {
     const ops: Op[] = unique.map((op, i) => {
       if (op.type !== 'put' && op.type !== 'del') return op
       const parents = parentsOf(records[i]!, mine[i])
-      return op.type === 'put' ? { type: 'put', key: op.key, value: op.value, parents } : { type: 'del', key: op.key, parents }
+      return op.type === 'put'
+        ? { type: 'put', key: op.key, value: op.value, parents }
+        : { type: 'del', key: op.key, parents }
     })
     const entry = { clock: this.opts.clock.tick(), ops }
     const { length } = await log.append(encodeEntry(entry))

@@ -151,7 +151,12 @@ export class Indexer {
   private async drainStep(): Promise<boolean> {
     if (this.rebuildNeeded) {
       this.rebuildNeeded = false
-      const fresh = await rebuild({ view: this.view, writers: this.writers, membership: this.membership, applier: this.applier })
+      const fresh = await rebuild({
+        view: this.view,
+        writers: this.writers,
+        membership: this.membership,
+        applier: this.applier
+      })
       await this.flushStep(fresh.batch, fresh.changes)
       return true
     }
@@ -161,7 +166,11 @@ export class Indexer {
     if (outcome === 'rebuild') this.rebuildNeeded = true
     await this.flushStep(batch, changes)
     if (outcome === 'retract') {
-      const taken = await retract(this.membership.takeCuts(), { view: this.view, writers: this.writers, reader: this.reader })
+      const taken = await retract(this.membership.takeCuts(), {
+        view: this.view,
+        writers: this.writers,
+        reader: this.reader
+      })
       await this.flushStep(taken.batch, taken.changes)
     }
     return outcome === 'retract' || outcome === 'rebuild' || batch.opCount >= STEP_OPS

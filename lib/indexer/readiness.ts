@@ -20,7 +20,12 @@ export interface ReadinessContext {
  * can never be satisfied (an invalid entry, or one that does not touch the key) makes it
  * invalid. All of it depends on log content only, so every peer decides alike.
  */
-export async function readiness(entry: LogEntry, w: WriterState, seq: number, ctx: ReadinessContext): Promise<Readiness> {
+export async function readiness(
+  entry: LogEntry,
+  w: WriterState,
+  seq: number,
+  ctx: ReadinessContext
+): Promise<Readiness> {
   const reason = checkEntry(entry, w.key, seq, ctx.limits)
   if (reason !== null) return { invalid: reason }
   for (const op of entry.ops) {

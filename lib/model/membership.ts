@@ -4,8 +4,7 @@ export type Role = 'admin' | 'writer'
 
 /** A membership op as the merge keeps it: keys as writer ids (hex). */
 export type MembershipChange =
-  | { type: 'add-writer'; key: string; role: Role }
-  | { type: 'remove-writer'; key: string; length: number }
+  { type: 'add-writer'; key: string; role: Role } | { type: 'remove-writer'; key: string; length: number }
 
 /** The membership ops of one entry, named by its writer (id) and seq. */
 export interface MembershipFact {

@@ -117,9 +117,7 @@ export interface IssueInviteOptions {
 /** Makes a single-use invite and records it in `store`. Returns the invite text. */
 export async function issueInvite(store: InviteStore, opts: IssueInviteOptions): Promise<string> {
   if (opts.role !== 'writer' && opts.role !== 'admin') {
-    throw PeerBeeError.INVALID_ARGUMENT(
-      `An invite's role is 'writer' or 'admin', got '${String(opts.role)}'`
-    )
+    throw PeerBeeError.INVALID_ARGUMENT(`An invite's role is 'writer' or 'admin', got '${String(opts.role)}'`)
   }
   if (!Number.isInteger(opts.expires) || opts.expires < 0 || opts.expires > MAX_UINT48) {
     throw PeerBeeError.INVALID_ARGUMENT('An invite expiry is a wall-clock time in ms')

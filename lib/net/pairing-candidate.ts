@@ -3,14 +3,7 @@ import Protomux from 'protomux'
 import { PeerBeeError } from '../errors.js'
 import type { HyperswarmLike, Role, SwarmConnection } from '../types.js'
 import { decodeInvite, inviteId } from './invite.js'
-import {
-  PAIRING_PROTOCOL,
-  decodeFrame,
-  encodeFrame,
-  pairingProof,
-  rawEncoding,
-  refusalError
-} from './pairing-wire.js'
+import { PAIRING_PROTOCOL, decodeFrame, encodeFrame, pairingProof, rawEncoding, refusalError } from './pairing-wire.js'
 
 export interface PairOptions {
   /** The invite text an admin handed out. */
@@ -68,10 +61,7 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
     }
 
     const timer = setTimeout(
-      () =>
-        finish(
-          PeerBeeError.PAIRING_FAILED(`No answer from the invite's issuer within ${timeout} ms`)
-        ),
+      () => finish(PeerBeeError.PAIRING_FAILED(`No answer from the invite's issuer within ${timeout} ms`)),
       timeout
     )
     const onAbort = () => finish(PeerBeeError.PAIRING_FAILED('Pairing was aborted'))
@@ -112,8 +102,7 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
           key = frame.key
           writerKeyFor(opts.writerKey, frame.key).then(
             (writerKey) => send({ type: 'writer', writerKey }),
-            (err: unknown) =>
-              finish(PeerBeeError.PAIRING_FAILED(`No writer key to present: ${String(err)}`))
+            (err: unknown) => finish(PeerBeeError.PAIRING_FAILED(`No writer key to present: ${String(err)}`))
           )
           return
         }
@@ -128,10 +117,7 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
   })
 }
 
-async function writerKeyFor(
-  writerKey: PairOptions['writerKey'],
-  dbKey: Uint8Array
-): Promise<Uint8Array> {
+async function writerKeyFor(writerKey: PairOptions['writerKey'], dbKey: Uint8Array): Promise<Uint8Array> {
   return typeof writerKey === 'function' ? writerKey(dbKey) : writerKey
 }
 

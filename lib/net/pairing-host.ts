@@ -68,11 +68,7 @@ export class PairingHost {
     for (const mux of this.muxes) {
       mux.unpair({ protocol: PAIRING_PROTOCOL, id: this.discoveryKey })
       for (const channel of mux) {
-        if (
-          channel.protocol === PAIRING_PROTOCOL &&
-          channel.id &&
-          b4a.equals(channel.id, this.discoveryKey)
-        ) {
+        if (channel.protocol === PAIRING_PROTOCOL && channel.id && b4a.equals(channel.id, this.discoveryKey)) {
           channel.close()
         }
       }
@@ -151,9 +147,7 @@ export class PairingHost {
     const record = await this.load(id)
     if (!record) return refuse('invalid')
     if (record.usedBy) {
-      return b4a.equals(record.usedBy, writerKey)
-        ? { frame: { type: 'added', role: record.role } }
-        : refuse('used')
+      return b4a.equals(record.usedBy, writerKey) ? { frame: { type: 'added', role: record.role } } : refuse('used')
     }
     if (this.now() > record.expires) return refuse('expired')
     // Added first, marked used second: a crash in between leaves the invite usable

@@ -81,11 +81,7 @@ export function pairingProof(secret: Uint8Array, handshakeHash: Uint8Array): Uin
   return createHmac('sha256', secret).update('peerbee/pairing-proof').update(handshakeHash).digest()
 }
 
-export function proofMatches(
-  secret: Uint8Array,
-  handshakeHash: Uint8Array,
-  proof: Uint8Array
-): boolean {
+export function proofMatches(secret: Uint8Array, handshakeHash: Uint8Array, proof: Uint8Array): boolean {
   const expected = pairingProof(secret, handshakeHash)
   return proof.byteLength === expected.byteLength && timingSafeEqual(expected, proof)
 }
@@ -94,9 +90,7 @@ export function proofMatches(
 export function refusalError(reason: Refusal): PeerBeeError {
   switch (reason) {
     case 'invalid':
-      return PeerBeeError.INVITE_INVALID(
-        'The issuer does not know this invite (forged or mistyped)'
-      )
+      return PeerBeeError.INVITE_INVALID('The issuer does not know this invite (forged or mistyped)')
     case 'expired':
       return PeerBeeError.INVITE_EXPIRED()
     case 'used':

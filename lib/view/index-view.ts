@@ -34,7 +34,10 @@ async function readVersions(bee: Hyperbee, key: Uint8Array): Promise<KeyVersion[
   return out
 }
 
-async function* readRecords(snap: Hyperbee, range: keys.KeyRange): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
+async function* readRecords(
+  snap: Hyperbee,
+  range: keys.KeyRange
+): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
   await snap.ready()
   for await (const run of scanTree(snap.core, snap.version, keys.dataRange(range))) {
     for (const node of run) yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value!) }
@@ -183,7 +186,8 @@ export class IndexView {
   /** Seqs of a writer's entries recorded as invalid, from `from` on. */
   async invalidSeqs(writer: Uint8Array, from: number): Promise<number[]> {
     const out: number[] = []
-    for await (const node of this.bee.createReadStream(keys.invalidRange(writer, from))) out.push(keys.invalidSeqOf(node.key))
+    for await (const node of this.bee.createReadStream(keys.invalidRange(writer, from)))
+      out.push(keys.invalidSeqOf(node.key))
     return out
   }
 

@@ -67,7 +67,9 @@ function decodeWith<T>(dec: { decode(s: State): T }, buf: Uint8Array, what: stri
   } catch (err) {
     throw PeerBeeError.STORAGE_CORRUPT(`An index ${what} record cannot be decoded`, err)
   }
-  throw PeerBeeError.STORAGE_CORRUPT(`An index ${what} record is in format ${format}, this peerbee reads ${INDEX_FORMAT}`)
+  throw PeerBeeError.STORAGE_CORRUPT(
+    `An index ${what} record is in format ${format}, this peerbee reads ${INDEX_FORMAT}`
+  )
 }
 
 const versions = c.array(version)
@@ -133,7 +135,12 @@ const fact = {
     c.array(factOp).encode(s, f.ops)
   },
   decode(s: State): MembershipFact {
-    return { writer: c.string.decode(s), seq: c.uint.decode(s), clock: clockEncoding.decode(s), ops: c.array(factOp).decode(s) }
+    return {
+      writer: c.string.decode(s),
+      seq: c.uint.decode(s),
+      clock: clockEncoding.decode(s),
+      ops: c.array(factOp).decode(s)
+    }
   }
 }
 

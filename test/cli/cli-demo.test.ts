@@ -11,7 +11,12 @@ test('demo runs with no setup, tells what happened, and cleans up', async (t) =>
   const r = await box.run(['demo'])
   assert.equal(r.code, 0, r.stderr)
   assert.ok(Date.now() - started < 60_000)
-  for (const step of [/created database/, /conflicts/, /killed with SIGKILL/, /new peer with an empty dir, holds all 4 keys/]) {
+  for (const step of [
+    /created database/,
+    /conflicts/,
+    /killed with SIGKILL/,
+    /new peer with an empty dir, holds all 4 keys/
+  ]) {
     assert.match(r.stdout, step)
   }
   assert.match(r.stdout, /bob, carol and dave hold identical state/)

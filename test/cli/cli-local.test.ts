@@ -41,7 +41,10 @@ test('init prints a z-base32 key; put, get, list and del round-trip values', asy
   assert.deepEqual(await box.ok(['list', '--reverse', '--limit', '2']), ['word\thello', 'quoted\t"7"'])
   assert.deepEqual(await box.ok(['list', '--gt', 'n', '--lt', 'word']), ['obj\t{"a":[1,2]}', 'quoted\t"7"'])
   const listed = (await box.ok(['--json', 'list', '--prefix', 'o'])).map((l) => JSON.parse(l))
-  assert.deepEqual(listed.map((e) => [e.key, e.value]), [['obj', { a: [1, 2] }]])
+  assert.deepEqual(
+    listed.map((e) => [e.key, e.value]),
+    [['obj', { a: [1, 2] }]]
+  )
 
   await box.ok(['del', 'n'])
   const gone = await box.run(['get', 'n'])
@@ -58,7 +61,14 @@ test('history, writers and status describe the db', async (t) => {
   await box.ok(['del', 'k'])
 
   const history = (await box.ok(['--json', 'history', 'k'])).map((l) => JSON.parse(l))
-  assert.deepEqual(history.map((v) => [v.value, v.deleted]), [[1, false], [2, false], [null, true]])
+  assert.deepEqual(
+    history.map((v) => [v.value, v.deleted]),
+    [
+      [1, false],
+      [2, false],
+      [null, true]
+    ]
+  )
   assert.ok(history.every((v) => v.writer === key))
   const plain = await box.ok(['history', 'k'])
   assert.equal(plain.length, 3)
@@ -102,10 +112,13 @@ test('export and import move every key as JSON lines, from a file or stdin', asy
   await box.ok(['--storage', 'a', 'put', 'a', '{"x":1}'])
   await box.ok(['--storage', 'a', 'put', 'b', 'text'])
   const exported = await box.ok(['--storage', 'a', 'export'])
-  assert.deepEqual(exported.map((l) => JSON.parse(l)), [
-    { key: 'a', value: { x: 1 } },
-    { key: 'b', value: 'text' }
-  ])
+  assert.deepEqual(
+    exported.map((l) => JSON.parse(l)),
+    [
+      { key: 'a', value: { x: 1 } },
+      { key: 'b', value: 'text' }
+    ]
+  )
 
   await box.ok(['--storage', 'b', 'init'])
   assert.deepEqual(await box.ok(['--storage', 'b', 'import'], exported.join('\n') + '\n'), ['imported 2 keys'])
@@ -127,7 +140,10 @@ test('every command has --help', async (t) => {
   const top = await box.ok(['--help'])
   const helps = await Promise.all(commands.map((name) => box.ok([name, '--help'])))
   commands.forEach((name, i) => {
-    assert.ok(top.some((l) => l.trimStart().startsWith(name + ' ')), `${name} is listed`)
+    assert.ok(
+      top.some((l) => l.trimStart().startsWith(name + ' ')),
+      `${name} is listed`
+    )
     assert.match(helps[i]![0]!, new RegExp(`^Usage: peerbee ${name}`))
   })
   assert.match((await box.ok(['writers', 'add', '--help']))[0]!, /^Usage: peerbee writers add/)

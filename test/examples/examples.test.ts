@@ -9,7 +9,13 @@ test('quickstart writes, reads, lists and deletes', async (t) => {
   const out = await runTs(example('quickstart.ts'), [], await scratch(t))
   const lines = out.trim().split('\n')
   assert.match(lines[0]!, /^database key: [a-z0-9]{52}$/)
-  assert.deepEqual(lines.slice(1), ["{ text: 'hello' }", 'todo/1 buy milk', 'todo/2 water plants', 'put buy milk', 'deleted'])
+  assert.deepEqual(lines.slice(1), [
+    "{ text: 'hello' }",
+    'todo/1 buy milk',
+    'todo/2 water plants',
+    'put buy milk',
+    'deleted'
+  ])
 })
 
 test('notes keeps notes across runs of the app', async (t) => {

@@ -50,7 +50,10 @@ test('the README shell sessions run against the built CLI', async (t) => {
   // `peerbee` on PATH, as `npm install -g peerbee` or `npx` would provide it.
   const bin = path.join(dir, 'bin')
   await mkdir(bin)
-  await writeFile(path.join(bin, 'peerbee'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'dist/bin/peerbee.js')}" "$@"\n`)
+  await writeFile(
+    path.join(bin, 'peerbee'),
+    `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'dist/bin/peerbee.js')}" "$@"\n`
+  )
   await chmod(path.join(bin, 'peerbee'), 0o755)
   const env = { PATH: `${bin}:${process.env.PATH}` }
 
@@ -62,8 +65,8 @@ test('the README shell sessions run against the built CLI', async (t) => {
   const port = String(await freePort())
   const twoPeers = await runShell(sessions[1]!.code.replaceAll('49737', port), path.join(dir, 'two'), env)
   const lines = twoPeers.split('\n')
-  assert.ok(lines.includes('hello'), 'bob reads alice\'s greeting')
-  assert.ok(lines.includes('hi'), 'alice reads bob\'s write')
+  assert.ok(lines.includes('hello'), "bob reads alice's greeting")
+  assert.ok(lines.includes('hi'), "alice reads bob's write")
 })
 
 /**

@@ -100,7 +100,10 @@ test('a hostile writer appending raw blocks stalls and crashes no one', async (t
   await append(null, entry({ clock: clock(8), ops: [put('h/valid-2', 2)] }))
   // valid, with a clock ten years ahead: counts like any other version
   const future = Date.now() + TEN_YEARS
-  await append(null, entry({ clock: { wall: future, counter: 0 }, ops: [put('tie', 'hostile-future'), put('h/future', 'f')] }))
+  await append(
+    null,
+    entry({ clock: { wall: future, counter: 0 }, ops: [put('tie', 'hostile-future'), put('h/future', 'f')] })
+  )
   await store.close()
 
   // back as a PeerBee: its own index validates its own log like remote input

@@ -56,10 +56,13 @@ async function writeAndKill(dir: string, run: number, lines: number, delayMs: nu
     kill()
   }, 30_000)
   // every line the child printed before it died still arrives through the pipe: keep reading
-  const closed = once(createInterface({ input: child.stdout }).on('line', (line) => {
-    resolved.push(JSON.parse(line) as Resolved)
-    if (resolved.length === lines + 1) setTimeout(kill, delayMs)
-  }), 'close')
+  const closed = once(
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      resolved.push(JSON.parse(line) as Resolved)
+      if (resolved.length === lines + 1) setTimeout(kill, delayMs)
+    }),
+    'close'
+  )
   const [code, signal] = await once(child, 'exit').finally(kill)
   clearTimeout(guard)
   await closed
@@ -75,7 +78,11 @@ async function verify(db: PeerBee<string, any>, resolved: Resolved[]): Promise<v
       assert.deepEqual((await db.get(r.key))?.value, r.value, `resolved put ${r.key} is there`)
     } else if (r.type === 'batch') {
       for (let j = 0; j < r.size; j++) {
-        assert.deepEqual((await db.get(`${r.id}/${j}`))?.value, { batch: r.id, size: r.size, j }, `resolved batch ${r.id}`)
+        assert.deepEqual(
+          (await db.get(`${r.id}/${j}`))?.value,
+          { batch: r.id, size: r.size, j },
+          `resolved batch ${r.id}`
+        )
       }
     }
   }

@@ -25,7 +25,11 @@ test('a db on the app’s own swarm replicates, counts peers, and leaves the swa
 
   // Live: a new write reaches the connected peer without another update() call.
   await a.put('live', 2)
-  await within(10_000, until(b, ['update'], () => b.status().writers[0]?.indexed === 3), 'live write')
+  await within(
+    10_000,
+    until(b, ['update'], () => b.status().writers[0]?.indexed === 3),
+    'live write'
+  )
   assert.equal((await b.get('live'))?.value, 2)
 
   const removed = once(b, 'peer-remove')

@@ -40,11 +40,7 @@ export async function within<T>(ms: number, promise: Promise<T>, what = 'conditi
 }
 
 /** Resolves once `check()` holds, re-checking each time `emitter` emits one of `events`. */
-export function until(
-  emitter: EventEmitter,
-  events: string[],
-  check: () => boolean
-): Promise<void> {
+export function until(emitter: EventEmitter, events: string[], check: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     const onEvent = () => {
       if (!check()) return

@@ -73,11 +73,7 @@ test('a candidate with an invite is added and learns the db key', async (t) => {
   const text = await invite('admin')
 
   const started = Date.now()
-  const result = await within(
-    10_000,
-    pair({ invite: text, swarm: candidateSwarm(), writerKey }),
-    'pairing'
-  )
+  const result = await within(10_000, pair({ invite: text, swarm: candidateSwarm(), writerKey }), 'pairing')
   t.diagnostic(`paired in ${Date.now() - started} ms`)
 
   assert.ok(b4a.equals(result.key, DB_KEY))
@@ -108,15 +104,10 @@ test('an invite is single-use, but the same writer may ask again', async (t) => 
   const text = await invite()
   const swarm = candidateSwarm()
   await within(10_000, pair({ invite: text, swarm, writerKey: b4a.alloc(32, 3) }), 'first pairing')
-  await within(
-    10_000,
-    pair({ invite: text, swarm, writerKey: b4a.alloc(32, 3) }),
-    'same writer again'
-  )
-  await assert.rejects(
-    within(10_000, pair({ invite: text, swarm, writerKey: b4a.alloc(32, 4) }), 'second writer'),
-    { code: 'INVITE_USED' }
-  )
+  await within(10_000, pair({ invite: text, swarm, writerKey: b4a.alloc(32, 3) }), 'same writer again')
+  await assert.rejects(within(10_000, pair({ invite: text, swarm, writerKey: b4a.alloc(32, 4) }), 'second writer'), {
+    code: 'INVITE_USED'
+  })
   assert.equal(added.length, 1)
 })
 
@@ -135,11 +126,7 @@ test('an expired invite is refused, by the candidate and by the issuer', async (
   )
   hostNow += 120_000
   await assert.rejects(
-    within(
-      10_000,
-      pair({ invite: text, swarm: candidateSwarm(), writerKey: b4a.alloc(32, 5) }),
-      'issuer refusal'
-    ),
+    within(10_000, pair({ invite: text, swarm: candidateSwarm(), writerKey: b4a.alloc(32, 5) }), 'issuer refusal'),
     { code: 'INVITE_EXPIRED' }
   )
   assert.equal(added.length, 0)
@@ -150,19 +137,12 @@ test('a forged invite is refused', async (t) => {
   const real = decodeInvite(await invite())
   const forged = encodeInvite({ ...real, secret: b4a.alloc(32, 0xee) })
   await assert.rejects(
-    within(
-      10_000,
-      pair({ invite: forged, swarm: candidateSwarm(), writerKey: b4a.alloc(32, 6) }),
-      'refusal'
-    ),
+    within(10_000, pair({ invite: forged, swarm: candidateSwarm(), writerKey: b4a.alloc(32, 6) }), 'refusal'),
     { code: 'INVITE_INVALID' }
   )
-  await assert.rejects(
-    pair({ invite: 'not an invite', swarm: candidateSwarm(), writerKey: b4a.alloc(32, 6) }),
-    {
-      code: 'INVITE_INVALID'
-    }
-  )
+  await assert.rejects(pair({ invite: 'not an invite', swarm: candidateSwarm(), writerKey: b4a.alloc(32, 6) }), {
+    code: 'INVITE_INVALID'
+  })
   assert.equal(added.length, 0)
 })
 

@@ -121,11 +121,7 @@ test('three sessions joining at once all connect', async (t) => {
 
   const started = Date.now()
   await Promise.all(sessions.map((s) => s.join()))
-  await within(
-    8000,
-    Promise.all(sessions.map((s) => until(s, ['peer-add'], () => s.peers === 2))),
-    'a full mesh'
-  )
+  await within(8000, Promise.all(sessions.map((s) => until(s, ['peer-add'], () => s.peers === 2))), 'a full mesh')
   t.diagnostic(`full mesh of 3 in ${Date.now() - started} ms`)
 })
 
@@ -172,10 +168,7 @@ test('inbound connections beyond maxPeers are closed', async (t) => {
     maxPeers: 1,
     idleTimeout: 0
   })
-  const others = [
-    createSwarm({ bootstrap: net.bootstrap }),
-    createSwarm({ bootstrap: net.bootstrap })
-  ]
+  const others = [createSwarm({ bootstrap: net.bootstrap }), createSwarm({ bootstrap: net.bootstrap })]
   for (const s of others) s.on('connection', (conn) => conn.on('error', () => {}))
   t.after(async () => {
     for (const s of others) await s.destroy()

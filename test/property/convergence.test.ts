@@ -60,7 +60,10 @@ function scenarioArb(): fc.Arbitrary<Scenario> {
         })
       },
       { weight: 4, arbitrary: fc.record({ type: fc.constant('sync' as const), peer }) },
-      { weight: 1, arbitrary: fc.record({ type: fc.constant('remove' as const), target: fc.integer({ min: 1, max: peers - 1 }) }) }
+      {
+        weight: 1,
+        arbitrary: fc.record({ type: fc.constant('remove' as const), target: fc.integer({ min: 1, max: peers - 1 }) })
+      }
     )
     const round = fc.record({
       links: fc.array(fc.boolean(), { minLength: pairs, maxLength: pairs }),
@@ -92,7 +95,8 @@ async function run(sc: Scenario): Promise<void> {
       await db.ready()
     }
     const root = dbs[0]!
-    for (let i = 1; i < sc.writers; i++) await root.addWriter(dbs[i]!.writerKey, { role: sc.admins[i] ? 'admin' : 'writer' })
+    for (let i = 1; i < sc.writers; i++)
+      await root.addWriter(dbs[i]!.writerKey, { role: sc.admins[i] ? 'admin' : 'writer' })
     const all = mesh(dbs)
     for (const db of dbs) await db.update()
     all()
@@ -143,7 +147,12 @@ function isDeepStrictEqual(a: unknown, b: unknown): boolean {
 test(`every peer converges to the same list, conflicts and histories (seed ${SEED}, ${RUNS} runs)`, async (t) => {
   t.diagnostic(`seed ${SEED}, numRuns ${RUNS}; replay with PEERBEE_SEED=${SEED}`)
   console.log(`convergence: seed ${SEED}, numRuns ${RUNS}`)
-  await fc.assert(fc.asyncProperty(scenarioArb(), run), { seed: SEED, numRuns: RUNS, endOnFailure: true, includeErrorInReport: true })
+  await fc.assert(fc.asyncProperty(scenarioArb(), run), {
+    seed: SEED,
+    numRuns: RUNS,
+    endOnFailure: true,
+    includeErrorInReport: true
+  })
 })
 
 test('convergence regression: concurrent writes across a partition with skewed clocks', async () => {
@@ -160,7 +169,14 @@ test('convergence regression: concurrent writes across a partition with skewed c
           { type: 'put', peer: 0, key: 'a', value: 1 },
           { type: 'put', peer: 1, key: 'a', value: 2 },
           { type: 'del', peer: 2, key: 'a' },
-          { type: 'batch', peer: 1, ops: [{ key: 'b', value: 1 }, { key: 'c', value: null }] },
+          {
+            type: 'batch',
+            peer: 1,
+            ops: [
+              { key: 'b', value: 1 },
+              { key: 'c', value: null }
+            ]
+          },
           { type: 'put', peer: 2, key: 'b', value: 3 }
         ]
       },

@@ -66,7 +66,12 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   steps: fc.array(stepArb, { minLength: 5, maxLength: 30 })
 })
 
-async function open(dirs: string[], dbs: Array<PeerBee<string, unknown>>, opts: ConstructorParameters<typeof PeerBee>[1], dir?: string) {
+async function open(
+  dirs: string[],
+  dbs: Array<PeerBee<string, unknown>>,
+  opts: ConstructorParameters<typeof PeerBee>[1],
+  dir?: string
+) {
   if (dir === undefined) {
     dir = await mkdtemp(path.join(tmpdir(), 'peerbee-rebuild-'))
     dirs.push(dir)
@@ -110,7 +115,11 @@ async function run(sc: Scenario): Promise<void> {
     const adder = sc.admin ? p1 : root
     await adder.addWriter(p2.writerKey)
     await cut()
-    for (const [a, b] of [[0, 1], [0, 2], [1, 2]] as const) {
+    for (const [a, b] of [
+      [0, 1],
+      [0, 2],
+      [1, 2]
+    ] as const) {
       cut = await link(peers[a]!, peers[b]!)
       await peers[a]!.update()
       await peers[b]!.update()
@@ -159,7 +168,12 @@ async function run(sc: Scenario): Promise<void> {
 test(`an index rebuilt from the logs equals the incremental one (seed ${SEED}, ${RUNS} runs)`, async (t) => {
   t.diagnostic(`seed ${SEED}, numRuns ${RUNS}; replay with PEERBEE_SEED=${SEED}`)
   console.log(`rebuild: seed ${SEED}, numRuns ${RUNS}`)
-  await fc.assert(fc.asyncProperty(scenarioArb, run), { seed: SEED, numRuns: RUNS, endOnFailure: true, includeErrorInReport: true })
+  await fc.assert(fc.asyncProperty(scenarioArb, run), {
+    seed: SEED,
+    numRuns: RUNS,
+    endOnFailure: true,
+    includeErrorInReport: true
+  })
 })
 
 test('rebuild regression: an admin removed after adding a writer that then wrote', async () => {
@@ -185,13 +199,13 @@ test('rebuild regression: a counterexample of seed 11, writers that never hear f
   await run({
     admin: true,
     steps: [
-      {type: 'put', peer: 2, key: 'c', value: 2},
-      {type: 'put', peer: 2, key: 'a', value: 2},
-      {type: 'put', peer: 1, key: 'b', value: 7},
-      {type: 'del', peer: 1, key: 'a'},
-      {type: 'put', peer: 0, key: 'c', value: 2},
-      {type: 'put', peer: 0, key: 'b', value: 2},
-      {type: 'batch', peer: 0, ops: [{key: 'c', value: 5}]}
+      { type: 'put', peer: 2, key: 'c', value: 2 },
+      { type: 'put', peer: 2, key: 'a', value: 2 },
+      { type: 'put', peer: 1, key: 'b', value: 7 },
+      { type: 'del', peer: 1, key: 'a' },
+      { type: 'put', peer: 0, key: 'c', value: 2 },
+      { type: 'put', peer: 0, key: 'b', value: 2 },
+      { type: 'batch', peer: 0, ops: [{ key: 'c', value: 5 }] }
     ]
   })
 })

@@ -17,7 +17,9 @@ const SEED = process.env.PEERBEE_SEED === undefined ? 20_261_201 : Number(proces
 const RUNS = process.env.PEERBEE_RUNS === undefined ? 25 : Number(process.env.PEERBEE_RUNS)
 
 /** Short keys over a few byte values, with 0x00 and 0xff, so that ranges meet real neighbours. */
-const keyArb = fc.uint8Array({ minLength: 1, maxLength: 3 }).map((k) => b4a.from(k.map((b) => [0, 1, 0x7f, 0xfe, 0xff][b % 5]!)))
+const keyArb = fc
+  .uint8Array({ minLength: 1, maxLength: 3 })
+  .map((k) => b4a.from(k.map((b) => [0, 1, 0x7f, 0xfe, 0xff][b % 5]!)))
 const opArb = fc.oneof(
   { weight: 4, arbitrary: fc.record({ key: keyArb, value: fc.option(fc.nat(999), { freq: 6 }) }) },
   // Runs of ordered keys build wide trees the way index steps do.
@@ -68,38 +70,49 @@ test('the concurrent tree scan returns what Hyperbee range reads return', async 
   let run = 0
 
   await fc.assert(
-    fc.asyncProperty(fc.array(groupArb, { minLength: 0, maxLength: 12 }), fc.array(boundsArb, { minLength: 1, maxLength: 6 }), async (groups, ranges) => {
-      const bee = new Hyperbee(store.get({ name: `tree-${run++}` }), { keyEncoding: 'binary', valueEncoding: 'binary' })
-      await bee.ready()
-      try {
-        for (const group of groups) {
-          if (!group.batched) {
-            for (const op of group.ops) await apply(bee, op)
-            continue
-          }
-          const batch = bee.batch()
-          for (const op of group.ops) await apply(batch, op)
-          await batch.flush()
-        }
-        const snap = bee.snapshot()
-        await snap.ready()
-        // Writes after the snapshot must not show in either read.
-        await bee.put(b4a.from([0x7f]), b4a.from('later'))
+    fc.asyncProperty(
+      fc.array(groupArb, { minLength: 0, maxLength: 12 }),
+      fc.array(boundsArb, { minLength: 1, maxLength: 6 }),
+      async (groups, ranges) => {
+        const bee = new Hyperbee(store.get({ name: `tree-${run++}` }), {
+          keyEncoding: 'binary',
+          valueEncoding: 'binary'
+        })
+        await bee.ready()
         try {
-          for (const range of ranges) {
-            const bounds = toBounds(range)
-            const expected = (await collect(snap.createReadStream(bounds))).map((n) => [n.seq, b4a.toString(n.key, 'hex'), b4a.toString(n.value, 'hex')])
-            const runs = await collect(scanTree(snap.core, snap.version, bounds))
-            const actual = runs.flat().map((n) => [n.seq, b4a.toString(n.key, 'hex'), b4a.toString(n.value!, 'hex')])
-            assert.deepEqual(actual, expected, JSON.stringify(bounds))
+          for (const group of groups) {
+            if (!group.batched) {
+              for (const op of group.ops) await apply(bee, op)
+              continue
+            }
+            const batch = bee.batch()
+            for (const op of group.ops) await apply(batch, op)
+            await batch.flush()
+          }
+          const snap = bee.snapshot()
+          await snap.ready()
+          // Writes after the snapshot must not show in either read.
+          await bee.put(b4a.from([0x7f]), b4a.from('later'))
+          try {
+            for (const range of ranges) {
+              const bounds = toBounds(range)
+              const expected = (await collect(snap.createReadStream(bounds))).map((n) => [
+                n.seq,
+                b4a.toString(n.key, 'hex'),
+                b4a.toString(n.value, 'hex')
+              ])
+              const runs = await collect(scanTree(snap.core, snap.version, bounds))
+              const actual = runs.flat().map((n) => [n.seq, b4a.toString(n.key, 'hex'), b4a.toString(n.value!, 'hex')])
+              assert.deepEqual(actual, expected, JSON.stringify(bounds))
+            }
+          } finally {
+            await snap.close()
           }
         } finally {
-          await snap.close()
+          await bee.close()
         }
-      } finally {
-        await bee.close()
       }
-    }),
+    ),
     { seed: SEED, numRuns: RUNS }
   )
 })

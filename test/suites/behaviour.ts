@@ -302,9 +302,18 @@ export function behaviourSuite(name: string, make: PairFactory): void {
       await sync()
       const flat = () => batches.flat()
       await waitFor(() => flat().some((c) => c.key === 'w/1' && c.deleted))
-      assert.ok(batches.every((b) => Array.isArray(b) && b.length > 0), 'each yield is a non-empty Change[]')
-      assert.ok(flat().every((c) => c.key.startsWith('w/')), 'nothing outside the range')
-      assert.deepEqual(flat().find((c) => c.key === 'w/2'), { key: 'w/2', value: 'two', deleted: false })
+      assert.ok(
+        batches.every((b) => Array.isArray(b) && b.length > 0),
+        'each yield is a non-empty Change[]'
+      )
+      assert.ok(
+        flat().every((c) => c.key.startsWith('w/')),
+        'nothing outside the range'
+      )
+      assert.deepEqual(
+        flat().find((c) => c.key === 'w/2'),
+        { key: 'w/2', value: 'two', deleted: false }
+      )
       const w1 = flat().filter((c) => c.key === 'w/1')
       assert.deepEqual(w1.at(-1), { key: 'w/1', value: null, deleted: true })
       if (w1.length > 1) assert.deepEqual(w1[0], { key: 'w/1', value: 'one', deleted: false })
@@ -418,7 +427,8 @@ export function behaviourSuite(name: string, make: PairFactory): void {
         await rejectsWithCode(() => json.writer.batch().put('k', bad).flush(), 'INVALID_VALUE')
       }
       const utf8 = await make<string, any>(t, { valueEncoding: 'utf-8' })
-      for (const bad of [1, null, b4a.from('x'), {}]) await rejectsWithCode(() => utf8.writer.put('k', bad), 'INVALID_VALUE')
+      for (const bad of [1, null, b4a.from('x'), {}])
+        await rejectsWithCode(() => utf8.writer.put('k', bad), 'INVALID_VALUE')
       const bin = await make<string, any>(t, { valueEncoding: 'binary' })
       for (const bad of ['x', 1, null, [1, 2]]) await rejectsWithCode(() => bin.writer.put('k', bad), 'INVALID_VALUE')
       for (const db of [json.writer, utf8.writer, bin.writer]) assert.equal(await db.get('k'), null)

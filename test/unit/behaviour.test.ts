@@ -363,7 +363,10 @@ describe('update', () => {
     await waitFor(() => b.status().writers[0]!.length === a.status().writers[0]!.length)
     cut()
     const root = b.status().writers[0]!
-    assert.ok(root.downloaded > 0 && root.downloaded < root.length, `${root.downloaded} of ${root.length} blocks arrived before the cut`)
+    assert.ok(
+      root.downloaded > 0 && root.downloaded < root.length,
+      `${root.downloaded} of ${root.length} blocks arrived before the cut`
+    )
     // nothing is connected: there is nothing more to wait for
     await withTimeout(b.update(), 5_000, 'update() with no connected peer')
     const after = b.status().writers[0]!

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import b4a from 'b4a'
 import fc from 'fast-check'
-import { DecodeError, FORMAT_VERSION, decodeEntry, decodeHeader, encodeEntry, encodeHeader } from '../../lib/log/codec.js'
+import {
+  DecodeError,
+  FORMAT_VERSION,
+  decodeEntry,
+  decodeHeader,
+  encodeEntry,
+  encodeHeader
+} from '../../lib/log/codec.js'
 import type { LogEntry, Op } from '../../lib/log/entry.js'
 
 /** Golden blocks: committed hex that every later version of the codec must still decode alike. */
@@ -14,9 +21,7 @@ interface Fixture {
   hex: string
 }
 
-const fixtures = JSON.parse(
-  readFileSync(new URL('../fixtures/log-v1.json', import.meta.url), 'utf-8')
-) as Fixture[]
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/log-v1.json', import.meta.url), 'utf-8')) as Fixture[]
 
 const hex = (b: Uint8Array) => b4a.toString(b, 'hex')
 
@@ -27,9 +32,18 @@ function plainEntry(e: LogEntry): unknown {
     ops: e.ops.map((o) => {
       switch (o.type) {
         case 'put':
-          return { type: o.type, key: hex(o.key), value: hex(o.value), parents: o.parents.map((p) => ({ writer: hex(p.writer), seq: p.seq })) }
+          return {
+            type: o.type,
+            key: hex(o.key),
+            value: hex(o.value),
+            parents: o.parents.map((p) => ({ writer: hex(p.writer), seq: p.seq }))
+          }
         case 'del':
-          return { type: o.type, key: hex(o.key), parents: o.parents.map((p) => ({ writer: hex(p.writer), seq: p.seq })) }
+          return {
+            type: o.type,
+            key: hex(o.key),
+            parents: o.parents.map((p) => ({ writer: hex(p.writer), seq: p.seq }))
+          }
         case 'add-writer':
           return { type: o.type, key: hex(o.key), role: o.role }
         case 'remove-writer':
@@ -94,13 +108,21 @@ test('a header of another protocol is refused', () => {
   decodeFails(() => decodeHeader(block), 'not-peerbee')
 })
 
-const bytes = (min: number, max: number) =>
-  fc.uint8Array({ minLength: min, maxLength: max }).map((u) => b4a.from(u))
+const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max }).map((u) => b4a.from(u))
 const refArb = fc.record({ writer: bytes(32, 32), seq: fc.nat({ max: 2 ** 40 }) })
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ type: fc.constant('put' as const), key: bytes(1, 40), value: bytes(0, 80), parents: fc.array(refArb, { maxLength: 3 }) }),
+  fc.record({
+    type: fc.constant('put' as const),
+    key: bytes(1, 40),
+    value: bytes(0, 80),
+    parents: fc.array(refArb, { maxLength: 3 })
+  }),
   fc.record({ type: fc.constant('del' as const), key: bytes(1, 40), parents: fc.array(refArb, { maxLength: 3 }) }),
-  fc.record({ type: fc.constant('add-writer' as const), key: bytes(32, 32), role: fc.constantFrom('writer' as const, 'admin' as const) }),
+  fc.record({
+    type: fc.constant('add-writer' as const),
+    key: bytes(32, 32),
+    role: fc.constantFrom('writer' as const, 'admin' as const)
+  }),
   fc.record({ type: fc.constant('remove-writer' as const), key: bytes(32, 32), length: fc.nat({ max: 2 ** 40 }) })
 )
 const entryArb: fc.Arbitrary<LogEntry> = fc.record({
@@ -150,7 +172,9 @@ test('an unknown op type is refused', () => {
 })
 
 test('an unknown role is refused', () => {
-  const block = b4a.from(encodeEntry({ clock: { wall: 5, counter: 0 }, ops: [{ type: 'add-writer', key: key32(2), role: 'admin' }] }))
+  const block = b4a.from(
+    encodeEntry({ clock: { wall: 5, counter: 0 }, ops: [{ type: 'add-writer', key: key32(2), role: 'admin' }] })
+  )
   assert.equal(block[block.byteLength - 1], 1)
   block[block.byteLength - 1] = 7
   decodeFails(() => decodeEntry(block), 'unknown-role')

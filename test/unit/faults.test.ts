@@ -36,9 +36,13 @@ test('a writer log that closes under the indexer stops being indexed; the db kee
 test('a process that awaits watch() after its last write is kept alive until the change arrives', async (t) => {
   for (let run = 0; run < 5; run++) {
     const dir = await tempDir(t)
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fixtures/watch-after-write.ts', import.meta.url)), dir], {
-      stdio: 'ignore'
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('../fixtures/watch-after-write.ts', import.meta.url)), dir],
+      {
+        stdio: 'ignore'
+      }
+    )
     const [code] = (await once(child, 'exit')) as [number | null]
     assert.equal(code, 0, `run ${run}: exit code 13 is node's "unfinished top-level await"`)
   }

@@ -9,7 +9,16 @@ import { teardown, tempDir } from '../helpers.js'
 
 function record(seq: number): KeyRecord {
   return {
-    heads: [{ writer: b4a.alloc(32, 1), seq, clock: { wall: seq, counter: 0 }, deleted: false, value: b4a.from(`v${seq}`), parents: [] }]
+    heads: [
+      {
+        writer: b4a.alloc(32, 1),
+        seq,
+        clock: { wall: seq, counter: 0 },
+        deleted: false,
+        value: b4a.from(`v${seq}`),
+        parents: []
+      }
+    ]
   }
 }
 
@@ -56,8 +65,19 @@ test('the versions of a key include those of a writer whose key starts with 0xff
     writer[0] = first
     batch.putVersion(key, { writer, seq: 1, clock: { wall: 1, counter: 0 }, deleted: true, value: null, parents: [] })
   }
-  batch.putVersion(b4a.from('kk'), { writer: b4a.alloc(32, 1), seq: 1, clock: { wall: 1, counter: 0 }, deleted: true, value: null, parents: [] })
+  batch.putVersion(b4a.from('kk'), {
+    writer: b4a.alloc(32, 1),
+    seq: 1,
+    clock: { wall: 1, counter: 0 },
+    deleted: true,
+    value: null,
+    parents: []
+  })
   await batch.flush()
   const writers = (await view.versionsOf(key)).map((v) => v.writer[0])
-  assert.deepEqual(writers.sort((a, b) => a! - b!), [0x00, 0x7f, 0xff], 'all three, and nothing of "kk"')
+  assert.deepEqual(
+    writers.sort((a, b) => a! - b!),
+    [0x00, 0x7f, 0xff],
+    'all three, and nothing of "kk"'
+  )
 })

@@ -73,12 +73,21 @@ test('heads: incremental adds equal heads computed from the whole set (property)
   // Random causal histories: each new version cites a random subset of the current heads.
   fc.assert(
     fc.property(
-      fc.array(fc.record({ writer: fc.integer({ min: 1, max: 4 }), wall: fc.integer({ min: 0, max: 5 }), cite: fc.array(fc.boolean(), { maxLength: 6 }) }), { maxLength: 30 }),
+      fc.array(
+        fc.record({
+          writer: fc.integer({ min: 1, max: 4 }),
+          wall: fc.integer({ min: 0, max: 5 }),
+          cite: fc.array(fc.boolean(), { maxLength: 6 })
+        }),
+        { maxLength: 30 }
+      ),
       (steps) => {
         let heads: KeyVersion[] = []
         const all: KeyVersion[] = []
         steps.forEach((step, i) => {
-          const parents = heads.filter((_h, j) => step.cite[j] === true).map((h) => [h.writer[0]!, h.seq] as [number, number])
+          const parents = heads
+            .filter((_h, j) => step.cite[j] === true)
+            .map((h) => [h.writer[0]!, h.seq] as [number, number])
           const v = version(step.writer, i + 1, step.wall, parents)
           all.push(v)
           heads = addVersion(heads, v).heads
@@ -104,7 +113,11 @@ test('membership: the root is admin; adds from admins count, from writers they d
 })
 
 test('membership: a promotion makes an earlier op of that writer count (set semantics)', () => {
-  const m = resolveMembership(hex(0), [fact(1, 1, 2, [add(2)]), fact(0, 1, 1, [add(1)]), fact(0, 2, 3, [add(1, 'admin')])])
+  const m = resolveMembership(hex(0), [
+    fact(1, 1, 2, [add(2)]),
+    fact(0, 1, 1, [add(1)]),
+    fact(0, 2, 3, [add(1, 'admin')])
+  ])
   assert.equal(m.members.get(hex(1))?.role, 'admin')
   assert.equal(m.members.has(hex(2)), true)
 })
@@ -122,7 +135,11 @@ test('membership: the smallest cut wins; a later add does not lift it; the root 
 
 test('membership: a cut voids the ops its writer made past it, even ones resolved earlier', () => {
   // Admin 1 adds 3 at its seq 4 (clock 2), then the root cuts 1 at 3 (clock 5): 3 was never added.
-  const m = resolveMembership(hex(0), [fact(0, 1, 1, [add(1, 'admin')]), fact(1, 4, 2, [add(3)]), fact(0, 2, 5, [remove(1, 3)])])
+  const m = resolveMembership(hex(0), [
+    fact(0, 1, 1, [add(1, 'admin')]),
+    fact(1, 4, 2, [add(3)]),
+    fact(0, 2, 5, [remove(1, 3)])
+  ])
   assert.equal(m.members.has(hex(3)), false)
   assert.equal(m.members.get(hex(1))?.cut, 3)
 })
@@ -134,20 +151,36 @@ test('membership: the result does not depend on the order facts are given (prope
     wall: fc.integer({ min: 0, max: 9 }),
     op: fc.oneof(
       fc.record({ kind: fc.constant('add'), key: fc.integer({ min: 1, max: 3 }), admin: fc.boolean() }),
-      fc.record({ kind: fc.constant('remove'), key: fc.integer({ min: 0, max: 3 }), length: fc.integer({ min: 1, max: 7 }) })
+      fc.record({
+        kind: fc.constant('remove'),
+        key: fc.integer({ min: 0, max: 3 }),
+        length: fc.integer({ min: 1, max: 7 })
+      })
     )
   })
   fc.assert(
-    fc.property(fc.uniqueArray(arbFact, { selector: (f) => `${f.writer}:${f.seq}`, maxLength: 12 }), fc.integer(), (raw, shuffleSeed) => {
-      const facts = raw.map((f) =>
-        fact(f.writer, f.seq, f.wall, [f.op.kind === 'add' ? add(f.op.key, 'admin' in f.op && f.op.admin ? 'admin' : 'writer') : remove(f.op.key, 'length' in f.op ? f.op.length : 1)])
-      )
-      const shuffled = [...facts].sort((a, b) => ((a.seq * 31 + a.writer.charCodeAt(0) + shuffleSeed) % 7) - ((b.seq * 31 + b.writer.charCodeAt(0) + shuffleSeed) % 7))
-      const one = resolveMembership(hex(0), facts)
-      const two = resolveMembership(hex(0), shuffled)
-      assert.deepEqual([...one.members].sort(), [...two.members].sort())
-      assert.deepEqual([...one.applied].sort(), [...two.applied].sort())
-    }),
+    fc.property(
+      fc.uniqueArray(arbFact, { selector: (f) => `${f.writer}:${f.seq}`, maxLength: 12 }),
+      fc.integer(),
+      (raw, shuffleSeed) => {
+        const facts = raw.map((f) =>
+          fact(f.writer, f.seq, f.wall, [
+            f.op.kind === 'add'
+              ? add(f.op.key, 'admin' in f.op && f.op.admin ? 'admin' : 'writer')
+              : remove(f.op.key, 'length' in f.op ? f.op.length : 1)
+          ])
+        )
+        const shuffled = [...facts].sort(
+          (a, b) =>
+            ((a.seq * 31 + a.writer.charCodeAt(0) + shuffleSeed) % 7) -
+            ((b.seq * 31 + b.writer.charCodeAt(0) + shuffleSeed) % 7)
+        )
+        const one = resolveMembership(hex(0), facts)
+        const two = resolveMembership(hex(0), shuffled)
+        assert.deepEqual([...one.members].sort(), [...two.members].sort())
+        assert.deepEqual([...one.applied].sort(), [...two.applied].sort())
+      }
+    ),
     { seed: 7, numRuns: 300 }
   )
 })
@@ -159,7 +192,13 @@ test('group commit: concurrent calls share entries, a call is never split, each 
     await new Promise((resolve) => setImmediate(resolve))
   })
   const put = (k: string): QueuedOp => ({ type: 'put', key: b4a.from(k), value: b4a.from('v') })
-  await Promise.all([gc.push([put('a')]), gc.push([put('b')]), gc.push([put('c'), put('d'), put('e')]), gc.push([put('f')]), gc.push([put('g'), put('h'), put('i'), put('j'), put('k')])])
+  await Promise.all([
+    gc.push([put('a')]),
+    gc.push([put('b')]),
+    gc.push([put('c'), put('d'), put('e')]),
+    gc.push([put('f')]),
+    gc.push([put('g'), put('h'), put('i'), put('j'), put('k')])
+  ])
   assert.deepEqual(
     entries.map((e) => e.map((op) => b4a.toString(op.key))),
     [['a'], ['b', 'c', 'd', 'e'], ['f'], ['g', 'h', 'i', 'j', 'k']]

@@ -4,27 +4,9 @@ import b4a from 'b4a'
 import z32 from 'z32'
 import { Backoff } from '../../lib/net/backoff.js'
 import { isLoopbackHost, isLoopbackNetwork, parseBootstrap } from '../../lib/net/bootstrap.js'
-import {
-  decodeInvite,
-  decodeRecord,
-  encodeInvite,
-  encodeRecord,
-  inviteId,
-  issueInvite
-} from '../../lib/net/invite.js'
-import {
-  decodeFrame,
-  encodeFrame,
-  pairingProof,
-  proofMatches,
-  type Frame
-} from '../../lib/net/pairing-wire.js'
-import {
-  knownLength,
-  reachedTargets,
-  replicaProgress,
-  syncProgress
-} from '../../lib/net/sync-progress.js'
+import { decodeInvite, decodeRecord, encodeInvite, encodeRecord, inviteId, issueInvite } from '../../lib/net/invite.js'
+import { decodeFrame, encodeFrame, pairingProof, proofMatches, type Frame } from '../../lib/net/pairing-wire.js'
+import { knownLength, reachedTargets, replicaProgress, syncProgress } from '../../lib/net/sync-progress.js'
 
 const invite = {
   role: 'admin' as const,
@@ -101,8 +83,7 @@ test('pairing frames round-trip; malformed frames decode to null', () => {
     { type: 'refused', reason: 'used' }
   ]
   for (const frame of frames) assert.deepEqual(decodeFrame(encodeFrame(frame)), frame)
-  for (const bad of [[], [0], [6, 1], [4, 9], [5, 0], [3, 1, 2]])
-    assert.equal(decodeFrame(b4a.from(bad)), null)
+  for (const bad of [[], [0], [6, 1], [4, 9], [5, 0], [3, 1, 2]]) assert.equal(decodeFrame(b4a.from(bad)), null)
 })
 
 test('a pairing proof is bound to the secret and the session', () => {
@@ -123,14 +104,9 @@ test('bootstrap parsing and loopback detection', () => {
     assert.throws(() => parseBootstrap(bad), { code: 'INVALID_ARGUMENT' }, bad)
   }
   assert.ok(
-    isLoopbackHost('127.0.0.1') &&
-      isLoopbackHost('127.1.2.3') &&
-      isLoopbackHost('localhost') &&
-      isLoopbackHost('::1')
+    isLoopbackHost('127.0.0.1') && isLoopbackHost('127.1.2.3') && isLoopbackHost('localhost') && isLoopbackHost('::1')
   )
-  assert.ok(
-    !isLoopbackHost('10.0.0.1') && !isLoopbackHost('127.example') && !isLoopbackHost('0.0.0.0')
-  )
+  assert.ok(!isLoopbackHost('10.0.0.1') && !isLoopbackHost('127.example') && !isLoopbackHost('0.0.0.0'))
   assert.ok(isLoopbackNetwork([parseBootstrap('127.0.0.1:1'), parseBootstrap('localhost:2')]))
   assert.ok(!isLoopbackNetwork([parseBootstrap('127.0.0.1:1'), parseBootstrap('10.0.0.1:2')]))
   assert.ok(!isLoopbackNetwork([]))

@@ -11,7 +11,8 @@ test('reads racing index steps never show a writer its own earlier version as a 
   const read = async () => {
     while (!stop) {
       const e = await db.get('k')
-      if (e !== null && e.conflicts.length > 0) seen.push(`get: ${e.value} vs ${e.conflicts.map((c) => c.value).join()}`)
+      if (e !== null && e.conflicts.length > 0)
+        seen.push(`get: ${e.value} vs ${e.conflicts.map((c) => c.value).join()}`)
       for (const entry of await collect(db.list())) {
         if (entry.conflicts.length > 0) seen.push(`list: ${entry.value}`)
       }

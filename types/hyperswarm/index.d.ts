@@ -78,15 +78,9 @@ declare module 'hyperswarm' {
     /** Resolves once pending lookups finished and the peers they found were tried. */
     flush(): Promise<boolean>
     destroy(opts?: { force?: boolean }): Promise<void>
-    on(
-      event: 'connection',
-      listener: (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo) => void
-    ): this
+    on(event: 'connection', listener: (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo) => void): this
     on(event: 'update', listener: () => void): this
-    off(
-      event: 'connection',
-      listener: (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo) => void
-    ): this
+    off(event: 'connection', listener: (conn: Hyperswarm.Connection, info: Hyperswarm.PeerInfo) => void): this
     off(event: 'update', listener: () => void): this
   }
 

@@ -79,9 +79,7 @@ declare module 'pouchdb' {
     ): Promise<Array<PouchDB.WriteResult | PouchDB.WriteError>>
     /** Rejects with `{ status: 404 }` for a missing document. */
     get<Content extends object>(id: string): Promise<PouchDB.Existing<Content>>
-    allDocs<Content extends object>(
-      opts?: PouchDB.AllDocsOptions
-    ): Promise<PouchDB.AllDocsResponse<Content>>
+    allDocs<Content extends object>(opts?: PouchDB.AllDocsOptions): Promise<PouchDB.AllDocsResponse<Content>>
     info(): Promise<PouchDB.Info>
     readonly replicate: PouchDB.Replicate
     /** One-shot replication both ways. */

@@ -53,10 +53,7 @@ declare module 'protomux' {
     [Symbol.iterator](): Iterator<Protomux.Channel>
     createChannel(opts: Protomux.ChannelOptions): Protomux.Channel | null
     /** Called when the remote opens a channel this side has not created yet. */
-    pair(
-      opts: { protocol: string; id?: Uint8Array | null },
-      notify: (id: Uint8Array | null) => void
-    ): void
+    pair(opts: { protocol: string; id?: Uint8Array | null }, notify: (id: Uint8Array | null) => void): void
     unpair(opts: { protocol: string; id?: Uint8Array | null }): void
     opened(opts: { protocol: string; id?: Uint8Array | null }): boolean
   }

@@ -1,14 +1,14 @@
 import { EventEmitter } from 'events'
-import path from 'path'
 import type { Duplex } from 'stream'
 import b4a from 'b4a'
-import Corestore from 'corestore'
-import type Hypercore from 'hypercore'
+import type Corestore from 'corestore'
 import * as ids from 'hypercore-id-encoding'
 import { EntryBatch } from './db/batch.js'
 import { ChangeFeed, publicChanges } from './db/change-feed.js'
+import { dbNetwork } from './db/db-network.js'
 import { Encodings } from './db/encoding.js'
 import { decodeDbKey, decodeWriterKey } from './db/key-input.js'
+import { openLayers, type Layers } from './db/layers.js'
 import { Lifecycle } from './db/lifecycle.js'
 import {
   DEFAULT_MAX_BATCH_OPS,
@@ -17,18 +17,14 @@ import {
   type PeerBeeOptions
 } from './db/options.js'
 import { Overlay } from './db/overlay.js'
-import { ReadPath, deferredSnapshot } from './db/read-path.js'
-import { Replication } from './db/replication.js'
-import { openStorage } from './db/storage.js'
-import { WritePath } from './db/write-path.js'
+import { deferredSnapshot } from './db/read-path.js'
+import { pairDb } from './db/pairing.js'
+import { openStore } from './db/storage.js'
 import { PeerBeeError } from './errors.js'
-import { Indexer } from './indexer/indexer.js'
 import type { QueuedOp } from './log/group-commit.js'
 import { HybridClock } from './log/hybrid-clock.js'
 import { writerId } from './model/ids.js'
-import { createSwarm } from './net/create-swarm.js'
-import { Network } from './net/network.js'
-import { pair } from './net/pairing-candidate.js'
+import type { Network } from './net/network.js'
 import type {
   Batch,
   Change,
@@ -46,20 +42,7 @@ import type {
   Version,
   WriterInfo
 } from './types.js'
-import type { IndexView } from './view/index-view.js'
 import { dataRange } from './view/keys.js'
-
-/** The layers of an open db, wired once the open succeeded. */
-interface Layers<K extends Key, V> {
-  dbKey: Uint8Array
-  writerLog: Hypercore
-  rootLog: Hypercore
-  view: IndexView
-  indexer: Indexer
-  replication: Replication
-  writes: WritePath
-  reads: ReadPath<K, V>
-}
 
 /** Events typed as `PeerBeeEvents` lists them. */
 export interface PeerBee<K extends Key = string, V = unknown> {
@@ -84,20 +67,13 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private readonly where: string
   private readonly lifecycle = new Lifecycle(
     () => this.open(),
-    () => this.shutdown()
+    () => this.feed.end()
   )
   private readonly clock: HybridClock
   private readonly feed = new ChangeFeed()
   private readonly overlay = new Overlay()
   private layers: Layers<K, V> | null = null
   private network: Network | null = null
-  /** What an open built, closed last built first. */
-  private readonly closers: Array<() => unknown> = []
-  /** Set once indexing failed: every later call rejects with it. */
-  private indexError: PeerBeeError | null = null
-  /** Rejects when the db starts closing or indexing fails: what every wait races against. */
-  private readonly failure: Promise<never>
-  private fail: (err: Error) => void = () => {}
 
   constructor(storage: string | CorestoreLike, opts: PeerBeeOptions = {}) {
     super()
@@ -110,11 +86,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     )
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
     // Made here so replicate() works before ready(), as corestore's does.
-    this.store = typeof storage === 'string' ? new Corestore(storage) : sessionOf(storage)
-    this.where = typeof storage === 'string' ? path.resolve(storage) : 'The Corestore'
+    ;({ store: this.store, where: this.where } = openStore(storage))
     this.clock = new HybridClock(opts.now ?? Date.now)
-    this.failure = new Promise<never>((_resolve, reject) => (this.fail = reject))
-    this.failure.catch(() => {})
     this.lifecycle.on('ready', () => this.emit('ready'))
     this.lifecycle.on('close', () => this.emit('close'))
   }
@@ -180,116 +153,50 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   private async open(): Promise<void> {
-    this.closers.push(() => this.store.close())
-    try {
-      const requested = this.opts.key === undefined ? null : decodeDbKey(this.opts.key)
-      const storage = await openStorage(this.store, requested, this.where)
-      const { dbKey, view, writerLog, rootLog } = storage
-      this.closers.push(() => view.close().catch(() => {}))
-      const writer = writerId(writerLog.key)
-
-      const indexer: Indexer = new Indexer({
-        dbKey,
-        view,
-        limits: { maxKeySize: this.enc.maxKeySize, maxValueSize: this.enc.maxValueSize, maxBatchOps: this.maxBatchOps },
-        openWriter: (key) => replication.openLog(key),
-        observeClock: (clock) => this.clock.observe(clock),
-        landed: () => this.overlay.dropBelow(indexer.committed(writer)),
-        stepped: (changes) => this.feed.publish(changes),
-        // Every index step, including one that only changed membership (this peer became writable).
-        progressed: () => {
-          this.emit('update')
-          this.emitSync()
-        },
-        invalid: (info) => this.emit('invalid', info),
-        failed: (err) => this.onIndexFailure(err)
-      })
-      const replication: Replication = new Replication({
-        ownLog: writerLog,
-        rootLog,
-        open: (key) => this.store.get({ key }),
-        changed: () => {
-          indexer.trigger()
-          this.emitSync()
-        },
-        indexer,
-        ownReadable: () => writes.readable
-      })
-      this.closers.push(async () => {
-        indexer.close()
-        await indexer.idle()
-      })
-      this.closers.push(() => replication.close())
-      const writes: WritePath = new WritePath({
-        log: writerLog,
-        view,
-        indexer,
-        overlay: this.overlay,
-        clock: this.clock,
-        maxBatchOps: this.maxBatchOps,
-        failure: this.failure,
-        check: () => this.check()
-      })
-      this.closers.push(() => writes.close())
-      const reads = new ReadPath<K, V>({
-        view,
-        overlay: this.overlay,
-        indexer,
-        enc: this.enc,
-        writerKey: writerLog.key,
-        failure: this.failure
-      })
-      await writes.resumeClock()
-      rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
-      rootLog.on('peer-remove', (peer) => this.emit('peer-remove', { publicKey: peer.remotePublicKey }))
-
-      await indexer.open()
-      // Entries appended before a crash, or downloaded before a close, are indexed now.
-      indexer.trigger()
-      await indexer.idle()
-      if (indexer.error !== null) throw PeerBeeError.INDEX_FAILED(indexer.error)
-      this.layers = { dbKey, writerLog, rootLog, view, indexer, replication, writes, reads }
-    } catch (err) {
-      // A failed open is never followed by a close (ready-resource): it cleans up here.
-      await this.teardown()
-      throw err
-    }
-  }
-
-  private async shutdown(): Promise<void> {
-    this.fail(PeerBeeError.CLOSED())
-    this.feed.end()
-    await this.teardown()
-  }
-
-  private async teardown(): Promise<void> {
-    while (this.closers.length > 0) await this.closers.pop()!()
+    const { lifecycle } = this
+    lifecycle.onClosing(() => this.store.close())
+    this.layers = await openLayers({
+      store: this.store,
+      where: this.where,
+      requested: this.opts.key === undefined ? null : decodeDbKey(this.opts.key),
+      enc: this.enc,
+      maxBatchOps: this.maxBatchOps,
+      clock: this.clock,
+      overlay: this.overlay,
+      failure: lifecycle.failure,
+      check: () => lifecycle.check(),
+      closing: (close) => lifecycle.onClosing(close),
+      stepped: (changes) => this.feed.publish(changes),
+      // Every index step, including one that only changed membership (this peer became writable).
+      progressed: () => {
+        this.emit('update')
+        this.emitSync()
+      },
+      changed: () => this.emitSync(),
+      invalid: (info) => this.emit('invalid', info),
+      failed: (err) => this.onIndexFailure(err),
+      peer: (event, peer) => this.emit(event, peer)
+    })
   }
 
   private onIndexFailure(err: Error): void {
-    this.indexError = PeerBeeError.INDEX_FAILED(err)
-    this.fail(this.indexError)
-    this.feed.fail(this.indexError)
+    const failure = PeerBeeError.INDEX_FAILED(err)
+    this.lifecycle.fail(failure)
+    this.feed.fail(failure)
     // Reported to whoever listens; every later call rejects with it anyway.
-    if (this.listenerCount('error') > 0) this.emit('error', this.indexError)
-  }
-
-  /** Throws once the db is closing or indexing failed. */
-  private check(): void {
-    if (this.lifecycle.closing !== null) throw PeerBeeError.CLOSED()
-    if (this.indexError !== null) throw this.indexError
+    if (this.listenerCount('error') > 0) this.emit('error', failure)
   }
 
   /** The layers when open and usable now: the hot paths skip an await. */
   private usable(): Layers<K, V> | null {
-    return this.lifecycle.closing === null && this.indexError === null ? this.layers : null
+    return this.lifecycle.usable ? this.layers : null
   }
 
-  /** Opens the db if needed; rejects once it is closing or indexing failed. The guard of every call. */
+  /** Opens the db if needed; rejects once it is closing or failed. The guard of every call. */
   private async live(): Promise<Layers<K, V>> {
-    this.check()
+    this.lifecycle.check()
     await this.lifecycle.ready()
-    this.check()
+    this.lifecycle.check()
     return this.layers!
   }
 
@@ -390,7 +297,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    */
   async update(): Promise<void> {
     const { replication } = await this.live()
-    await Promise.race([replication.catchUp(), this.failure])
+    await Promise.race([replication.catchUp(), this.lifecycle.failure])
   }
 
   status(): Status {
@@ -415,25 +322,19 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private async net(): Promise<Network> {
     const { dbKey, rootLog, view } = await this.live()
     if (this.network !== null) return this.network
-    const store = this.store
-    const network = new Network(
-      {
-        dbKey,
-        discoveryKey: rootLog.discoveryKey,
-        replicate: (conn) => store.replicate(conn),
-        keyPair: () => store.createKeyPair('peerbee/swarm/' + this.id),
-        invites: {
-          get: (id) => view.getLocal('invite/' + b4a.toString(id, 'hex')),
-          put: (id, value) => view.putLocal('invite/' + b4a.toString(id, 'hex'), value)
-        },
-        isAdmin: () => this.role === 'admin',
-        addWriter: (key, role) => this.addWriter(key, { role })
-      },
-      // The app's own swarm, if it passed one: peerbee uses it and never destroys it.
-      { bootstrap: this.opts.bootstrap, swarm: this.opts.swarm }
-    )
+    const network = dbNetwork({
+      store: this.store,
+      view,
+      dbKey,
+      discoveryKey: rootLog.discoveryKey,
+      id: this.id,
+      bootstrap: this.opts.bootstrap,
+      swarm: this.opts.swarm,
+      isAdmin: () => this.role === 'admin',
+      addWriter: (key, role) => this.addWriter(key, { role })
+    })
     this.network = network
-    this.closers.push(() => network.destroy())
+    this.lifecycle.onClosing(() => network.destroy())
     return network
   }
 
@@ -469,44 +370,6 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     invite: string,
     opts: Omit<PeerBeeOptions, 'key'> & { timeout?: number } = {}
   ): Promise<PeerBee<K, V>> {
-    const swarm = opts.swarm ?? createSwarm({ bootstrap: opts.bootstrap })
-    let db: PeerBee<K, V> | null = null
-    try {
-      await pair({
-        invite,
-        swarm,
-        timeout: opts.timeout,
-        writerKey: async (key) => {
-          db = new PeerBee<K, V>(storage, { ...opts, key })
-          await db.ready()
-          return db.writerKey
-        }
-      })
-    } catch (err) {
-      await (db as PeerBee<K, V> | null)?.close()
-      throw err
-    } finally {
-      if (swarm !== opts.swarm) await swarm.destroy()
-    }
-    return db!
+    return pairDb(invite, opts, (key) => new PeerBee<K, V>(storage, { ...opts, key }))
   }
-}
-
-/** A session of an app's Corestore, checked: the public type only promises `session()`. */
-function sessionOf(store: CorestoreLike): Corestore {
-  const session = store.session()
-  if (!isCorestore(session)) throw PeerBeeError.INVALID_ARGUMENT('storage must be a directory path or a Corestore')
-  return session
-}
-
-function isCorestore(value: unknown): value is Corestore {
-  const store = value as Partial<Record<'get' | 'replicate' | 'session' | 'createKeyPair', unknown>> | null
-  return (
-    typeof store === 'object' &&
-    store !== null &&
-    typeof store.get === 'function' &&
-    typeof store.replicate === 'function' &&
-    typeof store.session === 'function' &&
-    typeof store.createKeyPair === 'function'
-  )
 }

@@ -1,9 +1,11 @@
+import path from 'path'
 import b4a from 'b4a'
-import type Corestore from 'corestore'
+import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import * as ids from 'hypercore-id-encoding'
 import { PeerBeeError } from '../errors.js'
 import { encodeHeader } from '../log/codec.js'
+import type { CorestoreLike } from '../types.js'
 import { IndexView } from '../view/index-view.js'
 
 /** Core names inside the store: the writer log of this peer and its local index. */
@@ -20,6 +22,30 @@ export interface OpenedStorage {
   writerLog: Hypercore
   /** The root writer's log: `writerLog` itself on the db's creator. */
   rootLog: Hypercore
+}
+
+/**
+ * The store a db keeps its cores in: a new Corestore on a directory, or a session of an app's
+ * own. `where` names it in errors.
+ */
+export function openStore(storage: string | CorestoreLike): { store: Corestore; where: string } {
+  if (typeof storage === 'string') return { store: new Corestore(storage), where: path.resolve(storage) }
+  const session = storage.session()
+  // The public type promises only what an app's store must have; the session is checked here.
+  if (!isCorestore(session)) throw PeerBeeError.INVALID_ARGUMENT('storage must be a directory path or a Corestore')
+  return { store: session, where: 'The Corestore' }
+}
+
+function isCorestore(value: unknown): value is Corestore {
+  const store = value as Partial<Record<'get' | 'replicate' | 'session' | 'createKeyPair', unknown>> | null
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.get === 'function' &&
+    typeof store.replicate === 'function' &&
+    typeof store.session === 'function' &&
+    typeof store.createKeyPair === 'function'
+  )
 }
 
 /**

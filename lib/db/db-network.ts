@@ -1,0 +1,37 @@
+import b4a from 'b4a'
+import type Corestore from 'corestore'
+import { Network } from '../net/network.js'
+import type { HyperswarmLike, Role } from '../types.js'
+import type { IndexView } from '../view/index-view.js'
+
+export interface DbNetworkOptions {
+  store: Corestore
+  view: IndexView
+  dbKey: Uint8Array
+  discoveryKey: Uint8Array
+  /** The db id: names the swarm identity, so one identity does not link a user's dbs. */
+  id: string
+  bootstrap: string[] | undefined
+  /** The app's own swarm, if it passed one: peerbee uses it and never destroys it. */
+  swarm: HyperswarmLike | undefined
+  isAdmin(): boolean
+  addWriter(key: Uint8Array, role: Role): Promise<void>
+}
+
+/** The network of one db: its topic, its swarm identity, and invites kept in its local index. */
+export function dbNetwork(opts: DbNetworkOptions): Network {
+  const { store, view } = opts
+  const invite = (id: Uint8Array) => 'invite/' + b4a.toString(id, 'hex')
+  return new Network(
+    {
+      dbKey: opts.dbKey,
+      discoveryKey: opts.discoveryKey,
+      replicate: (conn) => store.replicate(conn),
+      keyPair: () => store.createKeyPair('peerbee/swarm/' + opts.id),
+      invites: { get: (id) => view.getLocal(invite(id)), put: (id, value) => view.putLocal(invite(id), value) },
+      isAdmin: opts.isAdmin,
+      addWriter: opts.addWriter
+    },
+    { bootstrap: opts.bootstrap, swarm: opts.swarm }
+  )
+}

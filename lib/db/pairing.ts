@@ -1,0 +1,48 @@
+import { createSwarm } from '../net/create-swarm.js'
+import { pair } from '../net/pairing-candidate.js'
+import type { HyperswarmLike } from '../types.js'
+
+/** A db as pairing needs it: opened on the db key the invite's issuer names. */
+interface Paired {
+  readonly writerKey: Uint8Array
+  ready(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface PairDbOptions {
+  bootstrap?: string[] | undefined
+  /** The app's own swarm; without one, a swarm is made for the pairing and destroyed after it. */
+  swarm?: HyperswarmLike | undefined
+  timeout?: number | undefined
+}
+
+/**
+ * Presents an invite to its issuer and has the writer key of the db `open` makes (on the db
+ * key the issuer names) added. Resolves with that db, ready; closes it if pairing fails.
+ */
+export async function pairDb<T extends Paired>(
+  invite: string,
+  opts: PairDbOptions,
+  open: (key: Uint8Array) => T
+): Promise<T> {
+  const swarm = opts.swarm ?? createSwarm({ bootstrap: opts.bootstrap })
+  let db: T | null = null
+  try {
+    await pair({
+      invite,
+      swarm,
+      timeout: opts.timeout,
+      writerKey: async (key) => {
+        db = open(key)
+        await db.ready()
+        return db.writerKey
+      }
+    })
+    return db!
+  } catch (err) {
+    await (db as T | null)?.close()
+    throw err
+  } finally {
+    if (swarm !== opts.swarm) await swarm.destroy()
+  }
+}

@@ -1,0 +1,313 @@
+import assert from 'node:assert/strict'
+import { test, type TestContext } from 'node:test'
+import b4a from 'b4a'
+import Corestore from 'corestore'
+import { Indexer } from '../../lib/indexer/indexer.js'
+import { LogReader, type LogSource } from '../../lib/indexer/log-reader.js'
+import { MembershipTracker } from '../../lib/indexer/membership-tracker.js'
+import { readiness } from '../../lib/indexer/readiness.js'
+import { WriterTable } from '../../lib/indexer/writers.js'
+import { MAX_ENTRY_BYTES, encodeEntry, encodeHeader } from '../../lib/log/codec.js'
+import type { LogEntry, Op } from '../../lib/log/entry.js'
+import { writerId } from '../../lib/model/ids.js'
+import type { MembershipFact } from '../../lib/model/membership.js'
+import type { KeyChange, Ref } from '../../lib/model/version.js'
+import type { InvalidEntry } from '../../lib/types.js'
+import { IndexView } from '../../lib/view/index-view.js'
+import { teardown, tempDir } from '../helpers.js'
+
+/**
+ * The indexer on its own, as autobase tests its linearizer: writer logs are in memory (blocks
+ * held or not, at will), the index is a real Hyperbee, and each test checks one outcome of
+ * the merge rules of docs/DESIGN.md: an entry blocked on a parent, an invalid entry, a
+ * retraction after a removal, a rebuild after a lost membership.
+ */
+
+const LIMITS = { maxKeySize: 1024, maxValueSize: 1024 * 1024, maxBatchOps: 10_000 }
+
+/** A writer log in memory: its length is what the writer signed, its blocks those held here. */
+class MemoryLog implements LogSource {
+  readonly key: Uint8Array
+  length = 0
+  closed = false
+  private readonly blocks = new Map<number, Uint8Array>()
+  /** Blocks written but withheld, as a replica that has not downloaded them yet. */
+  private readonly withheld = new Map<number, Uint8Array>()
+
+  constructor(fill: number) {
+    this.key = b4a.alloc(32, fill)
+  }
+
+  append(block: Uint8Array, held = true): number {
+    const seq = this.length++
+    ;(held ? this.blocks : this.withheld).set(seq, block)
+    return seq
+  }
+
+  deliver(seq: number): void {
+    this.blocks.set(seq, this.withheld.get(seq)!)
+    this.withheld.delete(seq)
+  }
+
+  async get(seq: number): Promise<Uint8Array | null> {
+    return this.blocks.get(seq) ?? null
+  }
+}
+
+const put = (key: string, value: string, parents: Ref[] = []): Op => ({
+  type: 'put',
+  key: b4a.from(key),
+  value: b4a.from(value),
+  parents
+})
+const del = (key: string, parents: Ref[] = []): Op => ({ type: 'del', key: b4a.from(key), parents })
+
+interface Harness {
+  root: MemoryLog
+  logs: Map<string, MemoryLog>
+  view: IndexView
+  indexer: Indexer
+  invalid: InvalidEntry[]
+  steps: KeyChange[][]
+  /** A new writer log whose header names this db. */
+  writer(fill: number): MemoryLog
+  /** Appends an entry at wall-clock `wall`; returns its seq. */
+  write(log: MemoryLog, wall: number, ops: Op[], held?: boolean): number
+  /** Indexes whatever became ready. */
+  settle(): Promise<void>
+  /** The heads of a key as `writer fill:seq=value` (winner first), or null. */
+  heads(key: string): Promise<string[] | null>
+}
+
+async function harness(t: TestContext): Promise<Harness> {
+  const store = new Corestore(await tempDir(t))
+  teardown(t, () => store.close())
+  const view = new IndexView(store.get({ name: 'index' }))
+  await view.ready()
+  teardown(t, () => view.close())
+
+  const logs = new Map<string, MemoryLog>()
+  const invalid: InvalidEntry[] = []
+  const steps: KeyChange[][] = []
+  const writer = (fill: number) => {
+    const log = new MemoryLog(fill)
+    logs.set(writerId(log.key), log)
+    log.append(encodeHeader({ protocol: 'peerbee', db: root.key }))
+    return log
+  }
+  const root = new MemoryLog(1)
+  logs.set(writerId(root.key), root)
+  root.append(encodeHeader({ protocol: 'peerbee', db: root.key }))
+
+  const indexer = new Indexer({
+    dbKey: root.key,
+    view,
+    limits: LIMITS,
+    openWriter: async (key) => {
+      const log = logs.get(writerId(key))
+      assert.ok(log, 'the indexer opens only logs that exist')
+      return log
+    },
+    observeClock: () => {},
+    landed: () => {},
+    stepped: (changes) => steps.push(changes),
+    progressed: () => {},
+    invalid: (info) => invalid.push(info),
+    failed: (err) => assert.fail(err)
+  })
+  await indexer.open()
+
+  return {
+    root,
+    logs,
+    view,
+    indexer,
+    invalid,
+    steps,
+    writer,
+    write(log, wall, ops, held = true) {
+      const entry: LogEntry = { clock: { wall, counter: 0 }, ops }
+      return log.append(encodeEntry(entry), held)
+    },
+    async settle() {
+      indexer.trigger()
+      await indexer.idle()
+    },
+    async heads(key) {
+      const record = await view.getRecord(b4a.from(key))
+      if (record === null) return null
+      return record.heads.map((h) => `${h.writer[0]}:${h.seq}=${h.deleted ? '(del)' : b4a.toString(h.value!)}`)
+    }
+  }
+}
+
+const ref = (log: MemoryLog, seq: number): Ref => ({ writer: log.key, seq })
+
+test('an entry citing a block not held yet waits, and only its own writer waits', async (t) => {
+  const h = await harness(t)
+  const b = h.writer(2)
+  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  await h.settle()
+
+  const a1 = h.write(h.root, 11, [put('k', 'root')], false)
+  h.write(b, 12, [put('k', 'b', [ref(h.root, a1)])])
+  h.write(h.root, 13, [put('other', 'x')], false)
+  await h.settle()
+  assert.equal(await h.heads('k'), null, "b's entry waits for the root's block it cites")
+  assert.equal(h.indexer.committed(writerId(b.key)), 1, 'only the header of b is processed')
+
+  h.root.deliver(a1)
+  await h.settle()
+  assert.deepEqual(await h.heads('k'), ['2:1=b'], "b's version supersedes the one it cites")
+  assert.equal(h.indexer.committed(writerId(b.key)), 2)
+  assert.equal(await h.heads('other'), null, 'the root log waits at its own missing block 3')
+})
+
+test('a writer that waits on a parent does not block the other writers', async (t) => {
+  const h = await harness(t)
+  const b = h.writer(2)
+  const c = h.writer(3)
+  h.write(h.root, 10, [
+    { type: 'add-writer', key: b.key, role: 'writer' },
+    { type: 'add-writer', key: c.key, role: 'writer' }
+  ])
+  const missing = h.write(h.root, 11, [put('k', 'root')], false)
+  h.write(b, 12, [put('k', 'b', [ref(h.root, missing)])])
+  h.write(c, 12, [put('c', 'c')])
+  await h.settle()
+  assert.deepEqual(await h.heads('c'), ['3:1=c'])
+  assert.equal(await h.heads('k'), null)
+})
+
+test('a parent that can never be satisfied makes the entry invalid; the writer goes on', async (t) => {
+  const h = await harness(t)
+  const b = h.writer(2)
+  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  const other = h.write(h.root, 11, [put('other', 'x')])
+  const bad = h.write(b, 12, [put('k', 'cites an entry without k', [ref(h.root, other)])])
+  h.write(b, 13, [put('k', 'valid')])
+  await h.settle()
+  assert.deepEqual(
+    h.invalid.map((i) => [i.writer[0], i.seq, i.reason]),
+    [[2, bad, 'bad-parent']]
+  )
+  assert.deepEqual(await h.heads('k'), ['2:2=valid'])
+  assert.equal(h.indexer.invalid, 1)
+})
+
+test('readiness: content checks, then each parent processed and touching the key', async (t) => {
+  const h = await harness(t)
+  const b = h.writer(2)
+  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  const a1 = h.write(h.root, 11, [put('k', 'root')])
+  await h.settle()
+  const w = h.indexer.writers.get(writerId(b.key))!
+  const ctx = { limits: LIMITS, writers: h.indexer.writers, reader: new LogReader() }
+  const entry = (ops: Op[]): LogEntry => ({ clock: { wall: 20, counter: 0 }, ops })
+
+  assert.equal(await readiness(entry([put('k', 'v', [ref(h.root, a1)])]), w, 1, ctx), 'ready')
+  assert.equal(await readiness(entry([put('k', 'v', [ref(h.root, a1 + 1)])]), w, 1, ctx), 'blocked')
+  const stranger = new MemoryLog(0xee)
+  assert.equal(await readiness(entry([put('k', 'v', [ref(stranger, 5)])]), w, 1, ctx), 'blocked', 'not a member yet')
+  assert.deepEqual(await readiness(entry([put('x', 'v', [ref(h.root, a1)])]), w, 1, ctx), { invalid: 'bad-parent' })
+  assert.deepEqual(await readiness(entry([put('k', 'v', [ref(b, 1)])]), w, 1, ctx), { invalid: 'bad-parent' })
+  assert.deepEqual(await readiness(entry([put('k', '1'), del('k')]), w, 1, ctx), { invalid: 'duplicate-key' })
+})
+
+test('retraction: a removal cut below indexed entries takes them back and restores what they superseded', async (t) => {
+  const h = await harness(t)
+  const b = h.writer(2)
+  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  const first = h.write(h.root, 11, [put('k', 'root')])
+  h.write(b, 12, [put('k', 'b', [ref(h.root, first)])])
+  h.write(b, 13, [put('only-b', 'x')])
+  await h.settle()
+  assert.deepEqual(await h.heads('k'), ['2:1=b'])
+
+  // The root removes b having seen only b's header: both entries of b stop counting.
+  h.write(h.root, 14, [{ type: 'remove-writer', key: b.key, length: 1 }])
+  await h.settle()
+  assert.deepEqual(await h.heads('k'), ['1:2=root'], 'the superseded version is a head again')
+  assert.equal(await h.heads('only-b'), null)
+  assert.deepEqual(await h.view.versionsOf(b4a.from('k')), [], "b's version left the versions space too")
+  assert.ok(h.steps.at(-1)!.some((c) => b4a.toString(c.key) === 'only-b' && c.record === null))
+  assert.equal(h.indexer.membership.member(writerId(b.key))?.cut, 1)
+})
+
+test('rebuild: a removal that invalidates an admin fact re-derives the index without what it lost', async (t) => {
+  const h = await harness(t)
+  const admin = h.writer(2)
+  const d = h.writer(3)
+  h.write(h.root, 10, [{ type: 'add-writer', key: admin.key, role: 'admin' }])
+  h.write(admin, 11, [put('k', 'admin')])
+  h.write(admin, 12, [{ type: 'add-writer', key: d.key, role: 'writer' }])
+  h.write(d, 13, [put('from-d', 'd')])
+  h.write(h.root, 14, [put('root-key', 'r')])
+  await h.settle()
+  assert.deepEqual(await h.heads('from-d'), ['3:1=d'])
+
+  // Cut the admin after its first entry: its add of d never counted, so d's writes never did.
+  h.write(h.root, 15, [{ type: 'remove-writer', key: admin.key, length: 2 }])
+  await h.settle()
+  assert.equal(h.indexer.membership.member(writerId(d.key)), undefined, 'd is no member')
+  assert.equal(await h.heads('from-d'), null)
+  assert.deepEqual(await h.heads('k'), ['2:1=admin'], 'the admin entry before the cut stays')
+  assert.deepEqual(await h.heads('root-key'), ['1:2=r'])
+  const cursors = await h.view.cursors()
+  assert.equal(cursors.get(writerId(h.root.key))?.indexed, h.root.length, 'cursors were rewritten by the rebuild')
+})
+
+test('membership tracker: additive facts apply, a lower cut asks for a retraction, a lost fact for a rebuild', () => {
+  const root = 'aa'.repeat(32)
+  const admin = 'bb'.repeat(32)
+  const w = 'cc'.repeat(32)
+  const fact = (writer: string, seq: number, wall: number, ops: MembershipFact['ops']): MembershipFact => ({
+    writer,
+    seq,
+    clock: { wall, counter: 0 },
+    ops
+  })
+  const tracker = new MembershipTracker(root)
+  const indexed = new Map<string, number>([[root, 10]])
+  const at = (id: string) => indexed.get(id)
+
+  assert.equal(tracker.add(fact(root, 1, 1, [{ type: 'add-writer', key: admin, role: 'admin' }]), at), 'done')
+  assert.equal(tracker.add(fact(admin, 1, 2, [{ type: 'add-writer', key: w, role: 'writer' }]), at), 'done')
+  indexed.set(admin, 3).set(w, 5)
+  assert.equal(tracker.add(fact(root, 2, 3, [{ type: 'remove-writer', key: w, length: 2 }]), at), 'retract')
+  assert.deepEqual([...tracker.takeCuts()], [[w, { from: 2, to: 5 }]])
+  assert.deepEqual([...tracker.takeCuts()], [], 'cuts are handed over once')
+  assert.equal(tracker.add(fact(root, 3, 4, [{ type: 'remove-writer', key: admin, length: 1 }]), at), 'rebuild')
+})
+
+test('the log reader: a closed log reads as not held; an oversized block as a reason, never thrown', async () => {
+  const reader = new LogReader()
+  const log = new MemoryLog(9)
+  const seq = log.append(b4a.alloc(MAX_ENTRY_BYTES + 1))
+  assert.equal(await reader.entry(writerId(log.key), log, seq), 'entry-too-large')
+  const garbage = log.append(b4a.from([0xff, 0xff, 0xff]))
+  assert.equal(typeof (await reader.entry(writerId(log.key), log, garbage)), 'string')
+  const closed = new MemoryLog(8)
+  closed.append(b4a.from('x'))
+  closed.closed = true
+  assert.equal(await reader.entry(writerId(closed.key), closed, 0), null)
+  assert.equal(await reader.header(closed), null)
+})
+
+test('the writer table opens each log once and reports committed blocks only after a step commits', async () => {
+  let opened = 0
+  const log = new MemoryLog(4)
+  const table = new WriterTable(async () => {
+    opened++
+    return log
+  })
+  const id = writerId(log.key)
+  await Promise.all([table.add(id), table.add(id)])
+  assert.equal(table.size, 1)
+  assert.ok(opened >= 1)
+  table.get(id)!.cursor.indexed = 3
+  assert.equal(table.committed(id), 0)
+  assert.equal(table.indexed(id), 3)
+  table.commitCursors()
+  assert.equal(table.committed(id), 3)
+})

@@ -118,7 +118,7 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 
 /**
  * Asserts that `fn` rejects with a PeerBeeError of this code, and that it reports the error
- * by rejecting, never by throwing synchronously (API.md). Asserts the code, never the message.
+ * by rejecting, never by throwing synchronously (docs/API.md). Asserts the code, never the message.
  */
 export async function rejectsWithCode(fn: () => unknown, code: PeerBeeErrorCode): Promise<void> {
   let result: unknown

@@ -10,7 +10,8 @@ import { applyWrite, connect, mesh, peerState, type GeneratedWrite } from '../he
 /**
  * Convergence as a property: random writes from random writers on 3-5 peers, replicated in a
  * random order through random partitions, must leave every peer with the same state once all
- * of them have seen every log. Replay a failure with PEERBEE_SEED=<seed> (and PEERBEE_RUNS).
+ * of them have seen every log (docs/DESIGN.md, section 4: the state is a function of the set
+ * of valid versions). Replay a failure with PEERBEE_SEED=<seed> (and PEERBEE_RUNS).
  */
 const SEED = process.env.PEERBEE_SEED === undefined ? 20_250_601 : Number(process.env.PEERBEE_SEED)
 const RUNS = process.env.PEERBEE_RUNS === undefined ? 15 : Number(process.env.PEERBEE_RUNS)

@@ -11,7 +11,8 @@ import { applyWrite, connect, peerState, waitFor, type GeneratedWrite } from '..
  * An index built incrementally (writes interleaved with replication, removals that retract or
  * rebuild) must equal one built from scratch over the same logs. The from-scratch index is a
  * fresh peer that replicates every block one peer holds and indexes it in one go; the same peer
- * closed and reopened must also come back with the same state.
+ * closed and reopened must also come back with the same state (docs/DESIGN.md: retraction,
+ * rebuild, and index steps that commit their cursors).
  * Replay a failure with PEERBEE_SEED=<seed> (and PEERBEE_RUNS).
  */
 const SEED = process.env.PEERBEE_SEED === undefined ? 7_031_977 : Number(process.env.PEERBEE_SEED)

@@ -5,7 +5,7 @@ import type { Entry, Key, PeerBee, PeerBeeOptions } from '../../lib/index.js'
 import { collect, rejectsWithCode, waitFor } from '../helpers.js'
 
 /**
- * The API behaviour of API.md, run against any way of getting a db: every write goes to
+ * The API behaviour of docs/API.md, run against any way of getting a db: every write goes to
  * `writer`, every read is checked on `reader` after `sync()`. Locally both are one db; over
  * replication the reader is another peer, so the suite also proves what replication carries.
  */

@@ -13,6 +13,8 @@ import { resolveMembership } from '../../lib/merge/membership.js'
 import type { IndexReader } from '../../lib/view/index-view.js'
 import { dataKey, dataRange } from '../../lib/view/keys.js'
 
+/** The pure merge rules of docs/DESIGN.md, section 4: heads and winner, membership, the clock. */
+
 const W = (n: number) => b4a.alloc(32, n)
 const hex = (n: number) => b4a.toString(W(n), 'hex')
 

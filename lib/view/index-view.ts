@@ -90,12 +90,12 @@ export class IndexView {
     return new Promise((resolve) => this.stepWaiters.push(resolve))
   }
 
-  /** @see IndexBatch.flush: the only caller. */
+  /** A step starts writing (called by `IndexBatch.flush` only). */
   beginStep(): void {
     this.steps++
   }
 
-  /** @see IndexBatch.flush: the only caller. */
+  /** The step landed, cache and all (called by `IndexBatch.flush` only). */
   endStep(): void {
     this.steps++
     const waiters = this.stepWaiters

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { PeerBee, PeerBeeError } from '../../lib/index.js'
+import { createDb, rejectsWithCode, tempDir, teardown } from '../helpers.js'
+
+/** The db's lifecycle follows ready-resource's: docs/API.md, properties and errors. */
+
+test('opened, closing and closed mean what they mean in ready-resource', async (t) => {
+  const db = new PeerBee(await tempDir(t))
+  teardown(t, () => db.close())
+  assert.equal(db.opened, false)
+  assert.equal(db.closing, null)
+  const events: string[] = []
+  db.on('ready', () => events.push(`ready opened=${db.opened}`))
+  db.on('close', () => events.push(`close closed=${db.closed}`))
+  await db.ready()
+  assert.equal(db.opened, true)
+  const closing = db.close()
+  assert.notEqual(db.closing as Promise<void> | null, null, 'closing is set from the first close()')
+  assert.equal(db.closed, false, 'closed only once close finished')
+  await closing
+  assert.equal(db.closed, true)
+  assert.deepEqual(events, ['ready opened=true', 'close closed=true'])
+})
+
+test('close() before ready(): the db never opens and every call rejects with CLOSED', async (t) => {
+  const db = new PeerBee(await tempDir(t))
+  await db.close()
+  await db.ready()
+  assert.equal(db.opened, false)
+  await rejectsWithCode(() => db.get('k'), 'CLOSED')
+  await rejectsWithCode(() => db.put('k', 1), 'CLOSED')
+})
+
+test('a failed open closes what it opened, and the storage opens again', async (t) => {
+  const dir = await tempDir(t)
+  const first = await createDb(t, {}, dir)
+  const key = first.key
+  await first.close()
+  const other = new PeerBee(dir, { key: Buffer.alloc(32, 9) })
+  await rejectsWithCode(() => other.ready(), 'DB_EXISTS')
+  assert.ok(other.closing !== null, 'a failed open starts a close')
+  const again = await createDb(t, {}, dir)
+  assert.deepEqual(again.key, key, 'the store was released')
+})
+
+test('an indexing failure rejects every later call with INDEX_FAILED, its cause kept', async (t) => {
+  const db = await createDb<string, number>(t)
+  await db.put('before', 1)
+  const errors: unknown[] = []
+  db.on('error', (err) => errors.push(err))
+  // The index's storage goes away under the indexer: its next step cannot be written.
+  const internal = db as unknown as { layers: { view: { bee: { core: { close(): Promise<void> } } } } }
+  await internal.layers.view.bee.core.close()
+  await db.put('after', 2).catch(() => {})
+  await rejectsWithCode(() => db.update(), 'INDEX_FAILED')
+  await rejectsWithCode(() => db.get('before'), 'INDEX_FAILED')
+  await rejectsWithCode(() => db.put('later', 3), 'INDEX_FAILED')
+  await rejectsWithCode(() => db.writers(), 'INDEX_FAILED')
+  assert.equal(errors.length, 1, "'error' once, to the listener")
+  const failure = errors[0] as PeerBeeError
+  assert.equal(failure.code, 'INDEX_FAILED')
+  assert.ok(failure.cause instanceof Error, 'the original error is its cause')
+})
+
+test('without an error listener an indexing failure does not crash the process', async (t) => {
+  const db = await createDb<string, number>(t)
+  const internal = db as unknown as { layers: { view: { bee: { core: { close(): Promise<void> } } } } }
+  await internal.layers.view.bee.core.close()
+  await db.put('after', 2).catch(() => {})
+  await rejectsWithCode(() => db.update(), 'INDEX_FAILED')
+  assert.equal(db.listenerCount('error'), 0)
+})

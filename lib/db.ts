@@ -8,18 +8,20 @@ import { ChangeFeed, publicChanges } from './db/change-feed.js'
 import { dbNetwork } from './db/db-network.js'
 import { Encodings } from './db/encoding.js'
 import { decodeDbKey, decodeWriterKey } from './db/key-input.js'
-import { openLayers, type Layers } from './db/layers.js'
+import { IndexKeeper, isCorruption } from './db/index-keeper.js'
+import type { Layers } from './db/layers.js'
 import { Lifecycle } from './db/lifecycle.js'
 import {
   DEFAULT_MAX_BATCH_OPS,
   DEFAULT_MAX_KEY_SIZE,
   DEFAULT_MAX_VALUE_SIZE,
+  DEFAULT_REBUILD_TIMEOUT,
   type PeerBeeOptions
 } from './db/options.js'
 import { Overlay } from './db/overlay.js'
 import { deferredSnapshot } from './db/read-path.js'
 import { pairDb } from './db/pairing.js'
-import { openStore } from './db/storage.js'
+import { openStorage, openStore, type OpenedStorage } from './db/storage.js'
 import { PeerBeeError } from './errors.js'
 import type { QueuedOp } from './log/group-commit.js'
 import { HybridClock } from './log/hybrid-clock.js'
@@ -72,7 +74,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private readonly clock: HybridClock
   private readonly feed = new ChangeFeed()
   private readonly overlay = new Overlay()
-  private layers: Layers<K, V> | null = null
+  private storage: OpenedStorage | null = null
+  private keeper: IndexKeeper<K, V> | null = null
   private network: Network | null = null
 
   constructor(storage: string | CorestoreLike, opts: PeerBeeOptions = {}) {
@@ -132,11 +135,11 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   /** This peer is a member (writer or admin) that was not removed. */
   get writable(): boolean {
-    return this.layers !== null && this.layers.writes.writable
+    return this.keeper?.current?.writes.writable ?? false
   }
 
   get role(): Role | null {
-    return this.layers === null ? null : this.layers.writes.role
+    return this.keeper?.current?.writes.role ?? null
   }
 
   ready(): Promise<void> {
@@ -147,80 +150,130 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return this.lifecycle.close()
   }
 
-  private required(): Layers<K, V> {
-    if (this.layers === null) throw PeerBeeError.INVALID_ARGUMENT('Await db.ready() before reading this property')
-    return this.layers
+  private required(): OpenedStorage {
+    if (this.storage === null) throw PeerBeeError.INVALID_ARGUMENT('Await db.ready() before reading this property')
+    return this.storage
   }
 
   private async open(): Promise<void> {
     const { lifecycle } = this
     lifecycle.onClosing(() => this.store.close())
-    this.layers = await openLayers({
+    const requested = this.opts.key === undefined ? null : decodeDbKey(this.opts.key)
+    const storage = await openStorage(this.store, requested, this.where)
+    this.storage = storage
+    storage.rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
+    storage.rootLog.on('peer-remove', (peer) => this.emit('peer-remove', { publicKey: peer.remotePublicKey }))
+    const keeper: IndexKeeper<K, V> = new IndexKeeper<K, V>({
       store: this.store,
-      where: this.where,
-      requested: this.opts.key === undefined ? null : decodeDbKey(this.opts.key),
-      enc: this.enc,
-      maxBatchOps: this.maxBatchOps,
-      clock: this.clock,
-      overlay: this.overlay,
-      failure: lifecycle.failure,
+      storage,
+      rebuildTimeout: this.opts.rebuildTimeout ?? DEFAULT_REBUILD_TIMEOUT,
+      reindexed: (progress) => this.emit('reindex', progress),
+      failed: (err) => this.stop(err),
       check: () => lifecycle.check(),
-      closing: (close) => lifecycle.onClosing(close),
-      stepped: (changes) => this.feed.publish(changes),
-      // Every index step, including one that only changed membership (this peer became writable).
-      progressed: () => {
-        this.emit('update')
-        this.emitSync()
-      },
-      changed: () => this.emitSync(),
-      invalid: (info) => this.emit('invalid', info),
-      failed: (err) => this.onIndexFailure(err),
-      peer: (event, peer) => this.emit(event, peer)
+      host: {
+        store: this.store,
+        enc: this.enc,
+        maxBatchOps: this.maxBatchOps,
+        clock: this.clock,
+        overlay: this.overlay,
+        failure: lifecycle.failure,
+        check: () => lifecycle.check(),
+        // A rebuild re-derives what the index held: no key changes for watchers.
+        stepped: (changes) => {
+          if (keeper.progress === null) this.feed.publish(changes)
+        },
+        // Every index step, including one that only changed membership (this peer became writable).
+        progressed: () => {
+          if (keeper.progress !== null) return keeper.report()
+          this.emit('update')
+          this.emitSync()
+        },
+        changed: () => this.emitSync(),
+        invalid: (info) => this.emit('invalid', info),
+        failed: (err) => (isCorruption(err) ? keeper.repair() : this.stop(err)),
+        interrupted: (err) => {
+          if (isCorruption(err)) keeper.repair()
+          else if (keeper.rebuilding) return PeerBeeError.INDEX_REBUILDING(0)
+          return err
+        }
+      }
     })
+    this.keeper = keeper
+    lifecycle.onClosing(() => keeper.close())
+    await keeper.open()
   }
 
-  private onIndexFailure(err: Error): void {
-    const failure = PeerBeeError.INDEX_FAILED(err)
+  /** Indexing failed: the db stops, and every later call rejects with `INDEX_FAILED`. */
+  private stop(err: Error): void {
+    const failure = err instanceof PeerBeeError && err.code === 'INDEX_FAILED' ? err : PeerBeeError.INDEX_FAILED(err)
     this.lifecycle.fail(failure)
     this.feed.fail(failure)
     // Reported to whoever listens; every later call rejects with it anyway.
     if (this.listenerCount('error') > 0) this.emit('error', failure)
   }
 
-  /** The layers when open and usable now: the hot paths skip an await. */
+  /** The layers when open and serving now: the hot paths skip an await. */
   private usable(): Layers<K, V> | null {
-    return this.lifecycle.usable ? this.layers : null
+    return this.lifecycle.usable ? (this.keeper?.ready ?? null) : null
   }
 
-  /** Opens the db if needed; rejects once it is closing or failed. The guard of every call. */
+  /**
+   * Opens the db if needed and waits (bounded) for a rebuild of the index; rejects once the db
+   * is closing or failed. The guard of every call.
+   */
   private async live(): Promise<Layers<K, V>> {
     this.lifecycle.check()
     await this.lifecycle.ready()
     this.lifecycle.check()
-    return this.layers!
+    return this.keeper!.serve()
+  }
+
+  /**
+   * Runs a read; if it found the index damaged, rebuilds it and reads again. A read that a
+   * rebuild interrupted (its index closed under it) reads again from the new index too.
+   */
+  private async repaired<T>(read: (layers: Layers<K, V>) => Promise<T>, layers?: Layers<K, V> | null): Promise<T> {
+    try {
+      return await read(layers ?? (await this.live()))
+    } catch (err) {
+      if (isCorruption(err)) this.keeper!.repair()
+      else if (!this.keeper?.rebuilding) throw err
+      return read(await this.live())
+    }
+  }
+
+  /**
+   * Rebuilds the local index from the writer logs, in a fresh core swapped in once it has
+   * caught up; resolves once the new index serves. Calls made meanwhile wait for it.
+   */
+  async reindex(): Promise<void> {
+    await this.live()
+    await this.keeper!.reindex()
   }
 
   // Writes
 
   async put(key: K, value: V): Promise<void> {
     const op: QueuedOp = { type: 'put', key: this.enc.encodeWriteKey(key), value: this.enc.encodeValue(value) }
-    await (this.usable() ?? (await this.live())).writes.write([op])
+    await this.repaired((layers) => layers.writes.write([op]), this.usable())
   }
 
   async del(key: K): Promise<void> {
     const op: QueuedOp = { type: 'del', key: this.enc.encodeWriteKey(key) }
-    await (this.usable() ?? (await this.live())).writes.write([op])
+    await this.repaired((layers) => layers.writes.write([op]), this.usable())
   }
 
   /** Ops added to the batch are written as one entry: all of them or none, on every peer. */
   batch(): Batch<K, V> {
-    return new EntryBatch<K, V>(this.enc, this.maxBatchOps, async (ops) => (await this.live()).writes.write(ops))
+    return new EntryBatch<K, V>(this.enc, this.maxBatchOps, (ops) =>
+      this.repaired((layers) => layers.writes.write(ops))
+    )
   }
 
   // Reads
 
   async get(key: K): Promise<Entry<K, V> | null> {
-    return (this.usable() ?? (await this.live())).reads.get(key)
+    return this.repaired((layers) => layers.reads.get(key), this.usable())
   }
 
   /** Entries in key order over a snapshot taken at the call; deleted keys are skipped. */
@@ -244,7 +297,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   /** Every valid version of a key, oldest first by clock. */
   async history(key: K): Promise<Array<Version<K, V>>> {
-    return (await this.live()).reads.history(key)
+    return this.repaired((layers) => layers.reads.history(key))
   }
 
   /** An iterable that opens the db first (a call made before `ready()`). */
@@ -301,30 +354,33 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   status(): Status {
-    const layers = this.layers
-    if (layers === null || !this.opened)
-      return { key: '', writable: false, peers: this.peerCount(), writers: [], invalid: 0, pending: 0 }
-    return layers.replication.status(this.id, this.writable, this.peerCount())
+    const layers = this.keeper?.current ?? null
+    const reindexing = this.keeper?.progress ?? null
+    if (layers === null || !this.opened) {
+      return { key: '', writable: false, peers: this.peerCount(), writers: [], invalid: 0, pending: 0, reindexing }
+    }
+    return { ...layers.replication.status(this.id, this.writable, this.peerCount()), reindexing }
   }
 
   private emitSync(): void {
-    if (this.listenerCount('sync') === 0 || this.layers === null) return
-    this.emit('sync', this.layers.replication.progress(this.peerCount()))
+    const layers = this.keeper?.current
+    if (this.listenerCount('sync') === 0 || !layers) return
+    this.emit('sync', layers.replication.progress(this.peerCount()))
   }
 
   /** Peers replicating this db, over the swarm or `replicate()` streams. */
   private peerCount(): number {
-    return Math.max(this.layers?.replication.peers ?? 0, this.network?.peers ?? 0)
+    return Math.max(this.storage?.rootLog.peers.length ?? 0, this.network?.peers ?? 0)
   }
 
   // Network
 
   private async net(): Promise<Network> {
-    const { dbKey, rootLog, view } = await this.live()
+    const { dbKey, rootLog } = await this.live()
     if (this.network !== null) return this.network
     const network = dbNetwork({
       store: this.store,
-      view,
+      local: this.required().local,
       dbKey,
       discoveryKey: rootLog.discoveryKey,
       id: this.id,

@@ -22,6 +22,8 @@ export type PeerBeeErrorCode =
   | 'INDEX_FAILED'
   | 'STORAGE_CORRUPT'
   | 'STORAGE_LOCKED'
+  | 'STORAGE_MOVED'
+  | 'INDEX_REBUILDING'
 
 /**
  * The one error class of peerbee. Construct it through the static factories. An error that
@@ -112,6 +114,23 @@ export class PeerBeeError extends Error {
   /** Local storage that cannot be read as what it should be (a missing or malformed block). */
   static STORAGE_CORRUPT(msg: string, cause?: unknown) {
     return new PeerBeeError('STORAGE_CORRUPT', msg, cause)
+  }
+
+  /**
+   * The storage was copied or restored from a backup. Opened as is, this peer could append
+   * to its writer log where the original already did, signing a second history.
+   */
+  static STORAGE_MOVED(dir: string, cause?: unknown) {
+    return new PeerBeeError(
+      'STORAGE_MOVED',
+      `${dir} was copied or restored from a backup; open it with { recover: true } (peerbee recover) to go on with a new writer log`,
+      cause
+    )
+  }
+
+  /** A call waited longer than it may for the index to be rebuilt from the logs. */
+  static INDEX_REBUILDING(waited: number) {
+    return new PeerBeeError('INDEX_REBUILDING', `The index is being rebuilt from the logs (waited ${waited} ms)`)
   }
 
   /** Another process holds the storage directory open. */

@@ -17,6 +17,7 @@ export type {
   PeerBeeListener,
   PeerInfo,
   Range,
+  ReindexProgress,
   Role,
   Snapshot,
   Status,

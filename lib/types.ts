@@ -69,6 +69,16 @@ export interface Status {
   invalid: number
   /** Blocks of other writers held locally but not yet visible to reads (being indexed, or waiting on parents or membership). */
   pending: number
+  /** Set while the index is being rebuilt from the logs: reads and writes wait for it. */
+  reindexing: ReindexProgress | null
+}
+
+/** How far a rebuild of the index from the logs got, in blocks. */
+export interface ReindexProgress {
+  indexed: number
+  /** Blocks held of every member's log: what the rebuild indexes before it is done. */
+  total: number
+  done: boolean
 }
 
 /** Why an entry was skipped; reported by the `'invalid'` event. */
@@ -153,6 +163,8 @@ export interface PeerBeeEvents {
   'peer-remove': [peer: PeerInfo]
   /** Replication progress, after each download and index step. */
   sync: [progress: SyncProgress]
+  /** While the index is rebuilt from the logs (after damage, a format change, or `reindex()`). */
+  reindex: [progress: ReindexProgress]
   /**
    * Indexing failed; every later call rejects with `INDEX_FAILED`. Emitted only when someone
    * listens, so an app without a listener is not crashed by it.

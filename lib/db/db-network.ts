@@ -2,11 +2,12 @@ import b4a from 'b4a'
 import type Corestore from 'corestore'
 import { Network } from '../net/network.js'
 import type { HyperswarmLike, Role } from '../types.js'
-import type { IndexView } from '../view/index-view.js'
+import type { LocalSettings } from './local-settings.js'
 
 export interface DbNetworkOptions {
   store: Corestore
-  view: IndexView
+  /** Where the invites this peer issues are kept: they outlive a rebuild of the index. */
+  local: LocalSettings
   dbKey: Uint8Array
   discoveryKey: Uint8Array
   /** The db id: names the swarm identity, so one identity does not link a user's dbs. */
@@ -20,7 +21,7 @@ export interface DbNetworkOptions {
 
 /** The network of one db: its topic, its swarm identity, and invites kept in its local index. */
 export function dbNetwork(opts: DbNetworkOptions): Network {
-  const { store, view } = opts
+  const { store, local } = opts
   const invite = (id: Uint8Array) => 'invite/' + b4a.toString(id, 'hex')
   return new Network(
     {
@@ -28,7 +29,7 @@ export function dbNetwork(opts: DbNetworkOptions): Network {
       discoveryKey: opts.discoveryKey,
       replicate: (conn) => store.replicate(conn),
       keyPair: () => store.createKeyPair('peerbee/swarm/' + opts.id),
-      invites: { get: (id) => view.getLocal(invite(id)), put: (id, value) => view.putLocal(invite(id), value) },
+      invites: { get: (id) => local.get(invite(id)), put: (id, value) => local.set(invite(id), value) },
       isAdmin: opts.isAdmin,
       addWriter: opts.addWriter
     },

@@ -5,16 +5,16 @@ import { Indexer } from '../indexer/indexer.js'
 import type { HybridClock } from '../log/hybrid-clock.js'
 import { writerId } from '../model/ids.js'
 import type { KeyChange } from '../model/version.js'
-import type { InvalidEntry, Key, PeerInfo } from '../types.js'
+import type { InvalidEntry, Key } from '../types.js'
 import type { IndexView } from '../view/index-view.js'
 import type { Encodings } from './encoding.js'
 import type { Overlay } from './overlay.js'
 import { ReadPath } from './read-path.js'
 import { Replication } from './replication.js'
-import { openStorage } from './storage.js'
+import type { OpenedStorage } from './storage.js'
 import { WritePath } from './write-path.js'
 
-/** The layers of an open db. */
+/** The layers over one index: what serves reads and writes once it has caught up. */
 export interface Layers<K extends Key, V> {
   dbKey: Uint8Array
   writerLog: Hypercore
@@ -24,15 +24,15 @@ export interface Layers<K extends Key, V> {
   replication: Replication
   writes: WritePath
   reads: ReadPath<K, V>
+  /** Resolves once every block held is indexed (or the layers closed). */
+  catchUp(): Promise<void>
+  /** Closes the layers; the storage (store, logs, local settings) stays open. */
+  close(): Promise<void>
 }
 
 /** What the layers need of the db that opens them: its settings, the state it shares, where to report. */
 export interface LayersHost<K extends Key, V> {
   store: Corestore
-  /** How errors name the storage. */
-  where: string
-  /** The db asked for; null: the one the storage holds, else a new one. */
-  requested: Uint8Array | null
   enc: Encodings<K, V>
   maxBatchOps: number
   clock: HybridClock
@@ -41,8 +41,6 @@ export interface LayersHost<K extends Key, V> {
   failure: Promise<never>
   /** Throws once the db is closing or indexing failed. */
   check(): void
-  /** Registers how to close a layer; the db closes them last registered first. */
-  closing(close: () => unknown): void
   /** After an index step that changed keys. */
   stepped(changes: KeyChange[]): void
   /** After every index step. */
@@ -51,17 +49,21 @@ export interface LayersHost<K extends Key, V> {
   changed(): void
   invalid(info: InvalidEntry): void
   failed(err: Error): void
-  peer(event: 'peer-add' | 'peer-remove', peer: PeerInfo): void
+  /** @see ReadPathOptions.interrupted */
+  interrupted(err: unknown): unknown
 }
 
 /**
- * Opens the storage and wires the layers over it: the indexer follows the logs replication
- * keeps, the write path appends and hands its entries to the indexer, the read path pairs
- * the index with the overlay. Resolves once everything already held is indexed.
+ * Wires the layers over an index: the indexer follows the logs replication keeps, the write
+ * path appends and hands its entries to the indexer, the read path pairs the index with the
+ * overlay. The indexer has loaded its cursors; `catchUp()` indexes what is held.
  */
-export async function openLayers<K extends Key, V>(host: LayersHost<K, V>): Promise<Layers<K, V>> {
-  const { dbKey, view, writerLog, rootLog } = await openStorage(host.store, host.requested, host.where)
-  host.closing(() => view.close().catch(() => {}))
+export async function wireLayers<K extends Key, V>(
+  host: LayersHost<K, V>,
+  storage: OpenedStorage,
+  view: IndexView
+): Promise<Layers<K, V>> {
+  const { dbKey, writerLog, rootLog } = storage
   const writer = writerId(writerLog.key)
   const { enc, overlay } = host
 
@@ -77,10 +79,6 @@ export async function openLayers<K extends Key, V>(host: LayersHost<K, V>): Prom
     invalid: host.invalid,
     failed: host.failed
   })
-  host.closing(async () => {
-    indexer.close()
-    await indexer.idle()
-  })
   const replication: Replication = new Replication({
     ownLog: writerLog,
     rootLog,
@@ -92,7 +90,6 @@ export async function openLayers<K extends Key, V>(host: LayersHost<K, V>): Prom
     indexer,
     ownReadable: () => writes.readable
   })
-  host.closing(() => replication.close())
   const writes: WritePath = new WritePath({
     log: writerLog,
     view,
@@ -103,16 +100,46 @@ export async function openLayers<K extends Key, V>(host: LayersHost<K, V>): Prom
     failure: host.failure,
     check: host.check
   })
-  host.closing(() => writes.close())
-  const reads = new ReadPath<K, V>({ view, overlay, indexer, enc, writerKey: writerLog.key, failure: host.failure })
+  const reads = new ReadPath<K, V>({
+    view,
+    overlay,
+    indexer,
+    enc,
+    writerKey: writerLog.key,
+    failure: host.failure,
+    interrupted: host.interrupted
+  })
+  const close = async () => {
+    writes.close()
+    indexer.close()
+    await indexer.idle()
+    await replication.close()
+    await view.close().catch(() => {})
+  }
+  try {
+    await writes.resumeClock()
+    await indexer.open()
+  } catch (err) {
+    await close()
+    throw err
+  }
 
-  await writes.resumeClock()
-  rootLog.on('peer-add', (peer) => host.peer('peer-add', { publicKey: peer.remotePublicKey }))
-  rootLog.on('peer-remove', (peer) => host.peer('peer-remove', { publicKey: peer.remotePublicKey }))
-  await indexer.open()
-  // Entries appended before a crash, or downloaded before a close, are indexed now.
-  indexer.trigger()
-  await indexer.idle()
-  if (indexer.error !== null) throw PeerBeeError.INDEX_FAILED(indexer.error)
-  return { dbKey, writerLog, rootLog, view, indexer, replication, writes, reads }
+  return {
+    dbKey,
+    writerLog,
+    rootLog,
+    view,
+    indexer,
+    replication,
+    writes,
+    reads,
+    close,
+    // Entries appended before a crash, downloaded before a close, or (for a rebuild) every
+    // entry of every log, are indexed now.
+    async catchUp() {
+      indexer.trigger()
+      await indexer.idle()
+      if (indexer.error !== null) throw PeerBeeError.INDEX_FAILED(indexer.error)
+    }
+  }
 }

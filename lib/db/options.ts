@@ -18,8 +18,14 @@ export interface PeerBeeOptions {
   maxBatchOps?: number
   /** Wall clock in ms for the hybrid logical clock. Default `Date.now`. */
   now?: () => number
+  /**
+   * How long a call waits for a rebuild of the index (after damage, a format change or
+   * `reindex()`) before it rejects with `INDEX_REBUILDING`. Default 60 s.
+   */
+  rebuildTimeout?: number
 }
 
 export const DEFAULT_MAX_KEY_SIZE = 1024
 export const DEFAULT_MAX_VALUE_SIZE = 1024 * 1024
 export const DEFAULT_MAX_BATCH_OPS = 10_000
+export const DEFAULT_REBUILD_TIMEOUT = 60_000

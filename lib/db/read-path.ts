@@ -16,6 +16,11 @@ export interface ReadPathOptions<K extends Key, V> {
   writerKey: Uint8Array
   /** Rejects when the db starts closing or indexing fails: what every wait races against. */
   failure: Promise<never>
+  /**
+   * What a range read or snapshot read that failed part way reports: the db rebuilds a
+   * damaged index, and a read its rebuild cut short says so.
+   */
+  interrupted(err: unknown): unknown
 }
 
 /**
@@ -84,7 +89,11 @@ export class ReadPath<K extends Key, V> {
     return {
       get: async (key: K) => {
         const encoded = this.enc.encodeKey(key)
-        return this.toEntry(encoded, await reader.getRecord(encoded))
+        try {
+          return this.toEntry(encoded, await reader.getRecord(encoded))
+        } catch (err) {
+          throw this.opts.interrupted(err)
+        }
       },
       list: (range: Range<K> = {}) => this.iterate(reader, range, false),
       close: () => reader.close()
@@ -107,6 +116,8 @@ export class ReadPath<K extends Key, V> {
         yield entry
         if (++count >= limit) return
       }
+    } catch (err) {
+      throw this.opts.interrupted(err)
     } finally {
       if (owned) await reader.close()
     }

@@ -98,7 +98,7 @@ export class Replication {
     return out
   }
 
-  status(key: string, writable: boolean, peers: number): Status {
+  status(key: string, writable: boolean, peers: number): Omit<Status, 'reindexing'> {
     const own = this.opts.ownLog.key
     const writers = this.writers()
     return {
@@ -118,8 +118,11 @@ export class Replication {
     return syncProgress(peers, this.writers())
   }
 
-  /** Stops the downloads; the logs close with the store. */
-  close(): void {
+  /** Stops the downloads and closes the logs this opened (the storage owns its own and the root's). */
+  async close(): Promise<void> {
     for (const d of this.downloads) d.destroy()
+    const { ownLog, rootLog } = this.opts
+    const opened = [...this.logs.values()].filter((log) => log !== ownLog && log !== rootLog)
+    await Promise.all(opened.map((log) => log.close().catch(() => {})))
   }
 }

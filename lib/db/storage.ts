@@ -7,17 +7,21 @@ import { PeerBeeError } from '../errors.js'
 import { encodeHeader } from '../log/codec.js'
 import type { CorestoreLike } from '../types.js'
 import { IndexView } from '../view/index-view.js'
+import { LocalSettings } from './local-settings.js'
 
 /** Core names inside the store: the writer log of this peer and its local index. */
 export const WRITER_LOG_NAME = 'peerbee/writer'
-const INDEX_NAME = 'peerbee/index'
-/** The local setting that names the db a storage holds. */
+/** The index of a db's first storage; rebuilds write `peerbee/index/1`, `/2`, ... */
+const FIRST_INDEX = 'peerbee/index'
+/** Local settings: the db this storage holds, the index core in use, the one known stale. */
 const HELD_DB = 'db'
+const INDEX = 'index'
+const STALE = 'stale'
 
 /** This peer's cores, opened, and the db they belong to. */
 export interface OpenedStorage {
   dbKey: Uint8Array
-  view: IndexView
+  local: LocalSettings
   /** This peer's writer log; its header is written. */
   writerLog: Hypercore
   /** The root writer's log: `writerLog` itself on the db's creator. */
@@ -49,11 +53,17 @@ function isCorestore(value: unknown): value is Corestore {
 }
 
 /**
- * The storage engine reports a directory another process holds as a plain error; this is
- * the one place that recognises it, so everything above branches on `STORAGE_LOCKED`.
+ * What the storage engine reports when it cannot open a directory, as peerbee's codes. This
+ * is the one place that reads the engine's errors: another process holding the directory
+ * (a plain error, recognised by its text) and a directory copied or restored from a backup
+ * (hypercore-storage's DEVICE_FILE: opening it as is could sign a second history).
  */
-function isLockError(err: unknown): boolean {
-  return err instanceof Error && /could not be locked/i.test(err.message)
+function storageError(err: unknown, where: string): unknown {
+  if ((err as { code?: unknown } | null)?.code === 'DEVICE_FILE') {
+    return PeerBeeError.STORAGE_MOVED(where, err)
+  }
+  if (err instanceof Error && /could not be locked/i.test(err.message)) return PeerBeeError.STORAGE_LOCKED(where, err)
+  return err
 }
 
 /**
@@ -69,22 +79,107 @@ export async function openStorage(
   try {
     await store.ready()
   } catch (err) {
-    throw isLockError(err) ? PeerBeeError.STORAGE_LOCKED(where, err) : err
+    throw storageError(err, where)
   }
-  const view = new IndexView(store.get({ name: INDEX_NAME }))
-  await view.ready()
+  const local = await LocalSettings.open(store)
   const writerLog = store.get({ name: WRITER_LOG_NAME })
   await writerLog.ready()
 
-  const held = await view.getLocal(HELD_DB)
+  const held = (await local.get(HELD_DB)) ?? (await adoptLegacySettings(store, local))
   if (held !== null && requested !== null && !b4a.equals(held, requested)) {
     throw PeerBeeError.DB_EXISTS(`The storage already holds the db ${ids.encode(held)}`)
   }
   const dbKey = held ?? requested ?? writerLog.key
-  if (held === null) await view.putLocal(HELD_DB, dbKey)
+  if (held === null) await local.set(HELD_DB, dbKey)
   if (writerLog.length === 0) await writerLog.append(encodeHeader({ protocol: 'peerbee', db: dbKey }))
 
   const rootLog = b4a.equals(dbKey, writerLog.key) ? writerLog : store.get({ key: dbKey })
   await rootLog.ready()
-  return { dbKey, view, writerLog, rootLog }
+  return { dbKey, local, writerLog, rootLog }
+}
+
+/**
+ * A storage whose index is of the first format kept its local settings in that index: they
+ * move to the local settings, so the rebuild that replaces that index cannot lose them.
+ * Returns the db the storage holds, if any.
+ */
+async function adoptLegacySettings(store: Corestore, local: LocalSettings): Promise<Uint8Array | null> {
+  const view = new IndexView(store.get({ name: FIRST_INDEX, wait: false }))
+  try {
+    await view.ready()
+    const health = await view.health()
+    if (health === 'empty' || health === 'current') return null
+    const settings = await view.legacySettings()
+    for (const [name, value] of settings) await local.set(name, value)
+    return settings.get(HELD_DB) ?? null
+  } catch (err) {
+    // Settings lost with the index: the db is then the one `key` names, as for a new storage.
+    if (err instanceof PeerBeeError && err.code === 'STORAGE_CORRUPT') return null
+    throw err
+  } finally {
+    await view.close()
+  }
+}
+
+/** The index an open will use, and the one it replaces once it has caught up (a rebuild). */
+export interface ChosenIndex {
+  view: IndexView
+  name: string
+  /** The index a rebuild replaces; null when the index in use serves as it is. */
+  replaces: string | null
+}
+
+/**
+ * The index to serve from: the one in use when it is whole and current (or empty: a new
+ * index fills as a new peer's does). Otherwise (damaged, of an older format, or known stale)
+ * the next index core, which a rebuild fills from the logs; a rebuild interrupted by a crash
+ * resumes there, since any content of it is a valid index that has not caught up yet.
+ */
+export async function chooseIndex(store: Corestore, local: LocalSettings): Promise<ChosenIndex> {
+  const name = (await local.getText(INDEX)) ?? FIRST_INDEX
+  const stale = (await local.getText(STALE)) === name
+  const current = openIndex(store, name)
+  await current.ready()
+  const health = stale ? 'outdated' : await current.health()
+  if (health === 'current') return { view: current, name, replaces: null }
+  if (health === 'empty') {
+    await current.markCurrent()
+    await local.setText(INDEX, name)
+    return { view: current, name, replaces: null }
+  }
+  await current.close()
+  const next = nextIndexName(name)
+  const view = openIndex(store, next)
+  await view.ready()
+  return { view, name: next, replaces: name }
+}
+
+/** Marks the index in use as stale: the next open rebuilds it from the logs. */
+export async function markStale(local: LocalSettings): Promise<void> {
+  await local.setText(STALE, (await local.getText(INDEX)) ?? FIRST_INDEX)
+}
+
+/**
+ * A rebuilt index has caught up: it becomes the index in use, and the blocks of the one it
+ * replaces are freed. (Hypercore 11.37's `purge()` fails, so that core's tree nodes, a few
+ * dozen bytes a block, stay on disk.)
+ */
+export async function swapIndex(store: Corestore, local: LocalSettings, chosen: ChosenIndex): Promise<void> {
+  if (chosen.replaces === null) return
+  await chosen.view.markCurrent()
+  await local.setText(INDEX, chosen.name)
+  await local.setText(STALE, null)
+  const old = store.get({ name: chosen.replaces })
+  await old.ready()
+  await old.clear(0, old.length)
+  await old.close()
+}
+
+function openIndex(store: Corestore, name: string): IndexView {
+  return new IndexView(store.get({ name, wait: false }))
+}
+
+function nextIndexName(name: string): string {
+  const generation = name === FIRST_INDEX ? 0 : Number(name.slice(FIRST_INDEX.length + 1))
+  return `${FIRST_INDEX}/${generation + 1}`
 }

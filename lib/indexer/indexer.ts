@@ -121,9 +121,14 @@ export class Indexer {
     return new Promise((resolve) => this.indexWaiters.push({ writer, length, resolve }))
   }
 
-  /** Stops scheduling steps; a step being written still lands (`idle()` waits for it). */
+  /**
+   * Stops scheduling steps; a step being written still lands (`idle()` waits for it). Whoever
+   * waits for blocks to be indexed is let go: they are durable, and the next index takes them.
+   */
   close(): void {
     this.closed = true
+    for (const w of this.indexWaiters) w.resolve()
+    this.indexWaiters = []
   }
 
   private async run(): Promise<void> {

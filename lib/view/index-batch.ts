@@ -3,6 +3,7 @@ import type { WriterCursor } from '../model/cursor.js'
 import { keyId } from '../model/ids.js'
 import type { MembershipFact } from '../model/membership.js'
 import type { KeyRecord, KeyVersion } from '../model/version.js'
+import { guarded } from './corruption.js'
 import type { IndexView } from './index-view.js'
 import * as keys from './keys.js'
 import { encodeCursor, encodeFact, encodeKeyRecord, encodeVersionRecord } from './records.js'
@@ -87,8 +88,8 @@ export class IndexBatch {
     this.view.beginStep()
     let wiped: Uint8Array[] = []
     try {
-      if (this.fresh) wiped = await this.wipeStale()
-      if (this.size > 0) await this.writeTree()
+      if (this.fresh) wiped = await guarded(() => this.wipeStale())
+      if (this.size > 0) await guarded(() => this.writeTree())
     } catch (err) {
       this.view.endStep()
       throw err

@@ -1,13 +1,23 @@
 import b4a from 'b4a'
 import Hyperbee from 'hyperbee'
 import type Hypercore from 'hypercore'
+import { PeerBeeError } from '../errors.js'
+import { guarded } from './corruption.js'
 import type { WriterCursor } from '../model/cursor.js'
 import { keyId, type IdentifiedKey } from '../model/ids.js'
 import type { MembershipFact } from '../model/membership.js'
 import type { KeyRecord, KeyVersion } from '../model/version.js'
 import * as keys from './keys.js'
 import { RecordCache } from './record-cache.js'
-import { decodeCursor, decodeFact, decodeKeyRecord, decodeVersionRecord } from './records.js'
+import {
+  INDEX_FORMAT,
+  decodeCursor,
+  decodeFact,
+  decodeFormat,
+  decodeKeyRecord,
+  decodeVersionRecord,
+  encodeFormat
+} from './records.js'
 import { scanTree } from './tree-scan.js'
 
 const CACHE_SIZE = 16_384
@@ -23,15 +33,26 @@ export interface IndexReader {
   close(): Promise<void>
 }
 
-async function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | null> {
-  const node = await bee.get(keys.dataKey(key))
-  return node === null ? null : decodeKeyRecord(node.value)
+/** What an index core can be found in when it is opened. */
+export type IndexHealth = 'empty' | 'current' | 'outdated' | 'damaged'
+
+async function collect<T>(bee: Hyperbee, range: Hyperbee.Range, decode: (node: Hyperbee.Node) => T): Promise<T[]> {
+  return guarded(async () => {
+    const out: T[] = []
+    for await (const node of bee.createReadStream(range)) out.push(decode(node))
+    return out
+  })
 }
 
-async function readVersions(bee: Hyperbee, key: Uint8Array): Promise<KeyVersion[]> {
-  const out: KeyVersion[] = []
-  for await (const node of bee.createReadStream(keys.versionsRange(key))) out.push(decodeVersionRecord(node.value))
-  return out
+function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | null> {
+  return guarded(async () => {
+    const node = await bee.get(keys.dataKey(key))
+    return node === null ? null : decodeKeyRecord(node.value)
+  })
+}
+
+function readVersions(bee: Hyperbee, key: Uint8Array): Promise<KeyVersion[]> {
+  return collect(bee, keys.versionsRange(key), (node) => decodeVersionRecord(node.value))
 }
 
 async function* readRecords(
@@ -73,6 +94,34 @@ export class IndexView {
   async ready(): Promise<void> {
     await this.bee.ready()
     await this.snapshots.ready()
+  }
+
+  /**
+   * Whether this index can serve: it must be whole (every block held) and of the current
+   * format. Reads only its header: a block that is damaged further in is found when read.
+   */
+  async health(): Promise<IndexHealth> {
+    const core = this.bee.core
+    if (core.length === 0) return 'empty'
+    if (core.contiguousLength < core.length) return 'damaged'
+    try {
+      const header = await guarded(() => this.bee.get(keys.FORMAT_KEY))
+      return header !== null && decodeFormat(header.value) === INDEX_FORMAT ? 'current' : 'outdated'
+    } catch (err) {
+      if (err instanceof PeerBeeError && err.code === 'STORAGE_CORRUPT') return 'damaged'
+      throw err
+    }
+  }
+
+  /** Writes the header that makes this index current: after a rebuild, before it is swapped in. */
+  async markCurrent(): Promise<void> {
+    await this.bee.put(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
+  }
+
+  /** The peer-local settings an index of the first format kept (the db, invites), by name. */
+  async legacySettings(): Promise<Map<string, Uint8Array>> {
+    const entries = await collect(this.bee, keys.LOCAL_RANGE, (node) => [node.key, node.value] as const)
+    return new Map(entries.map(([key, value]) => [b4a.toString(key.subarray(1)), value]))
   }
 
   async close(): Promise<void> {
@@ -125,11 +174,13 @@ export class IndexView {
     let seen = 0
     const found = new Map<string, KeyRecord>()
     try {
-      for await (const node of this.bee.createReadStream(range)) {
-        seen++
-        const id = keyId(keys.userKeyOf(node.key))
-        if (missing.has(id)) found.set(id, decodeKeyRecord(node.value))
-      }
+      await guarded(async () => {
+        for await (const node of this.bee.createReadStream(range)) {
+          seen++
+          const id = keyId(keys.userKeyOf(node.key))
+          if (missing.has(id)) found.set(id, decodeKeyRecord(node.value))
+        }
+      })
     } finally {
       this.watchers.delete(stepped)
     }
@@ -170,34 +221,19 @@ export class IndexView {
   }
 
   async cursors(): Promise<Map<string, WriterCursor>> {
-    const out = new Map<string, WriterCursor>()
-    for await (const node of this.bee.createReadStream(keys.CURSORS_RANGE)) {
-      out.set(b4a.toString(node.key.subarray(1), 'hex'), decodeCursor(node.value))
-    }
-    return out
+    const entries = await collect(this.bee, keys.CURSORS_RANGE, (node) => {
+      return [b4a.toString(node.key.subarray(1), 'hex'), decodeCursor(node.value)] as const
+    })
+    return new Map(entries)
   }
 
-  async facts(): Promise<MembershipFact[]> {
-    const out: MembershipFact[] = []
-    for await (const node of this.bee.createReadStream(keys.FACTS_RANGE)) out.push(decodeFact(node.value))
-    return out
+  facts(): Promise<MembershipFact[]> {
+    return collect(this.bee, keys.FACTS_RANGE, (node) => decodeFact(node.value))
   }
 
   /** Seqs of a writer's entries recorded as invalid, from `from` on. */
-  async invalidSeqs(writer: Uint8Array, from: number): Promise<number[]> {
-    const out: number[] = []
-    for await (const node of this.bee.createReadStream(keys.invalidRange(writer, from)))
-      out.push(keys.invalidSeqOf(node.key))
-    return out
-  }
-
-  async getLocal(name: string): Promise<Uint8Array | null> {
-    const node = await this.bee.get(keys.localKey(name))
-    return node === null ? null : node.value
-  }
-
-  async putLocal(name: string, value: Uint8Array): Promise<void> {
-    await this.bee.put(keys.localKey(name), value)
+  invalidSeqs(writer: Uint8Array, from: number): Promise<number[]> {
+    return collect(this.bee, keys.invalidRange(writer, from), (node) => keys.invalidSeqOf(node.key))
   }
 
   /** Called as a step lands: the cache now mirrors the tree for that key (by `keyId`). */

@@ -11,7 +11,9 @@ const VERSIONS = 0x02
 const CURSORS = 0x03
 const FACTS = 0x04
 const INVALID = 0x05
+/** Peer-local settings of indexes of the first format; they live outside the index since. */
 const LOCAL = 0x06
+const META = 0x07
 
 const DATA_START = b4a.from([DATA])
 const DATA_END = b4a.from([DATA + 1])
@@ -82,10 +84,15 @@ export function invalidSeqOf(indexKey: Uint8Array): number {
 
 export const INVALID_RANGE = { gt: b4a.from([INVALID]), lt: b4a.from([INVALID + 1]) }
 
-/** Peer-local settings that a rebuild keeps (the db this storage holds, issued invites). */
+/** A peer-local setting in an index of the first format (the db it holds, invites it issued). */
 export function localKey(name: string): Uint8Array {
   return b4a.concat([b4a.from([LOCAL]), b4a.from(name)])
 }
+
+export const LOCAL_RANGE = { gt: b4a.from([LOCAL]), lt: b4a.from([LOCAL + 1]) }
+
+/** The index's own header: its format. */
+export const FORMAT_KEY = b4a.from([META, 0x00])
 
 export const DATA_RANGE = { gte: DATA_START, lt: DATA_END }
 

@@ -7,11 +7,15 @@ import { roleCode, roleOf, type MembershipChange, type MembershipFact } from '..
 import type { KeyRecord, KeyVersion } from '../model/version.js'
 
 /**
- * Codecs of the index records. The index is local and derived from the logs, but every
- * record carries the format it was written in, so one of another format is refused
- * (`STORAGE_CORRUPT`) instead of misread.
+ * Codecs of the index records. The index is local and derived from the logs: its header
+ * names the index's format (`INDEX_FORMAT`), and an index of another format is rebuilt from
+ * the logs, never read. Every record also starts with the version of its own encoding, so
+ * one that is not what this code writes is refused (`STORAGE_CORRUPT`) instead of misread.
+ * Format 1 had no header and kept peer-local settings inside; 2 has a header and keeps them
+ * outside, where a rebuild cannot lose them.
  */
-export const INDEX_FORMAT = 1
+export const INDEX_FORMAT = 2
+const RECORD_VERSION = 1
 
 type State = c.State
 
@@ -50,10 +54,10 @@ const version = {
 
 function encodeWith<T>(enc: { preencode(s: State, v: T): void; encode(s: State, v: T): void }, v: T): Uint8Array {
   const state = c.state()
-  c.uint.preencode(state, INDEX_FORMAT)
+  c.uint.preencode(state, RECORD_VERSION)
   enc.preencode(state, v)
   state.buffer = b4a.allocUnsafe(state.end)
-  c.uint.encode(state, INDEX_FORMAT)
+  c.uint.encode(state, RECORD_VERSION)
   enc.encode(state, v)
   return state.buffer
 }
@@ -63,12 +67,12 @@ function decodeWith<T>(dec: { decode(s: State): T }, buf: Uint8Array, what: stri
   let format: number
   try {
     format = c.uint.decode(state)
-    if (format === INDEX_FORMAT) return dec.decode(state)
+    if (format === RECORD_VERSION) return dec.decode(state)
   } catch (err) {
     throw PeerBeeError.STORAGE_CORRUPT(`An index ${what} record cannot be decoded`, err)
   }
   throw PeerBeeError.STORAGE_CORRUPT(
-    `An index ${what} record is in format ${format}, this peerbee reads ${INDEX_FORMAT}`
+    `An index ${what} record is in encoding ${format}, this peerbee reads ${RECORD_VERSION}`
   )
 }
 
@@ -151,4 +155,6 @@ export const decodeVersionRecord = (b: Uint8Array) => decodeWith(version, b, 've
 export const encodeCursor = (v: WriterCursor) => encodeWith(cursor, v)
 export const decodeCursor = (b: Uint8Array) => decodeWith(cursor, b, 'cursor')
 export const encodeFact = (f: MembershipFact) => encodeWith(fact, f)
+export const encodeFormat = (format: number) => encodeWith(c.uint, format)
+export const decodeFormat = (b: Uint8Array) => decodeWith(c.uint, b, 'header')
 export const decodeFact = (b: Uint8Array) => decodeWith(fact, b, 'membership')

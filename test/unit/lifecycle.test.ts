@@ -50,8 +50,8 @@ test('an indexing failure rejects every later call with INDEX_FAILED, its cause 
   const errors: unknown[] = []
   db.on('error', (err) => errors.push(err))
   // The index's storage goes away under the indexer: its next step cannot be written.
-  const internal = db as unknown as { layers: { view: { bee: { core: { close(): Promise<void> } } } } }
-  await internal.layers.view.bee.core.close()
+  const internal = db as unknown as { keeper: { current: { view: { bee: { core: { close(): Promise<void> } } } } } }
+  await internal.keeper.current.view.bee.core.close()
   await db.put('after', 2).catch(() => {})
   await rejectsWithCode(() => db.update(), 'INDEX_FAILED')
   await rejectsWithCode(() => db.get('before'), 'INDEX_FAILED')
@@ -65,8 +65,8 @@ test('an indexing failure rejects every later call with INDEX_FAILED, its cause 
 
 test('without an error listener an indexing failure does not crash the process', async (t) => {
   const db = await createDb<string, number>(t)
-  const internal = db as unknown as { layers: { view: { bee: { core: { close(): Promise<void> } } } } }
-  await internal.layers.view.bee.core.close()
+  const internal = db as unknown as { keeper: { current: { view: { bee: { core: { close(): Promise<void> } } } } } }
+  await internal.keeper.current.view.bee.core.close()
   await db.put('after', 2).catch(() => {})
   await rejectsWithCode(() => db.update(), 'INDEX_FAILED')
   assert.equal(db.listenerCount('error'), 0)

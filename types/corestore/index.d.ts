@@ -9,6 +9,8 @@ declare module 'corestore' {
       key?: Uint8Array
       exclusive?: boolean
       active?: boolean
+      /** false: a get of a block not held returns null at once instead of waiting for peers. */
+      wait?: boolean
     }
   }
 

@@ -68,6 +68,13 @@ declare module 'hypercore' {
     download(range?: Hypercore.DownloadRange): Hypercore.Download
     session(opts?: { writable?: boolean }): Hypercore
     snapshot(): Hypercore
+    /** Per-core local data (not replicated), in the same storage: null deletes. */
+    getUserData(key: string): Promise<Uint8Array | null>
+    setUserData(key: string, value: Uint8Array | null): Promise<void>
+    /** Frees the storage of blocks [start, end); the log keeps its length. */
+    clear(start: number, end?: number): Promise<unknown>
+    /** Closes every session and deletes the core from the storage. */
+    purge(): Promise<void>
     findingPeers(): () => void
     replicate(isInitiator: boolean | Duplex, opts?: object): Duplex
 

@@ -1,0 +1,200 @@
+import type Corestore from 'corestore'
+import { PeerBeeError } from '../errors.js'
+import type { Key, ReindexProgress } from '../types.js'
+import { wireLayers, type Layers, type LayersHost } from './layers.js'
+import { chooseIndex, markStale, swapIndex, type ChosenIndex, type OpenedStorage } from './storage.js'
+
+export interface IndexKeeperOptions<K extends Key, V> {
+  store: Corestore
+  storage: OpenedStorage
+  host: LayersHost<K, V>
+  /** How long a call waits for a rebuild before it gives up with `INDEX_REBUILDING`. */
+  rebuildTimeout: number
+  /** Progress of a rebuild, and its end. */
+  reindexed(progress: ReindexProgress): void
+  /** The index cannot be served at all: the db stops with this error. */
+  failed(err: Error): void
+  /** Throws once the db is closing or failed. */
+  check(): void
+}
+
+/**
+ * Keeps the layers that serve the db over a healthy index. The index is a cache of the logs:
+ * when it is damaged, of an older format, or asked to (`reindex()`), a new index is built from
+ * the logs in a fresh core, as a new peer builds one, and swapped in once it has caught up
+ * (a crash in between resumes the build on the next open). Meanwhile calls wait for it,
+ * bounded by `rebuildTimeout`; none is served from an index that could be wrong.
+ */
+export class IndexKeeper<K extends Key, V> {
+  private readonly opts: IndexKeeperOptions<K, V>
+  private layers: Layers<K, V> | null = null
+  private serving = false
+  private rebuild: Promise<void> | null = null
+  private progressNow: ReindexProgress | null = null
+
+  constructor(opts: IndexKeeperOptions<K, V>) {
+    this.opts = opts
+  }
+
+  /** The layers, once they serve: the hot paths use them without waiting. */
+  get ready(): Layers<K, V> | null {
+    return this.serving ? this.layers : null
+  }
+
+  /** The layers being built or serving: status and progress read them at any time. */
+  get current(): Layers<K, V> | null {
+    return this.layers
+  }
+
+  /** Set while a rebuild runs. */
+  get progress(): ReindexProgress | null {
+    return this.progressNow
+  }
+
+  /** A rebuild runs or is about to: the layers a call started on may close under it. */
+  get rebuilding(): boolean {
+    return this.rebuild !== null
+  }
+
+  /**
+   * Opens the index in use, caught up with every block held; or, when it cannot serve, starts
+   * a rebuild and resolves at once (calls then wait for the rebuild).
+   */
+  async open(): Promise<void> {
+    const chosen = await chooseIndex(this.opts.store, this.opts.storage.local)
+    if (chosen.replaces !== null) {
+      this.startRebuild(chosen)
+      return
+    }
+    this.layers = await wireLayers(this.opts.host, this.opts.storage, chosen.view)
+    try {
+      await this.layers.catchUp()
+    } catch (err) {
+      // Damage further in than the header shows is found by the first step that reads it.
+      if (!isCorruption(err)) throw err
+      this.repair()
+      return
+    }
+    this.serving = true
+  }
+
+  /** The serving layers, after a rebuild if one runs (bounded). */
+  async serve(): Promise<Layers<K, V>> {
+    const rebuild = this.rebuild
+    if (!this.serving && rebuild !== null) {
+      const timeout = this.opts.rebuildTimeout
+      let timer: NodeJS.Timeout | undefined
+      const expired = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(PeerBeeError.INDEX_REBUILDING(timeout)), timeout)
+      })
+      try {
+        await Promise.race([rebuild, expired])
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+    this.opts.check()
+    return this.layers!
+  }
+
+  /** Rebuilds the index from the logs now; resolves once the new index serves. */
+  async reindex(): Promise<void> {
+    if (this.rebuild === null) this.rebuild = this.replace()
+    await this.rebuild
+    this.opts.check()
+  }
+
+  /** A read or an index step found the index damaged: rebuild it, once. */
+  repair(): void {
+    if (this.rebuild === null) this.rebuild = this.replace()
+  }
+
+  /** Closes the layers, serving or being built; a rebuild in progress stops (the next open resumes it). */
+  async close(): Promise<void> {
+    this.serving = false
+    const layers = this.layers
+    this.layers = null
+    if (layers !== null) await layers.close()
+    if (this.rebuild !== null) await this.rebuild
+  }
+
+  /** Marks the index in use stale, so a crash cannot bring it back, and builds its replacement. */
+  private async replace(): Promise<void> {
+    this.serving = false
+    const old = this.layers
+    this.layers = null
+    this.progressNow = { indexed: 0, total: 0, done: false }
+    try {
+      if (old !== null) await old.close()
+      await markStale(this.opts.storage.local)
+      this.opts.check()
+      await this.build(await chooseIndex(this.opts.store, this.opts.storage.local))
+    } catch (err) {
+      this.stopped(err)
+    } finally {
+      this.rebuild = null
+    }
+  }
+
+  private startRebuild(chosen: ChosenIndex): void {
+    this.progressNow = { indexed: 0, total: 0, done: false }
+    this.rebuild = this.build(chosen).then(
+      () => {
+        this.rebuild = null
+      },
+      (err: unknown) => {
+        this.rebuild = null
+        this.stopped(err)
+      }
+    )
+  }
+
+  private async build(chosen: ChosenIndex): Promise<void> {
+    const layers = await wireLayers(this.opts.host, this.opts.storage, chosen.view)
+    try {
+      this.opts.check()
+    } catch (err) {
+      await layers.close()
+      throw err
+    }
+    this.layers = layers
+    await layers.catchUp()
+    this.opts.check()
+    await swapIndex(this.opts.store, this.opts.storage.local, chosen)
+    this.serving = true
+    this.report(true)
+    this.progressNow = null
+  }
+
+  /** Called after each step of a rebuild. */
+  report(done = false): void {
+    const layers = this.layers
+    if (layers === null || this.progressNow === null) return
+    let indexed = 0
+    let total = 0
+    for (const w of layers.replication.writers()) {
+      indexed += w.indexed
+      total += w.downloaded
+    }
+    this.progressNow = { indexed: Math.min(indexed, total), total, done }
+    this.opts.reindexed(this.progressNow)
+  }
+
+  private stopped(err: unknown): void {
+    this.progressNow = null
+    // Closing stops a rebuild on purpose; the next open resumes it.
+    try {
+      this.opts.check()
+    } catch {
+      return
+    }
+    this.opts.failed(err instanceof Error ? err : new Error(String(err)))
+  }
+}
+
+/** Damage of the local index, reported by a read or by the index step that met it. */
+export function isCorruption(err: unknown): boolean {
+  if (!(err instanceof PeerBeeError)) return false
+  if (err.code === 'STORAGE_CORRUPT') return true
+  return err.code === 'INDEX_FAILED' && isCorruption(err.cause)
+}

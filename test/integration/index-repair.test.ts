@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict'
+import { cp } from 'node:fs/promises'
+import path from 'node:path'
+import { test, type TestContext } from 'node:test'
+import b4a from 'b4a'
+import Corestore from 'corestore'
+import { PeerBee, PeerBeeError, type ReindexProgress } from '../../lib/index.js'
+import { IndexView } from '../../lib/view/index-view.js'
+import { FORMAT_KEY, localKey } from '../../lib/view/keys.js'
+import { createDb, dump, rejectsWithCode, tempDir, teardown } from '../helpers.js'
+
+/**
+ * The index is a cache of the logs (docs/DESIGN.md): damaged, outdated or asked to, it is
+ * rebuilt from the writer logs, never served wrong and never waited on forever.
+ */
+
+const KEYS = 2050
+
+/** A db of `KEYS` keys in batches, some overwritten and some deleted, closed; returns its state. */
+async function filledDb(t: TestContext, dir: string): Promise<{ key: Uint8Array; state: unknown[] }> {
+  const db = await createDb<string, unknown>(t, {}, dir)
+  for (let i = 0; i < KEYS; i += 250) {
+    const batch = db.batch()
+    for (let j = i; j < Math.min(i + 250, KEYS); j++) batch.put(`key-${String(j).padStart(5, '0')}`, { n: j })
+    await batch.flush()
+  }
+  await db.put('key-00007', 'overwritten')
+  await db.del('key-00008')
+  const state = await dump(db)
+  const key = db.key
+  await db.close()
+  return { key, state }
+}
+
+/** Opens the storage's store on its own, to damage what a crash or a disk could. */
+async function withStore(dir: string, fn: (store: Corestore) => Promise<void>): Promise<void> {
+  const store = new Corestore(dir)
+  try {
+    await store.ready()
+    await fn(store)
+  } finally {
+    await store.close()
+  }
+}
+
+async function reopen(t: TestContext, dir: string, opts = {}): Promise<{ db: PeerBee; progress: ReindexProgress[] }> {
+  const db = new PeerBee(dir, opts)
+  teardown(t, () => db.close())
+  const progress: ReindexProgress[] = []
+  db.on('reindex', (p) => progress.push(p))
+  await db.ready()
+  return { db, progress }
+}
+
+test('an index with most blocks cleared is rebuilt from the logs on open, equal to the state before', async (t) => {
+  const dir = await tempDir(t)
+  const { state } = await filledDb(t, dir)
+  await withStore(dir, async (store) => {
+    const index = store.get({ name: 'peerbee/index' })
+    await index.ready()
+    await index.clear(1, index.length - 1)
+  })
+  const started = Date.now()
+  const { db, progress } = await reopen(t, dir)
+  assert.deepEqual(await dump(db), state)
+  assert.ok(Date.now() - started < 30_000, 'no wait on blocks that no peer will send')
+  assert.ok(progress.length > 0 && progress.at(-1)!.done, "'reindex' reported the rebuild to its end")
+  assert.equal(db.status().reindexing, null)
+  // The rebuilt index serves the next open as it is.
+  await db.close()
+  const again = await reopen(t, dir)
+  assert.deepEqual(await dump(again.db), state)
+  assert.deepEqual(again.progress, [], 'no second rebuild')
+})
+
+test('an index of the first format (no header, local settings inside) is rebuilt, its settings kept', async (t) => {
+  const dir = await tempDir(t)
+  const { key, state } = await filledDb(t, dir)
+  await withStore(dir, async (store) => {
+    // What an index of the first format looks like: no header, the held db inside it.
+    const view = new IndexView(store.get({ name: 'peerbee/index' }))
+    await view.ready()
+    await view.bee.del(FORMAT_KEY)
+    await view.bee.put(localKey('db'), key)
+    await view.close()
+    const local = store.get({ name: 'peerbee/local' })
+    await local.ready()
+    await local.setUserData('db', null)
+  })
+  const { db, progress } = await reopen(t, dir)
+  assert.deepEqual(db.key, key, 'the db the old index named is the one opened')
+  assert.deepEqual(await dump(db), state)
+  assert.ok(progress.at(-1)?.done)
+})
+
+test('reindex() rebuilds on demand; reads made meanwhile wait for it and never see a wrong value', async (t) => {
+  const dir = await tempDir(t)
+  const { state } = await filledDb(t, dir)
+  const { db } = await reopen(t, dir)
+  const rebuilding = db.reindex()
+  const during = await db.get('key-00007')
+  assert.equal(during?.value, 'overwritten')
+  assert.equal(await db.get('key-00008'), null)
+  await rebuilding
+  assert.deepEqual(await dump(db), state)
+  await db.put('after', 1)
+  assert.equal((await db.get('after'))?.value, 1)
+})
+
+test('a call waits for a rebuild at most rebuildTimeout, then rejects with INDEX_REBUILDING', async (t) => {
+  const dir = await tempDir(t)
+  await filledDb(t, dir)
+  const { db } = await reopen(t, dir, { rebuildTimeout: 1 })
+  const rebuilding = db.reindex()
+  await rejectsWithCode(() => db.get('key-00001'), 'INDEX_REBUILDING')
+  await rebuilding
+  assert.deepEqual((await db.get('key-00001'))?.value, { n: 1 })
+})
+
+test('damage found while open is repaired: the read that met it waits for the rebuild', async (t) => {
+  const dir = await tempDir(t)
+  const { state } = await filledDb(t, dir)
+  const { db } = await reopen(t, dir)
+  const internal = db as unknown as {
+    keeper: { current: { view: { bee: { core: { length: number; clear(a: number, b: number): Promise<void> } } } } }
+  }
+  const core = internal.keeper.current.view.bee.core
+  await core.clear(1, core.length - 1)
+  assert.deepEqual((await db.get('key-02000'))?.value, { n: 2000 })
+  assert.deepEqual(await dump(db), state)
+})
+
+test('a storage held by another process is STORAGE_LOCKED; a copied one is STORAGE_MOVED, with the cause kept', async (t) => {
+  const dir = await tempDir(t)
+  const first = await createDb(t, {}, dir)
+  const second = new PeerBee(dir)
+  await assert.rejects(second.ready(), (err: unknown) => {
+    assert.ok(err instanceof PeerBeeError)
+    assert.equal(err.code, 'STORAGE_LOCKED')
+    assert.ok(err.cause instanceof Error)
+    return true
+  })
+  await first.close()
+  const copy = path.join(await tempDir(t), 'copy')
+  await cp(dir, copy, { recursive: true })
+  const moved = new PeerBee(copy)
+  await assert.rejects(moved.ready(), (err: unknown) => {
+    assert.ok(err instanceof PeerBeeError)
+    assert.equal(err.code, 'STORAGE_MOVED')
+    assert.equal((err.cause as { code?: string }).code, 'DEVICE_FILE')
+    return true
+  })
+  assert.ok(b4a.isBuffer(first.key))
+})

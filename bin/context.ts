@@ -78,7 +78,7 @@ async function holdsData(dir: string): Promise<boolean> {
 function explainOpenError(err: unknown, storage: string): unknown {
   if (err instanceof PeerBeeError && err.code === 'STORAGE_LOCKED') {
     return new UserError(
-      `${path.resolve(storage)} is in use by another peerbee process (stop it, or use another --storage)`
+      `${path.resolve(storage)} is in use by another process (a \`peerbee serve\` or an app): stop it, or use another --storage`
     )
   }
   return err

@@ -13,6 +13,7 @@ import { registerHistory } from './commands/history.js'
 import { registerInit, registerOpen } from './commands/setup.js'
 import { registerInvite, registerJoin } from './commands/pairing.js'
 import { registerList } from './commands/list.js'
+import { registerReindex } from './commands/reindex.js'
 import { registerServe } from './commands/serve.js'
 import { registerStatus } from './commands/status.js'
 import { registerSync } from './commands/sync.js'
@@ -64,6 +65,7 @@ function program(): Command {
   registerServe(root)
   registerSync(root)
   registerStatus(root)
+  registerReindex(root)
   registerExport(root)
   registerImport(root)
   registerDht(root)

@@ -54,13 +54,17 @@ function isCorestore(value: unknown): value is Corestore {
 
 /**
  * What the storage engine reports when it cannot open a directory, as peerbee's codes. This
- * is the one place that reads the engine's errors: another process holding the directory
- * (a plain error, recognised by its text) and a directory copied or restored from a backup
- * (hypercore-storage's DEVICE_FILE: opening it as is could sign a second history).
+ * is the one place that reads the engine's errors: a directory copied or restored from a
+ * backup (hypercore-storage's DEVICE_FILE: opening it as is could sign a second history),
+ * damaged files (RocksDB's EIO: a checksum or format that does not hold), and another process
+ * holding the directory (a plain error, recognised by its text).
  */
 function storageError(err: unknown, where: string): unknown {
-  if ((err as { code?: unknown } | null)?.code === 'DEVICE_FILE') {
-    return PeerBeeError.STORAGE_MOVED(where, err)
+  const code = (err as { code?: unknown } | null)?.code
+  if (code === 'DEVICE_FILE') return PeerBeeError.STORAGE_MOVED(where, err)
+  if (code === 'EIO') {
+    const reason = (err as Error).message.replace(/\s+/g, ' ').trim()
+    return PeerBeeError.STORAGE_CORRUPT(`${where} cannot be read, its files are damaged (${reason})`, err)
   }
   if (err instanceof Error && /could not be locked/i.test(err.message)) return PeerBeeError.STORAGE_LOCKED(where, err)
   return err

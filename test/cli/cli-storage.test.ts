@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict'
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { test } from 'node:test'
+import { Sandbox, type Result } from './cli-helpers.js'
+
+/** A user error: exit 1, exactly one line on stderr, no stack trace. */
+function assertOneLine(r: Result, pattern: RegExp): void {
+  assert.equal(r.code, 1, `expected exit 1, got ${r.code}; stderr: ${r.stderr}`)
+  const lines = r.stderr.split('\n').filter((l) => l !== '')
+  assert.equal(lines.length, 1, `expected one stderr line, got: ${r.stderr}`)
+  assert.match(lines[0]!, pattern)
+  assert.equal(r.stdout, '', 'nothing partial served')
+}
+
+test('reindex rebuilds the index from the logs and the data reads the same', async (t) => {
+  const box = await Sandbox.create(t)
+  await box.ok(['init'])
+  await box.ok(['put', 'a', '1'])
+  await box.ok(['put', 'b', '{"x":2}'])
+  const before = await box.ok(['list'])
+  const [line] = await box.ok(['reindex'])
+  assert.match(line!, /^reindexed: 3 blocks/)
+  const events = (await box.ok(['--json', 'reindex'])).map((l) => JSON.parse(l))
+  assert.equal(events.at(-1).event, 'reindexed')
+  assert.ok(events.some((e) => e.event === 'reindex' && e.done === true))
+  assert.deepEqual(await box.ok(['list']), before)
+})
+
+test('a storage in use by another process: one line naming the dir and what to do', async (t) => {
+  const box = await Sandbox.create(t)
+  await box.ok(['init'])
+  const holder = box.start(['watch'])
+  // watch holds the storage once it has opened it; until then status still gets through.
+  let r: Result
+  do r = await box.run(['status'])
+  while (r.code === 0 && holder.child.exitCode === null)
+  assertOneLine(r, /\.peerbee is in use by another process .*peerbee serve.*--storage/)
+  await holder.stop()
+})
+
+test('a copied storage: one line saying it was copied and how to go on', async (t) => {
+  const box = await Sandbox.create(t)
+  await box.ok(['init'])
+  await cp(path.join(box.dir, '.peerbee'), path.join(box.dir, 'copy'), { recursive: true })
+  assertOneLine(await box.run(['--storage', 'copy', 'get', 'a']), /copied or restored from a backup.*recover/)
+})
+
+test('damaged storage files: one line, exit 1, nothing served', async (t) => {
+  const box = await Sandbox.create(t)
+  await box.ok(['init'])
+  await box.ok(['put', 'a', '1'])
+  const db = path.join(box.dir, '.peerbee', 'db')
+  const manifest = (await readdir(db)).find((f) => f.startsWith('MANIFEST-'))!
+  const bytes = await readFile(path.join(db, manifest))
+  for (let i = 0; i < bytes.length; i += 3) bytes[i]! ^= 0x5a
+  await writeFile(path.join(db, manifest), bytes)
+  assertOneLine(await box.run(['get', 'a']), /cannot be read, its files are damaged/)
+})

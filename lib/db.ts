@@ -1,13 +1,14 @@
 import { EventEmitter } from 'events'
 import type { Duplex } from 'stream'
 import b4a from 'b4a'
-import type Corestore from 'corestore'
+import Corestore from 'corestore'
 import * as ids from 'hypercore-id-encoding'
 import { EntryBatch } from './db/batch.js'
 import { ChangeFeed, publicChanges } from './db/change-feed.js'
 import { dbNetwork } from './db/db-network.js'
 import { Encodings } from './db/encoding.js'
 import { decodeDbKey, decodeWriterKey } from './db/key-input.js'
+import { EvidenceKeeper } from './db/evidence-keeper.js'
 import { IndexKeeper, isCorruption } from './db/index-keeper.js'
 import type { Layers } from './db/layers.js'
 import { Lifecycle } from './db/lifecycle.js'
@@ -21,6 +22,7 @@ import {
 import { Overlay } from './db/overlay.js'
 import { deferredSnapshot } from './db/read-path.js'
 import { pairDb } from './db/pairing.js'
+import { recoverStorage, storageMoved } from './db/recovery.js'
 import { openStorage, openStore, type OpenedStorage } from './db/storage.js'
 import { PeerBeeError } from './errors.js'
 import type { QueuedOp } from './log/group-commit.js'
@@ -64,9 +66,13 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private readonly opts: PeerBeeOptions
   private readonly enc: Encodings<K, V>
   private readonly maxBatchOps: number
-  private readonly store: Corestore
+  /** The store: made by the constructor, or by the open when it may have to recover the storage first. */
+  private made: Corestore | null
   /** How errors name the storage. */
   private readonly where: string
+  /** The storage directory; null for an app's own Corestore. */
+  private readonly dir: string | null
+  private recoveredHere = false
   private readonly lifecycle = new Lifecycle(
     () => this.open(),
     () => this.feed.end()
@@ -89,7 +95,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     )
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
     // Made here so replicate() works before ready(), as corestore's does.
-    ;({ store: this.store, where: this.where } = openStore(storage))
+    ;({ store: this.made, where: this.where, dir: this.dir } = openStore(storage, opts.recover === true))
     this.clock = new HybridClock(opts.now ?? Date.now)
     this.lifecycle.on('ready', () => this.emit('ready'))
     this.lifecycle.on('close', () => this.emit('close'))
@@ -133,6 +139,11 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return this.required().writerLog.key
   }
 
+  /** True when this open recovered a copied or restored storage (`recover`): this peer writes to a new log. */
+  get recovered(): boolean {
+    return this.recoveredHere
+  }
+
   /** This peer is a member (writer or admin) that was not removed. */
   get writable(): boolean {
     return this.keeper?.current?.writes.writable ?? false
@@ -150,6 +161,12 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return this.lifecycle.close()
   }
 
+  private get store(): Corestore {
+    if (this.made === null)
+      throw PeerBeeError.INVALID_ARGUMENT('A db opened with recover replicates once ready() resolved')
+    return this.made
+  }
+
   private required(): OpenedStorage {
     if (this.storage === null) throw PeerBeeError.INVALID_ARGUMENT('Await db.ready() before reading this property')
     return this.storage
@@ -157,12 +174,21 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
 
   private async open(): Promise<void> {
     const { lifecycle } = this
-    lifecycle.onClosing(() => this.store.close())
+    lifecycle.onClosing(() => this.made?.close())
+    if (this.made === null && this.dir !== null) {
+      if (await storageMoved(this.dir)) {
+        await recoverStorage(this.dir, this.opts.now ?? Date.now)
+        this.recoveredHere = true
+      }
+      this.made = new Corestore(this.dir)
+    }
     const requested = this.opts.key === undefined ? null : decodeDbKey(this.opts.key)
     const storage = await openStorage(this.store, requested, this.where)
     this.storage = storage
     storage.rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
     storage.rootLog.on('peer-remove', (peer) => this.emit('peer-remove', { publicKey: peer.remotePublicKey }))
+    const evidence = new EvidenceKeeper({ store: this.store, storage, indexer: () => keeper.current?.indexer ?? null })
+    lifecycle.onClosing(() => evidence.close())
     const keeper: IndexKeeper<K, V> = new IndexKeeper<K, V>({
       store: this.store,
       storage,
@@ -184,11 +210,13 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         },
         // Every index step, including one that only changed membership (this peer became writable).
         progressed: () => {
+          evidence.retry()
           if (keeper.progress !== null) return keeper.report()
           this.emit('update')
           this.emitSync()
         },
         changed: () => this.emitSync(),
+        conflict: (writer, length) => void evidence.conflict(writer, length),
         invalid: (info) => this.emit('invalid', info),
         failed: (err) => (isCorruption(err) ? keeper.repair() : this.stop(err)),
         interrupted: (err) => {
@@ -323,9 +351,11 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    */
   async removeWriter(writerKey: string | Uint8Array): Promise<void> {
     const key = decodeWriterKey(writerKey)
-    const { writes, dbKey, writerLog, replication } = await this.live()
+    const { writes, writerLog, replication, indexer } = await this.live()
     writes.checkAdmin()
-    if (b4a.equals(key, dbKey)) throw PeerBeeError.INVALID_ARGUMENT('The root writer cannot be removed')
+    if (indexer.membership.isRoot(writerId(key))) {
+      throw PeerBeeError.INVALID_ARGUMENT('The root writer (and a successor of it) cannot be removed')
+    }
     // Removing oneself keeps the removal entry itself valid.
     const self = b4a.equals(key, writerLog.key)
     const length = self ? writerLog.length + 1 : (replication.log(writerId(key))?.length ?? 0)

@@ -57,7 +57,12 @@ export interface WriterInfo {
   downloaded: number
   /** Blocks of the writer's log processed by the local index (indexed, skipped or retracted). */
   indexed: number
+  /** An admin removed this writer: its entries from `cut` on never count. */
   removed: boolean
+  /** This writer signed two histories: its entries from `cut` (where they part) on never count. */
+  forked: boolean
+  /** Entries of this writer from this seq on never count (a removal or a fork); null: none. */
+  cut: number | null
 }
 
 export interface Status {

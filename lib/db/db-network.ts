@@ -1,8 +1,10 @@
 import b4a from 'b4a'
 import type Corestore from 'corestore'
+import crypto from 'hypercore-crypto'
 import { Network } from '../net/network.js'
 import type { HyperswarmLike, Role } from '../types.js'
 import type { LocalSettings } from './local-settings.js'
+import { SWARM_SEED } from './storage.js'
 
 export interface DbNetworkOptions {
   store: Corestore
@@ -28,7 +30,11 @@ export function dbNetwork(opts: DbNetworkOptions): Network {
       dbKey: opts.dbKey,
       discoveryKey: opts.discoveryKey,
       replicate: (conn) => store.replicate(conn),
-      keyPair: () => store.createKeyPair('peerbee/swarm/' + opts.id),
+      keyPair: async () => {
+        // A recovered storage has an identity of its own: the copies share the derived one.
+        const seed = await local.get(SWARM_SEED)
+        return seed === null ? store.createKeyPair('peerbee/swarm/' + opts.id) : crypto.keyPair(seed)
+      },
       invites: { get: (id) => local.get(invite(id)), put: (id, value) => local.set(invite(id), value) },
       isAdmin: opts.isAdmin,
       addWriter: opts.addWriter

@@ -1,8 +1,9 @@
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import { PeerBeeError } from '../errors.js'
-import { Indexer } from '../indexer/indexer.js'
+import { Indexer, type IndexerOptions } from '../indexer/indexer.js'
 import type { HybridClock } from '../log/hybrid-clock.js'
+import type { Evidence, SuccessionFact } from '../model/evidence.js'
 import { writerId } from '../model/ids.js'
 import type { KeyChange } from '../model/version.js'
 import type { InvalidEntry, Key } from '../types.js'
@@ -47,10 +48,23 @@ export interface LayersHost<K extends Key, V> {
   progressed(): void
   /** A writer log changed (replication progress). */
   changed(): void
+  /** @see ReplicationOptions.conflict */
+  conflict(writer: Uint8Array, length: number): void
   invalid(info: InvalidEntry): void
   failed(err: Error): void
   /** @see ReadPathOptions.interrupted */
   interrupted(err: unknown): unknown
+}
+
+/** What evidence kept on disk gives the membership: successions, and the lowest fork cut per writer. */
+function membershipEvidence(evidence: Evidence[]): IndexerOptions['evidence'] {
+  const successions: SuccessionFact[] = []
+  const forkCuts: Array<[string, number]> = []
+  for (const e of evidence) {
+    if (e.type === 'succession') successions.push({ from: writerId(e.from), to: writerId(e.to), clock: e.clock })
+    else forkCuts.push([writerId(e.writer), e.at])
+  }
+  return { successions, forkCuts }
 }
 
 /**
@@ -70,6 +84,7 @@ export async function wireLayers<K extends Key, V>(
   const indexer: Indexer = new Indexer({
     dbKey,
     view,
+    evidence: membershipEvidence(storage.evidence.all()),
     limits: { maxKeySize: enc.maxKeySize, maxValueSize: enc.maxValueSize, maxBatchOps: host.maxBatchOps },
     openWriter: (key) => replication.openLog(key),
     observeClock: (clock) => host.clock.observe(clock),
@@ -87,6 +102,7 @@ export async function wireLayers<K extends Key, V>(
       indexer.trigger()
       host.changed()
     },
+    conflict: host.conflict,
     indexer,
     ownReadable: () => writes.readable
   })

@@ -23,6 +23,12 @@ export interface PeerBeeOptions {
    * `reindex()`) before it rejects with `INDEX_REBUILDING`. Default 60 s.
    */
   rebuildTimeout?: number
+  /**
+   * Open a storage that was copied or restored from a backup (refused with `STORAGE_MOVED`
+   * otherwise): its writer log is never appended to again, and this peer goes on with a new
+   * one that the old key certifies (peers admit it with the old role). Directories only.
+   */
+  recover?: boolean
 }
 
 export const DEFAULT_MAX_KEY_SIZE = 1024

@@ -1,6 +1,7 @@
 import b4a from 'b4a'
 import type Hypercore from 'hypercore'
 import type { Indexer } from '../indexer/indexer.js'
+import type { LogSource } from '../indexer/log-reader.js'
 import { writerId, writerKeyOf } from '../model/ids.js'
 import { attached, knownLength, replicaProgress, replicated, syncProgress } from '../net/sync-progress.js'
 import type { Status, SyncProgress, WriterInfo } from '../types.js'
@@ -14,6 +15,8 @@ export interface ReplicationOptions {
   open(key: Uint8Array): Hypercore
   /** A writer log changed (an append, a download): index what became ready. */
   changed(): void
+  /** Hypercore met a second history of this writer's log, differing at `length`. */
+  conflict(writer: Uint8Array, length: number): void
   indexer: Indexer
   /** Blocks of this peer's log that reads see: its writes are readable once appended. */
   ownReadable(): number
@@ -26,29 +29,58 @@ export interface ReplicationOptions {
  */
 export class Replication {
   private readonly opts: ReplicationOptions
+  /** The session each member's log is read through now. */
   private readonly logs = new Map<string, Hypercore>()
+  private readonly opening = new Map<string, Promise<void>>()
+  private readonly sources = new Map<string, LogSource>()
   private readonly downloads: Array<{ destroy(): void }> = []
+  private closed = false
 
   constructor(opts: ReplicationOptions) {
     this.opts = opts
     this.logs.set(writerId(opts.ownLog.key), opts.ownLog)
   }
 
-  /** The log of a member, opened and downloading; the indexer opens members through this. */
-  async openLog(key: Uint8Array): Promise<Hypercore> {
+  /**
+   * The log of a member, opened and downloading; the indexer reads members through this. What
+   * it returns reads whichever session is current: Hypercore closes every session of a log that
+   * signed two histories, and the log is opened again (its blocks are still held).
+   */
+  async openLog(key: Uint8Array): Promise<LogSource> {
     const id = writerId(key)
-    const known = this.logs.get(id)
-    if (known !== undefined) {
-      await known.ready()
-      return known
+    if (!this.logs.has(id)) {
+      if (!this.opening.has(id)) this.opening.set(id, this.follow(id, key))
+      await this.opening.get(id)
     }
+    let source = this.sources.get(id)
+    if (source === undefined) {
+      const logs = this.logs
+      source = {
+        get length() {
+          return logs.get(id)?.length ?? 0
+        },
+        get closed() {
+          return logs.get(id)?.closed ?? true
+        },
+        get: (seq, opts) => logs.get(id)!.get(seq, opts)
+      }
+      this.sources.set(id, source)
+    }
+    return source
+  }
+
+  private async follow(id: string, key: Uint8Array): Promise<void> {
     const core = this.opts.open(key)
-    this.logs.set(id, core)
     await core.ready()
+    this.logs.set(id, core)
     core.on('append', this.opts.changed)
     core.on('download', this.opts.changed)
+    core.on('conflict', (length) => this.opts.conflict(key, length))
+    core.once('close', () => {
+      if (this.closed || this.logs.get(id) !== core) return
+      this.follow(id, key).then(this.opts.changed, () => {})
+    })
     this.downloads.push(core.download({ start: 0, end: -1 }))
-    return core
   }
 
   /** A member's log, if it was opened. */
@@ -93,7 +125,16 @@ export class Replication {
       const log = this.logs.get(id)
       const progress = log === undefined ? { length: 0, downloaded: 0 } : replicaProgress(log)
       const indexed = id === own ? Math.max(indexer.committed(id), this.opts.ownReadable()) : indexer.committed(id)
-      out.push({ key: writerKeyOf(id), role: m.role, ...progress, indexed, removed: m.cut !== Infinity })
+      const cut = m.cut === Infinity ? null : m.cut
+      out.push({
+        key: writerKeyOf(id),
+        role: m.role,
+        ...progress,
+        indexed,
+        removed: m.removed,
+        forked: m.forked,
+        cut
+      })
     }
     return out
   }
@@ -120,6 +161,7 @@ export class Replication {
 
   /** Stops the downloads and closes the logs this opened (the storage owns its own and the root's). */
   async close(): Promise<void> {
+    this.closed = true
     for (const d of this.downloads) d.destroy()
     const { ownLog, rootLog } = this.opts
     const opened = [...this.logs.values()].filter((log) => log !== ownLog && log !== rootLog)

@@ -5,6 +5,7 @@ import type Hypercore from 'hypercore'
 import * as ids from 'hypercore-id-encoding'
 import { PeerBeeError } from '../errors.js'
 import { encodeHeader } from '../log/codec.js'
+import { EvidenceStore } from '../trust/evidence-store.js'
 import type { CorestoreLike } from '../types.js'
 import { IndexView } from '../view/index-view.js'
 import { LocalSettings } from './local-settings.js'
@@ -13,15 +14,22 @@ import { LocalSettings } from './local-settings.js'
 export const WRITER_LOG_NAME = 'peerbee/writer'
 /** The index of a db's first storage; rebuilds write `peerbee/index/1`, `/2`, ... */
 const FIRST_INDEX = 'peerbee/index'
-/** Local settings: the db this storage holds, the index core in use, the one known stale. */
-const HELD_DB = 'db'
-const INDEX = 'index'
+/**
+ * Local settings: the db this storage holds, the index core in use, the one known stale, and
+ * after a recovery, this peer's writer log and the seed of its swarm identity.
+ */
+export const HELD_DB = 'db'
+export const INDEX = 'index'
 const STALE = 'stale'
+export const WRITER = 'writer'
+export const SWARM_SEED = 'swarm-seed'
 
 /** This peer's cores, opened, and the db they belong to. */
 export interface OpenedStorage {
   dbKey: Uint8Array
   local: LocalSettings
+  /** Successions and fork proofs this peer learnt and checked. */
+  evidence: EvidenceStore
   /** This peer's writer log; its header is written. */
   writerLog: Hypercore
   /** The root writer's log: `writerLog` itself on the db's creator. */
@@ -30,14 +38,20 @@ export interface OpenedStorage {
 
 /**
  * The store a db keeps its cores in: a new Corestore on a directory, or a session of an app's
- * own. `where` names it in errors.
+ * own. `where` names it in errors. `later`: a directory's store is made by the open instead
+ * (a Corestore starts opening as it is made, and a recovery must run before that).
  */
-export function openStore(storage: string | CorestoreLike): { store: Corestore; where: string } {
-  if (typeof storage === 'string') return { store: new Corestore(storage), where: path.resolve(storage) }
+export function openStore(
+  storage: string | CorestoreLike,
+  later: boolean
+): { store: Corestore | null; where: string; dir: string | null } {
+  if (typeof storage === 'string') {
+    return { store: later ? null : new Corestore(storage), where: path.resolve(storage), dir: storage }
+  }
   const session = storage.session()
   // The public type promises only what an app's store must have; the session is checked here.
   if (!isCorestore(session)) throw PeerBeeError.INVALID_ARGUMENT('storage must be a directory path or a Corestore')
-  return { store: session, where: 'The Corestore' }
+  return { store: session, where: 'The Corestore', dir: null }
 }
 
 function isCorestore(value: unknown): value is Corestore {
@@ -86,8 +100,7 @@ export async function openStorage(
     throw storageError(err, where)
   }
   const local = await LocalSettings.open(store)
-  const writerLog = store.get({ name: WRITER_LOG_NAME })
-  await writerLog.ready()
+  const writerLog = await openWriterLog(store, local)
 
   const held = (await local.get(HELD_DB)) ?? (await adoptLegacySettings(store, local))
   if (held !== null && requested !== null && !b4a.equals(held, requested)) {
@@ -99,7 +112,16 @@ export async function openStorage(
 
   const rootLog = b4a.equals(dbKey, writerLog.key) ? writerLog : store.get({ key: dbKey })
   await rootLog.ready()
-  return { dbKey, local, writerLog, rootLog }
+  const evidence = await EvidenceStore.open(local)
+  return { dbKey, local, evidence, writerLog, rootLog }
+}
+
+/** This peer's writer log: the first one, or the one a recovery went on with. */
+export async function openWriterLog(store: Corestore, local: LocalSettings): Promise<Hypercore> {
+  const key = await local.get(WRITER)
+  const log = key === null ? store.get({ name: WRITER_LOG_NAME }) : store.get({ key })
+  await log.ready()
+  return log
 }
 
 /**
@@ -185,5 +207,10 @@ function openIndex(store: Corestore, name: string): IndexView {
 
 function nextIndexName(name: string): string {
   const generation = name === FIRST_INDEX ? 0 : Number(name.slice(FIRST_INDEX.length + 1))
-  return `${FIRST_INDEX}/${generation + 1}`
+  return indexName(generation + 1)
+}
+
+/** The name of the index core of a generation. */
+export function indexName(generation: number): string {
+  return `${FIRST_INDEX}/${generation}`
 }

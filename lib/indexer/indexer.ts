@@ -1,4 +1,5 @@
 import type { Clock } from '../model/clock.js'
+import type { SuccessionFact } from '../model/evidence.js'
 import { keyId, writerId } from '../model/ids.js'
 import type { KeyChange } from '../model/version.js'
 import type { Limits } from '../merge/validate.js'
@@ -19,6 +20,8 @@ export interface IndexerOptions {
   dbKey: Uint8Array
   view: IndexView
   limits: Limits
+  /** Evidence known when the indexer opens (later evidence comes through `succession`, `forked`). */
+  evidence: { successions: SuccessionFact[]; forkCuts: Array<[string, number]> }
   /** Opens (and starts downloading) the log of a writer the membership names. */
   openWriter(key: Uint8Array): Promise<LogSource>
   /** Every clock of an indexed entry, so the local clock stays ahead of what it has seen. */
@@ -54,6 +57,8 @@ export class Indexer {
   private readonly reader = new LogReader()
   private readonly applier: Applier
   private rebuildNeeded = false
+  /** Evidence learnt since the last step: it takes effect at the start of the next one. */
+  private learnt: Array<{ succession: SuccessionFact } | { writer: string; at: number }> = []
   private dirty = false
   private running: Promise<void> | null = null
   private closed = false
@@ -81,7 +86,8 @@ export class Indexer {
   /** Loads cursors and membership facts, and opens the log of every member. */
   async open(): Promise<void> {
     const cursors = await this.view.cursors()
-    this.membership.load(await this.view.facts())
+    const { successions, forkCuts } = this.opts.evidence
+    this.membership.load(await this.view.facts(), successions, forkCuts)
     for (const id of this.membership.members.keys()) await this.writers.add(id, cursors.get(id))
   }
 
@@ -100,6 +106,18 @@ export class Indexer {
     let n = 0
     for (const w of this.writers.values()) n += w.cursor.invalid
     return n
+  }
+
+  /** A checked succession: its successor is a member from the next step on. */
+  succession(fact: SuccessionFact): void {
+    this.learnt.push({ succession: fact })
+    this.trigger()
+  }
+
+  /** A checked fork proof: the writer is cut where its histories part, from the next step on. */
+  forked(writer: string, at: number): void {
+    this.learnt.push({ writer, at })
+    this.trigger()
   }
 
   /** Something changed (an append, a download, a new member): index what became ready. */
@@ -154,6 +172,7 @@ export class Indexer {
 
   /** One index step. Returns whether more work is known to be ready. */
   private async drainStep(): Promise<boolean> {
+    await this.takeEvidence()
     if (this.rebuildNeeded) {
       this.rebuildNeeded = false
       const fresh = await rebuild({
@@ -179,6 +198,23 @@ export class Indexer {
       await this.flushStep(taken.batch, taken.changes)
     }
     return outcome === 'retract' || outcome === 'rebuild' || batch.opCount >= STEP_OPS
+  }
+
+  /** Lets membership take in the evidence learnt, and opens the logs of members it adds. */
+  private async takeEvidence(): Promise<void> {
+    if (this.learnt.length === 0) return
+    const learnt = this.learnt
+    this.learnt = []
+    const indexed = (id: string) => this.writers.indexed(id)
+    for (const e of learnt) {
+      const outcome =
+        'succession' in e
+          ? this.membership.addSuccession(e.succession, indexed)
+          : this.membership.addForkCut(e.writer, e.at)
+      // No cut comes from evidence that a retraction could take: a fork rebuilds.
+      if (outcome === 'rebuild') this.rebuildNeeded = true
+    }
+    for (const id of this.membership.members.keys()) await this.writers.add(id)
   }
 
   private async flushStep(batch: IndexBatch, changes: StepChanges): Promise<void> {

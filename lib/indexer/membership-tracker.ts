@@ -1,3 +1,4 @@
+import type { SuccessionFact } from '../model/evidence.js'
 import { entryId, parseEntryId } from '../model/ids.js'
 import type { Member, MembershipFact, Membership } from '../model/membership.js'
 import { resolveMembership } from '../merge/membership.js'
@@ -12,20 +13,35 @@ export interface Cut {
 }
 
 /**
- * The membership facts known to this peer and the membership they resolve to. Facts are log
- * content, stored in the index as they are read; the membership is recomputed from all of
- * them (`resolveMembership`), so it never depends on the order they arrived in.
+ * The membership facts and evidence known to this peer and the membership they resolve to.
+ * Facts are log content, stored in the index as they are read; evidence (successions, fork
+ * cuts) is kept beside the index. The membership is recomputed from all of them
+ * (`resolveMembership`), so it never depends on the order they arrived in.
  */
 export class MembershipTracker {
   private readonly root: string
   private readonly facts = new Map<string, MembershipFact>()
+  private readonly successions = new Map<string, SuccessionFact>()
+  private readonly forkCuts = new Map<string, number>()
   private current: Membership
   private cuts = new Map<string, Cut>()
 
   /** `root`: the writer id of the db's creator, admin from the start. */
   constructor(root: string) {
     this.root = root
-    this.current = resolveMembership(root, [])
+    this.current = this.resolve()
+  }
+
+  private resolve(): Membership {
+    return resolveMembership(this.root, this.facts.values(), {
+      successions: this.successions.values(),
+      forkCuts: this.forkCuts
+    })
+  }
+
+  /** Where a writer's log parted into two histories (Infinity: it did not). */
+  forkCut(writer: string): number {
+    return this.forkCuts.get(writer) ?? Infinity
   }
 
   get members(): ReadonlyMap<string, Member> {
@@ -36,21 +52,50 @@ export class MembershipTracker {
     return this.current.members.get(id)
   }
 
+  /** The root, or a successor of it: no removal cuts it. */
+  isRoot(id: string): boolean {
+    return this.current.roots.has(id)
+  }
+
   /** Whether the fact of entry `writer:seq` took effect. */
   applied(writer: string, seq: number): boolean {
     return this.current.applied.has(entryId(writer, seq))
   }
 
-  /** Facts read back from the index on open. */
-  load(facts: Iterable<MembershipFact>): void {
+  /** Facts read back from the index, and the evidence kept, on open. */
+  load(
+    facts: Iterable<MembershipFact>,
+    successions: Iterable<SuccessionFact> = [],
+    forkCuts: Iterable<[string, number]> = []
+  ): void {
     for (const fact of facts) this.facts.set(entryId(fact.writer, fact.seq), fact)
-    this.current = resolveMembership(this.root, this.facts.values())
+    for (const s of successions) this.successions.set(s.to, s)
+    for (const [writer, at] of forkCuts) this.forkCuts.set(writer, Math.min(at, this.forkCut(writer)))
+    this.current = this.resolve()
   }
 
   /** Recomputes from every fact known and forgets pending cuts: where a rebuild starts. */
   reset(): void {
     this.cuts.clear()
-    this.current = resolveMembership(this.root, this.facts.values())
+    this.current = this.resolve()
+  }
+
+  /**
+   * A writer forked. Entries citing its log past the cut change meaning (they count as seen
+   * without their content, which differs by branch), so a lower cut asks for a rebuild.
+   */
+  addForkCut(writer: string, at: number): MembershipOutcome {
+    if (at >= this.forkCut(writer)) return 'done'
+    this.forkCuts.set(writer, at)
+    this.current = this.resolve()
+    return 'rebuild'
+  }
+
+  /** A succession, checked: recomputes membership as a new fact does (see `add`). */
+  addSuccession(fact: SuccessionFact, indexed: (writer: string) => number | undefined): MembershipOutcome {
+    if (this.successions.has(fact.to)) return 'done'
+    this.successions.set(fact.to, fact)
+    return this.recompute(null, indexed)
   }
 
   /**
@@ -63,11 +108,18 @@ export class MembershipTracker {
   add(fact: MembershipFact, indexed: (writer: string) => number | undefined): MembershipOutcome {
     const current = entryId(fact.writer, fact.seq)
     this.facts.set(current, fact)
+    return this.recompute(current, indexed)
+  }
+
+  /** `current`: the id of the fact just read (it is being processed, not processed yet). */
+  private recompute(current: string | null, indexed: (writer: string) => number | undefined): MembershipOutcome {
     const before = this.current
-    const after = resolveMembership(this.root, this.facts.values())
+    const after = this.resolve()
     this.current = after
 
+    // Whether an applied id names a log entry already processed (successions are no entries).
     const processed = (id: string) => {
+      if (!this.facts.has(id)) return false
       const { writer, seq } = parseEntryId(id)
       const done = indexed(writer)
       return id !== current && done !== undefined && seq < done

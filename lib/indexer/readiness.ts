@@ -2,6 +2,7 @@ import { isDataOp, type LogEntry } from '../log/entry.js'
 import { writerId } from '../model/ids.js'
 import { checkEntry, touchesKey, type Limits } from '../merge/validate.js'
 import type { LogReader } from './log-reader.js'
+import type { MembershipTracker } from './membership-tracker.js'
 import type { WriterState, WriterTable } from './writers.js'
 
 /** An entry can be indexed now, must wait, or never counts (and why). */
@@ -11,6 +12,7 @@ export interface ReadinessContext {
   limits: Limits
   writers: WriterTable
   reader: LogReader
+  membership: MembershipTracker
 }
 
 /**
@@ -18,7 +20,9 @@ export interface ReadinessContext {
  * (`checkEntry`), and every version it cites must have been processed: a parent that may
  * still arrive makes the entry wait (and with it only its own writer's log); a parent that
  * can never be satisfied (an invalid entry, or one that does not touch the key) makes it
- * invalid. All of it depends on log content only, so every peer decides alike.
+ * invalid. All of it depends on log content only, so every peer decides alike. A parent in a
+ * forked writer's log past the fork counts as seen without being read: its content depends on
+ * the branch a peer holds.
  */
 export async function readiness(
   entry: LogEntry,
@@ -31,7 +35,9 @@ export async function readiness(
   for (const op of entry.ops) {
     if (!isDataOp(op)) continue
     for (const parent of op.parents) {
-      const cites = ctx.writers.get(writerId(parent.writer))
+      const writer = writerId(parent.writer)
+      if (parent.seq >= ctx.membership.forkCut(writer)) continue
+      const cites = ctx.writers.get(writer)
       if (cites === undefined || cites.cursor.indexed <= parent.seq) return 'blocked'
       const cited = await ctx.reader.entry(cites.id, cites.core, parent.seq)
       if (cited === null) return 'blocked'

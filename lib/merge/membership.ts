@@ -1,64 +1,132 @@
-import { compareClocks } from '../model/clock.js'
+import { compareClocks, type Clock } from '../model/clock.js'
+import type { SuccessionFact } from '../model/evidence.js'
 import { entryId } from '../model/ids.js'
 import type { Member, MembershipFact, Membership } from '../model/membership.js'
 
-function byClock(a: MembershipFact, b: MembershipFact): number {
-  return compareClocks(a.clock, b.clock) || (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : a.seq - b.seq)
+/** What evidence adds to the facts of the logs (see model/evidence.ts). */
+export interface MembershipEvidence {
+  successions: Iterable<SuccessionFact>
+  /** By writer id: the writer signed two histories; entries from this seq on never count. */
+  forkCuts: ReadonlyMap<string, number>
+}
+
+const NO_EVIDENCE: MembershipEvidence = { successions: [], forkCuts: new Map() }
+
+/** A fact as resolution orders it: from a log entry, or a succession. */
+type Item = { kind: 'log'; fact: MembershipFact } | { kind: 'succession'; fact: SuccessionFact }
+
+function orderOf(item: Item): { clock: Clock; writer: string; tie: string | number } {
+  return item.kind === 'log'
+    ? { clock: item.fact.clock, writer: item.fact.writer, tie: item.fact.seq }
+    : { clock: item.fact.clock, writer: item.fact.from, tie: item.fact.to }
+}
+
+function byClock(a: Item, b: Item): number {
+  const x = orderOf(a)
+  const y = orderOf(b)
+  if (compareClocks(x.clock, y.clock) !== 0) return compareClocks(x.clock, y.clock)
+  if (x.writer !== y.writer) return x.writer < y.writer ? -1 : 1
+  if (x.tie === y.tie) return 0
+  // Log facts before successions of the same writer and clock; each kind by its own order.
+  if (typeof x.tie !== typeof y.tie) return typeof x.tie === 'number' ? -1 : 1
+  return x.tie < y.tie ? -1 : 1
+}
+
+/** The id under which a succession shows among the applied facts. */
+export function successionId(to: string): string {
+  return 'succession/' + to
 }
 
 /**
- * Membership as a pure function of the set of membership facts, so every peer holding the
- * same facts agrees, whatever order they arrived in.
+ * Membership as a pure function of the set of membership facts and evidence, so every peer
+ * holding the same ones agrees, whatever order they arrived in.
  *
  * Facts take effect in (clock, writer, seq) order; a fact from a writer that is not (yet) an
  * admin waits, because a later fact may promote it. A removal applies the smallest cut
  * seen. When a cut lands below a fact that already took effect, that fact was never valid:
  * the cut is pinned and the pass restarts, so it cannot be undone by what it invalidates.
  * Pinned cuts only ever shrink, so the restarts end.
+ *
+ * Evidence: a succession makes its successor a member with its predecessor's role (the
+ * successor of the root, like the root, cannot be removed), once the predecessor is a
+ * member, whatever its cut. A fork cut applies to any writer, the root included, from the
+ * start: nothing the writer wrote from there on ever counts, membership facts included.
  */
-export function resolveMembership(root: string, facts: Iterable<MembershipFact>): Membership {
-  const sorted = [...facts].sort(byClock)
+export function resolveMembership(
+  root: string,
+  facts: Iterable<MembershipFact>,
+  evidence: MembershipEvidence = NO_EVIDENCE
+): Membership {
+  const items: Item[] = [...facts].map((fact): Item => ({ kind: 'log', fact }))
+  for (const fact of evidence.successions) items.push({ kind: 'succession', fact })
+  items.sort(byClock)
+  const forkCut = (w: string) => evidence.forkCuts.get(w) ?? Infinity
   const pinned = new Map<string, number>()
 
   for (;;) {
-    const members = new Map<string, Member>([[root, { role: 'admin', cut: Infinity }]])
+    const members = new Map<string, Member>([[root, { role: 'admin', cut: Infinity, removed: false, forked: false }]])
+    // The root and its successors: removals never cut them.
+    const roots = new Set([root])
     const cuts = new Map(pinned)
-    const cutOf = (w: string) => cuts.get(w) ?? Infinity
-    const applied: MembershipFact[] = []
-    const done = new Set<MembershipFact>()
+    const cutOf = (w: string) => Math.min(forkCut(w), roots.has(w) ? Infinity : (cuts.get(w) ?? Infinity))
+    const applied: Item[] = []
+    const done = new Set<Item>()
 
     let progress = true
     while (progress) {
       progress = false
-      for (const fact of sorted) {
-        if (done.has(fact)) continue
-        const issuer = members.get(fact.writer)
-        if (issuer === undefined) continue
-        if (fact.seq >= cutOf(fact.writer)) {
-          done.add(fact)
-          continue
-        }
-        if (issuer.role !== 'admin') continue
-        for (const op of fact.ops) {
-          if (op.type === 'add-writer') {
-            const existing = members.get(op.key)
-            if (existing === undefined) members.set(op.key, { role: op.role, cut: Infinity })
-            else if (op.role === 'admin') existing.role = 'admin'
-          } else if (op.key !== root) {
-            cuts.set(op.key, Math.min(cutOf(op.key), op.length))
+      for (const item of items) {
+        if (done.has(item)) continue
+        if (item.kind === 'succession') {
+          const { from, to } = item.fact
+          const issuer = members.get(from)
+          if (issuer === undefined) continue
+          const existing = members.get(to)
+          if (existing === undefined)
+            members.set(to, { role: issuer.role, cut: Infinity, removed: false, forked: false })
+          else if (issuer.role === 'admin') existing.role = 'admin'
+          if (roots.has(from)) roots.add(to)
+        } else {
+          const fact = item.fact
+          const issuer = members.get(fact.writer)
+          if (issuer === undefined) continue
+          if (fact.seq >= cutOf(fact.writer)) {
+            done.add(item)
+            continue
+          }
+          if (issuer.role !== 'admin') continue
+          for (const op of fact.ops) {
+            if (op.type === 'add-writer') {
+              const existing = members.get(op.key)
+              if (existing === undefined)
+                members.set(op.key, { role: op.role, cut: Infinity, removed: false, forked: false })
+              else if (op.role === 'admin') existing.role = 'admin'
+            } else if (!roots.has(op.key)) {
+              cuts.set(op.key, Math.min(cuts.get(op.key) ?? Infinity, op.length))
+            }
           }
         }
-        done.add(fact)
-        applied.push(fact)
+        done.add(item)
+        applied.push(item)
         progress = true
       }
     }
 
-    const broken = applied.filter((f) => f.seq >= cutOf(f.writer))
+    const broken = applied.filter((i) => i.kind === 'log' && i.fact.seq >= cutOf(i.fact.writer))
     if (broken.length === 0) {
-      for (const [key, member] of members) member.cut = cutOf(key)
-      return { members, applied: new Set(applied.map((f) => entryId(f.writer, f.seq))) }
+      // A successor holds its predecessor's role, should that have been raised later.
+      for (const i of applied) {
+        if (i.kind === 'succession' && members.get(i.fact.from)?.role === 'admin')
+          members.get(i.fact.to)!.role = 'admin'
+      }
+      for (const [key, member] of members) {
+        member.cut = cutOf(key)
+        member.removed = !roots.has(key) && cuts.has(key)
+        member.forked = forkCut(key) !== Infinity
+      }
+      const ids = applied.map((i) => (i.kind === 'log' ? entryId(i.fact.writer, i.fact.seq) : successionId(i.fact.to)))
+      return { members, applied: new Set(ids), roots }
     }
-    for (const f of broken) pinned.set(f.writer, cutOf(f.writer))
+    for (const i of broken) if (i.kind === 'log') pinned.set(i.fact.writer, cuts.get(i.fact.writer)!)
   }
 }

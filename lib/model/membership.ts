@@ -16,8 +16,12 @@ export interface MembershipFact {
 
 export interface Member {
   role: Role
-  /** Entries with seq >= cut never count. Infinity: not removed. */
+  /** Entries with seq >= cut never count. Infinity: not removed, not forked. */
   cut: number
+  /** An admin removed the writer. */
+  removed: boolean
+  /** The writer signed two histories: its cut is (or is below) where they part. */
+  forked: boolean
 }
 
 export interface Membership {
@@ -25,6 +29,8 @@ export interface Membership {
   members: Map<string, Member>
   /** `entryId`s of the facts that took effect. */
   applied: Set<string>
+  /** The root and its successors: no removal cuts them. */
+  roots: Set<string>
 }
 
 /** The byte that names a role in every format (log entries, index records, invites). */

@@ -103,6 +103,7 @@ async function harness(t: TestContext): Promise<Harness> {
     dbKey: root.key,
     view,
     limits: LIMITS,
+    evidence: { successions: [], forkCuts: [] },
     openWriter: async (key) => {
       const log = logs.get(writerId(key))
       assert.ok(log, 'the indexer opens only logs that exist')
@@ -202,7 +203,7 @@ test('readiness: content checks, then each parent processed and touching the key
   const a1 = h.write(h.root, 11, [put('k', 'root')])
   await h.settle()
   const w = h.indexer.writers.get(writerId(b.key))!
-  const ctx = { limits: LIMITS, writers: h.indexer.writers, reader: new LogReader() }
+  const ctx = { limits: LIMITS, writers: h.indexer.writers, reader: new LogReader(), membership: h.indexer.membership }
   const entry = (ops: Op[]): LogEntry => ({ clock: { wall: 20, counter: 0 }, ops })
 
   assert.equal(await readiness(entry([put('k', 'v', [ref(h.root, a1)])]), w, 1, ctx), 'ready')

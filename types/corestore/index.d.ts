@@ -11,12 +11,15 @@ declare module 'corestore' {
       active?: boolean
       /** false: a get of a block not held returns null at once instead of waiting for peers. */
       wait?: boolean
+      /** A writer log on a key pair of its own (not derived from the store's primary key). */
+      keyPair?: { publicKey: Uint8Array; secretKey: Uint8Array }
     }
   }
 
   /** A set of Hypercores on one storage (only what peerbee uses). */
   class Corestore extends EventEmitter {
-    constructor(storage: string, opts?: { readOnly?: boolean })
+    /** `allowBackup`: open a storage copied or restored from a backup (it is refused otherwise). */
+    constructor(storage: string, opts?: { readOnly?: boolean; allowBackup?: boolean })
     readonly opened: boolean
     readonly closed: boolean
     ready(): Promise<void>

@@ -10,6 +10,8 @@ declare module 'hypercore' {
 
     interface Peer {
       remotePublicKey: Uint8Array
+      /** The connection's channels: others may run their own protocols beside the core's. */
+      protomux: import('protomux')
       /** The length of the core as this peer last reported it. */
       remoteLength: number
       remoteContiguousLength: number
@@ -44,11 +46,58 @@ declare module 'hypercore' {
       length: number
       byteLength: number
     }
+
+    /** What a core's key is the hash of: how its heads are signed. */
+    interface Manifest {
+      version: number
+      signers: Array<{ publicKey: Uint8Array }>
+    }
+
+    /** A node of the core's Merkle tree (flat-tree index, bytes it spans, hash). */
+    interface TreeNode {
+      index: number
+      size: number
+      hash: Uint8Array
+    }
+
+    /**
+     * A proof as peers exchange it. With `upgrade` from 0 to `length`, `upgrade.nodes` are the
+     * roots of the tree at that length, and `additionalNodes` with `signature` tie them to the
+     * signed head the proof was made from.
+     */
+    interface Proof {
+      fork: number
+      block: { index: number; value: Uint8Array | null; nodes: TreeNode[] } | null
+      hash: { index: number; nodes: TreeNode[] } | null
+      seek: { bytes: number; nodes: TreeNode[] } | null
+      upgrade: {
+        start: number
+        length: number
+        nodes: TreeNode[]
+        additionalNodes: TreeNode[]
+        signature: Uint8Array | null
+      } | null
+      manifest: Manifest | null
+    }
+
+    interface ProofRequest {
+      block?: { index: number; nodes: number }
+      upgrade?: { start: number; length: number }
+    }
+
+    /** The signed tree a verified proof shows. */
+    interface VerifiedTree {
+      length: number
+      hash(): Uint8Array
+    }
   }
 
   /** An append-only, signed log (only what peerbee uses). */
   class Hypercore extends EventEmitter {
+    /** The key of a core whose heads are signed as `manifest` says. */
+    static key(manifest: Hypercore.Manifest): Uint8Array
     readonly key: Uint8Array
+    readonly manifest: Hypercore.Manifest | null
     readonly discoveryKey: Uint8Array
     readonly keyPair: Hypercore.KeyPair | null
     readonly length: number
@@ -75,6 +124,10 @@ declare module 'hypercore' {
     clear(start: number, end?: number): Promise<unknown>
     /** Closes every session and deletes the core from the storage. */
     purge(): Promise<void>
+    /** A proof made from this core's signed head (blocks held locally only). */
+    proof(request: Hypercore.ProofRequest): Promise<Hypercore.Proof>
+    /** Checks a proof against this core's key alone, without touching what is stored. */
+    verifyFullyRemote(proof: Hypercore.Proof): Promise<Hypercore.VerifiedTree>
     findingPeers(): () => void
     replicate(isInitiator: boolean | Duplex, opts?: object): Duplex
 
@@ -84,6 +137,8 @@ declare module 'hypercore' {
     on(event: 'truncate', listener: (ancestors: number, forkId: number) => void): this
     on(event: 'close', listener: () => void): this
     on(event: 'verification-error', listener: (err: Error) => void): this
+    /** Two heads signed for this core disagree: Hypercore closes every session of it. */
+    on(event: 'conflict', listener: (length: number, fork: number, proof: Hypercore.Proof) => void): this
     off(event: string, listener: (...args: never[]) => void): this
   }
 

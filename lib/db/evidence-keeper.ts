@@ -1,0 +1,123 @@
+import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import type { Indexer } from '../indexer/indexer.js'
+import type { Evidence } from '../model/evidence.js'
+import { writerId } from '../model/ids.js'
+import { EvidenceExchange } from '../trust/exchange.js'
+import { findFork } from '../trust/fork-finder.js'
+import { checkForkProof } from '../trust/fork-proof.js'
+import { checkSuccession } from '../trust/succession.js'
+import type { OpenedStorage } from './storage.js'
+
+/** Evidence kept at most: enough for any honest history, a bound on what a peer can make others store. */
+const MAX_EVIDENCE = 10_000
+/** Evidence about writers that are no members (yet) waits here, at most this much, until they are. */
+const MAX_WAITING = 1_000
+
+export interface EvidenceKeeperOptions {
+  store: Corestore
+  storage: OpenedStorage
+  /** The indexer serving now, or null while there is none: it changes when the index is rebuilt. */
+  indexer(): Indexer | null
+}
+
+/**
+ * Keeps the db's evidence: checks what peers send, keeps it, passes it on and gives it to the
+ * indexer; and when Hypercore meets a second history of a writer's log, finds where the
+ * histories part (with the peers that hold the other one) and makes that a fork proof.
+ */
+export class EvidenceKeeper {
+  private readonly opts: EvidenceKeeperOptions
+  private readonly exchange: EvidenceExchange
+  private readonly seeking = new Set<string>()
+  private waiting: Evidence[] = []
+  private readonly onPeer = (peer: Hypercore.Peer) => this.exchange.attach(peer.protomux)
+  private closed = false
+
+  constructor(opts: EvidenceKeeperOptions) {
+    this.opts = opts
+    const { rootLog, evidence } = opts.storage
+    this.exchange = new EvidenceExchange({
+      discoveryKey: rootLog.discoveryKey,
+      known: () => evidence.all(),
+      received: (e) => void this.learn(e).catch(() => {}),
+      proof: (writer, make) => this.withLog(writer, make)
+    })
+    rootLog.on('peer-add', this.onPeer)
+    for (const peer of rootLog.peers) this.onPeer(peer)
+  }
+
+  /**
+   * Checks evidence (a succession against its writer key, a fork proof against the writer's
+   * log), keeps it, passes it on to every peer and gives it to the indexer. False if it was
+   * known, or does not hold.
+   */
+  async learn(e: Evidence): Promise<boolean> {
+    const { evidence, dbKey } = this.opts.storage
+    if (this.closed || evidence.has(e) || evidence.all().length >= MAX_EVIDENCE) return false
+    // Only evidence about members is checked (checking opens the writer's log); the rest waits.
+    const indexer = this.opts.indexer()
+    const about = writerId(e.type === 'succession' ? e.from : e.writer)
+    if (indexer === null || indexer.membership.member(about) === undefined) {
+      if (this.waiting.length < MAX_WAITING) this.waiting.push(e)
+      return false
+    }
+    const holds =
+      e.type === 'succession'
+        ? checkSuccession(e, dbKey)
+        : await this.withLog(e.writer, (log) => checkForkProof(e, log)).catch(() => false)
+    if (!holds || this.closed || !(await evidence.add(e))) return false
+    this.exchange.broadcast(e)
+    if (e.type === 'succession') indexer?.succession({ from: writerId(e.from), to: writerId(e.to), clock: e.clock })
+    else indexer?.forked(writerId(e.writer), e.at)
+    return true
+  }
+
+  /** Membership changed: evidence about writers that were no members is checked again. */
+  retry(): void {
+    if (this.waiting.length === 0) return
+    const waiting = this.waiting
+    this.waiting = []
+    for (const e of waiting) void this.learn(e).catch(() => {})
+  }
+
+  /**
+   * Hypercore met a second history of `writer` (they differ at `length`): asks each connected
+   * peer for its trees until one holds the other history, and learns the fork proof.
+   */
+  async conflict(writer: Uint8Array, length: number): Promise<void> {
+    const id = writerId(writer)
+    if (this.closed || this.seeking.has(id)) return
+    this.seeking.add(id)
+    try {
+      for (const peer of this.exchange.connected()) {
+        const proof = await this.withLog(writer, (log) =>
+          findFork(log, (at) => this.exchange.ask(peer, writer, at), length)
+        )
+        if (proof !== null && (await this.learn({ type: 'fork', ...proof }))) return
+      }
+    } finally {
+      this.seeking.delete(id)
+    }
+  }
+
+  close(): void {
+    this.closed = true
+    this.opts.storage.rootLog.off('peer-add', this.onPeer)
+    this.exchange.close()
+  }
+
+  /**
+   * Runs `use` with a session of its own on a writer's log: sessions Hypercore closes on a
+   * conflict do not cut it short, and the log's blocks and tree are there all the same.
+   */
+  private async withLog<T>(writer: Uint8Array, use: (log: Hypercore) => Promise<T>): Promise<T> {
+    const log = this.opts.store.get({ key: writer, wait: false })
+    try {
+      await log.ready()
+      return await use(log)
+    } finally {
+      await log.close().catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,189 @@
+import b4a from 'b4a'
+import c from 'compact-encoding'
+import type Hypercore from 'hypercore'
+import Protomux from 'protomux'
+import type { Evidence } from '../model/evidence.js'
+import { decodeEvidence, encodeEvidence } from './codec.js'
+import { treeProof } from './fork-proof.js'
+
+/**
+ * The evidence protocol: one Protomux channel per connection (id: the db's discovery key),
+ * beside the replication of the logs.
+ *
+ *   EVIDENCE {bytes}              evidence this peer checked (all it knows on open, then each new one)
+ *   REQUEST  {id, writer, length} a signed proof of the sender's branch of `writer` at `length`
+ *   RESPONSE {id, proof}          the proof, or empty bytes when this peer cannot make it
+ *
+ * Requests let a peer that met a second history of a writer find where the two part.
+ */
+const PROTOCOL = 'peerbee/evidence'
+const EVIDENCE = 0
+const REQUEST = 1
+const RESPONSE = 2
+/** A peer that does not answer within this long is passed over. */
+const REQUEST_TIMEOUT_MS = 10_000
+
+type State = c.State
+
+const NONE = b4a.alloc(0)
+
+interface Request {
+  id: number
+  writer: Uint8Array
+  length: number
+}
+
+const request = {
+  preencode(s: State, r: Request) {
+    c.uint.preencode(s, r.id)
+    c.fixed32.preencode(s, r.writer)
+    c.uint.preencode(s, r.length)
+  },
+  encode(s: State, r: Request) {
+    c.uint.encode(s, r.id)
+    c.fixed32.encode(s, r.writer)
+    c.uint.encode(s, r.length)
+  },
+  decode(s: State): Request {
+    return { id: c.uint.decode(s), writer: c.fixed32.decode(s), length: c.uint.decode(s) }
+  }
+}
+
+const response = {
+  preencode(s: State, r: { id: number; proof: Uint8Array }) {
+    c.uint.preencode(s, r.id)
+    c.buffer.preencode(s, r.proof)
+  },
+  encode(s: State, r: { id: number; proof: Uint8Array }) {
+    c.uint.encode(s, r.id)
+    c.buffer.encode(s, r.proof)
+  },
+  decode(s: State): { id: number; proof: Uint8Array } {
+    return { id: c.uint.decode(s), proof: c.buffer.decode(s) ?? b4a.alloc(0) }
+  }
+}
+
+/** Raw bytes as a Protomux message: frames carry their own layout. */
+const raw: Protomux.Encoding<Uint8Array> = {
+  preencode(state, value) {
+    state.end += value.byteLength
+  },
+  encode(state, value) {
+    state.buffer.set(value, state.start)
+    state.start += value.byteLength
+  },
+  decode(state) {
+    const value = state.buffer.subarray(state.start, state.end)
+    state.start = state.end
+    return value
+  }
+}
+
+export interface ExchangeHost {
+  /** The channel's id: the db's discovery key. */
+  discoveryKey: Uint8Array
+  /** Everything this peer knows, sent to a peer as its channel opens. */
+  known(): Evidence[]
+  /** Evidence a peer sent: checked (and kept, and passed on) by the host, or dropped. */
+  received(e: Evidence): void
+  /** Runs `make` with a session of a writer's log, to answer a request from. */
+  proof(writer: Uint8Array, make: (log: Hypercore) => Promise<Uint8Array>): Promise<Uint8Array>
+}
+
+/** A connected peer on the evidence channel. */
+export interface EvidencePeer {
+  channel: Protomux.Channel
+}
+
+/** Passes evidence between connected peers and answers their requests for signed trees. */
+export class EvidenceExchange {
+  private readonly host: ExchangeHost
+  private readonly peers = new Map<Protomux, EvidencePeer>()
+  private readonly pending = new Map<number, (proof: Uint8Array | null) => void>()
+  private nextId = 1
+  private closed = false
+
+  constructor(host: ExchangeHost) {
+    this.host = host
+  }
+
+  /** Opens the channel on a connection (once per connection; both ends do it). */
+  attach(mux: Protomux): void {
+    if (this.closed || this.peers.has(mux)) return
+    const channel = mux.createChannel({
+      protocol: PROTOCOL,
+      id: this.host.discoveryKey,
+      messages: [{ encoding: raw, onmessage: (bytes) => this.onmessage(bytes, peer) }],
+      onopen: () => {
+        for (const e of this.host.known()) this.send(peer, EVIDENCE, encodeEvidence(e))
+      },
+      onclose: () => this.peers.delete(mux)
+    })
+    if (channel === null) return
+    const peer: EvidencePeer = { channel }
+    this.peers.set(mux, peer)
+    channel.open()
+  }
+
+  /** The peers whose channel is open. */
+  connected(): EvidencePeer[] {
+    return [...this.peers.values()].filter((p) => p.channel.opened && !p.channel.closed)
+  }
+
+  /** Passes new evidence on to every connected peer. */
+  broadcast(e: Evidence): void {
+    const bytes = encodeEvidence(e)
+    for (const peer of this.connected()) this.send(peer, EVIDENCE, bytes)
+  }
+
+  /** Asks a peer for a signed proof of its branch of `writer` at `length`; null if it cannot give one. */
+  ask(peer: EvidencePeer, writer: Uint8Array, length: number): Promise<Uint8Array | null> {
+    const id = this.nextId++
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => answer(null), REQUEST_TIMEOUT_MS)
+      const answer = (proof: Uint8Array | null) => {
+        clearTimeout(timer)
+        this.pending.delete(id)
+        resolve(proof)
+      }
+      this.pending.set(id, answer)
+      if (!this.send(peer, REQUEST, c.encode(request, { id, writer, length }))) answer(null)
+    })
+  }
+
+  close(): void {
+    this.closed = true
+    for (const peer of this.peers.values()) peer.channel.close()
+    this.peers.clear()
+    for (const answer of [...this.pending.values()]) answer(null)
+  }
+
+  private send(peer: EvidencePeer, type: number, body: Uint8Array): boolean {
+    if (peer.channel.closed) return false
+    return peer.channel.messages[0]?.send(b4a.concat([b4a.from([type]), body])) ?? false
+  }
+
+  private onmessage(bytes: Uint8Array, peer: EvidencePeer): void {
+    const body = bytes.subarray(1)
+    try {
+      if (bytes[0] === EVIDENCE) {
+        const e = decodeEvidence(body)
+        if (e !== null) this.host.received(e)
+      } else if (bytes[0] === REQUEST) {
+        void this.answer(peer, c.decode(request, body))
+      } else if (bytes[0] === RESPONSE) {
+        const { id, proof } = c.decode(response, body)
+        this.pending.get(id)?.(proof.byteLength === 0 ? null : proof)
+      }
+    } catch {
+      // A malformed message from a peer is dropped; it never reaches the host.
+    }
+  }
+
+  private async answer(peer: EvidencePeer, req: Request): Promise<void> {
+    const make = async (log: Hypercore) =>
+      req.length > 0 && req.length <= log.length ? treeProof(log, req.length) : NONE
+    const proof = await this.host.proof(req.writer, make).catch(() => NONE)
+    this.send(peer, RESPONSE, c.encode(response, { id: req.id, proof }))
+  }
+}

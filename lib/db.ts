@@ -22,11 +22,14 @@ import {
 import { Overlay } from './db/overlay.js'
 import { deferredSnapshot } from './db/read-path.js'
 import { pairDb } from './db/pairing.js'
-import { recoverStorage, storageMoved } from './db/recovery.js'
+import { recoverStorage, rotateWriter, storageMoved } from './db/recovery.js'
 import { openStorage, openStore, type OpenedStorage } from './db/storage.js'
 import { PeerBeeError } from './errors.js'
+import { decodeEntry } from './log/codec.js'
+import { isMembershipOp, type LogEntry, type Op } from './log/entry.js'
 import type { QueuedOp } from './log/group-commit.js'
 import { HybridClock } from './log/hybrid-clock.js'
+import type { Evidence } from './model/evidence.js'
 import { writerId } from './model/ids.js'
 import type { Network } from './net/network.js'
 import type {
@@ -82,6 +85,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private readonly overlay = new Overlay()
   private storage: OpenedStorage | null = null
   private keeper: IndexKeeper<K, V> | null = null
+  private evidence: EvidenceKeeper | null = null
+  private rotation: Promise<void> | null = null
   private network: Network | null = null
 
   constructor(storage: string | CorestoreLike, opts: PeerBeeOptions = {}) {
@@ -187,7 +192,13 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     this.storage = storage
     storage.rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
     storage.rootLog.on('peer-remove', (peer) => this.emit('peer-remove', { publicKey: peer.remotePublicKey }))
-    const evidence = new EvidenceKeeper({ store: this.store, storage, indexer: () => keeper.current?.indexer ?? null })
+    const evidence = new EvidenceKeeper({
+      store: this.store,
+      storage,
+      indexer: () => keeper.current?.indexer ?? null,
+      ownForked: (at) => this.ownForked(at)
+    })
+    this.evidence = evidence
     lifecycle.onClosing(() => evidence.close())
     const keeper: IndexKeeper<K, V> = new IndexKeeper<K, V>({
       store: this.store,
@@ -218,7 +229,9 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         changed: () => this.emitSync(),
         conflict: (writer, length) => void evidence.conflict(writer, length),
         invalid: (info) => this.emit('invalid', info),
-        failed: (err) => (isCorruption(err) ? keeper.repair() : this.stop(err)),
+        // An index core closed under the indexer was met by a copy of this storage writing to
+        // it (Hypercore closes a core with two histories): rebuilt, it moves to a fresh core.
+        failed: (err) => (isCorruption(err) || this.closedUnder(err) ? keeper.repair() : this.stop(err)),
         interrupted: (err) => {
           if (isCorruption(err)) keeper.repair()
           else if (keeper.rebuilding) return PeerBeeError.INDEX_REBUILDING(0)
@@ -229,6 +242,49 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     this.keeper = keeper
     lifecycle.onClosing(() => keeper.close())
     await keeper.open()
+  }
+
+  /**
+   * This peer's own writer log forked (a clone of its storage wrote too): it never appends to
+   * it again, goes on with a new writer log the old key certifies, and writes again what it had
+   * written past the fork (those entries never count on any peer).
+   */
+  private ownForked(at: number): void {
+    if (this.rotation !== null) return
+    this.rotation = this.rotate(at)
+      .catch((err: unknown) => {
+        if (this.lifecycle.closing === null) this.stop(err instanceof Error ? err : new Error(String(err)))
+      })
+      .finally(() => {
+        this.rotation = null
+      })
+  }
+
+  private async rotate(at: number): Promise<void> {
+    const storage = this.required()
+    let replay: LogEntry[] = []
+    let succession: Evidence | null = null
+    await this.keeper!.reindex(async () => {
+      const old = storage.writerLog
+      replay = await entriesFrom(this.store, old.key, at)
+      const rotated = await rotateWriter(this.store, storage.local, storage.evidence, old, this.clock)
+      storage.writerLog = rotated.log
+      succession = rotated.succession
+      // Pending versions were of the old log: indexed by now, or past the fork and void.
+      this.overlay.clear()
+    })
+    if (succession !== null) this.evidence!.publish(succession)
+    for (const entry of replay) {
+      const ops = entry.ops.map(toQueued)
+      const { writes } = await this.live()
+      // Membership changes need the successor to be admin; data ops go again as they were.
+      await writes.write(writes.role === 'admin' ? ops : ops.filter((op) => !isMembershipOp(op)))
+    }
+  }
+
+  /** A core closed while the db is not closing. */
+  private closedUnder(err: unknown): boolean {
+    return (err as { code?: unknown } | null)?.code === 'SESSION_CLOSED' && this.lifecycle.closing === null
   }
 
   /** Indexing failed: the db stops, and every later call rejects with `INDEX_FAILED`. */
@@ -458,4 +514,29 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   ): Promise<PeerBee<K, V>> {
     return pairDb(invite, opts, (key) => new PeerBee<K, V>(storage, { ...opts, key }))
   }
+}
+
+/** The entries of a writer log from `from` on, read through a session of its own. */
+async function entriesFrom(store: Corestore, key: Uint8Array, from: number): Promise<LogEntry[]> {
+  const log = store.get({ key, wait: false })
+  await log.ready()
+  try {
+    const out: LogEntry[] = []
+    for (let seq = Math.max(from, 1); seq < log.length; seq++) {
+      const block = await log.get(seq)
+      if (block !== null) out.push(decodeEntry(block))
+    }
+    return out
+  } finally {
+    await log.close()
+  }
+}
+
+/** An op as the write path takes it: its parents are computed again when it is written. */
+function toQueued(op: Op): QueuedOp {
+  return op.type === 'put'
+    ? { type: 'put', key: op.key, value: op.value }
+    : op.type === 'del'
+      ? { type: 'del', key: op.key }
+      : op
 }

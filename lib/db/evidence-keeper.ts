@@ -1,3 +1,4 @@
+import b4a from 'b4a'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { Indexer } from '../indexer/indexer.js'
@@ -19,6 +20,8 @@ export interface EvidenceKeeperOptions {
   storage: OpenedStorage
   /** The indexer serving now, or null while there is none: it changes when the index is rebuilt. */
   indexer(): Indexer | null
+  /** A fork proof names this peer's own writer log: it must go on with another one. */
+  ownForked(at: number): void
 }
 
 /**
@@ -70,7 +73,13 @@ export class EvidenceKeeper {
     this.exchange.broadcast(e)
     if (e.type === 'succession') indexer?.succession({ from: writerId(e.from), to: writerId(e.to), clock: e.clock })
     else indexer?.forked(writerId(e.writer), e.at)
+    if (e.type === 'fork' && b4a.equals(e.writer, this.opts.storage.writerLog.key)) this.opts.ownForked(e.at)
     return true
+  }
+
+  /** Passes on evidence this peer made and kept itself. */
+  publish(e: Evidence): void {
+    this.exchange.broadcast(e)
   }
 
   /** Membership changed: evidence about writers that were no members is checked again. */

@@ -97,9 +97,13 @@ export class IndexKeeper<K extends Key, V> {
     return this.layers!
   }
 
-  /** Rebuilds the index from the logs now; resolves once the new index serves. */
-  async reindex(): Promise<void> {
-    if (this.rebuild === null) this.rebuild = this.replace()
+  /**
+   * Rebuilds the index from the logs now; resolves once the new index serves. `between` runs
+   * once the old layers closed and before the new ones open: nothing reads or writes then.
+   */
+  async reindex(between?: () => Promise<void>): Promise<void> {
+    while (this.rebuild !== null) await this.rebuild
+    this.rebuild = this.replace(between)
     await this.rebuild
     this.opts.check()
   }
@@ -119,13 +123,14 @@ export class IndexKeeper<K extends Key, V> {
   }
 
   /** Marks the index in use stale, so a crash cannot bring it back, and builds its replacement. */
-  private async replace(): Promise<void> {
+  private async replace(between?: () => Promise<void>): Promise<void> {
     this.serving = false
     const old = this.layers
     this.layers = null
     this.progressNow = { indexed: 0, total: 0, done: false }
     try {
       if (old !== null) await old.close()
+      if (between !== undefined) await between()
       await markStale(this.opts.storage.local)
       this.opts.check()
       await this.build(await chooseIndex(this.opts.store, this.opts.storage.local))

@@ -48,6 +48,14 @@ export class Overlay {
     this.ops += ids.length
   }
 
+  /** Forgets every pending version: their log is no longer this peer's (see `PeerBee` rotation). */
+  clear(): void {
+    this.pending = new Map()
+    this.shared = false
+    this.entries = []
+    this.ops = 0
+  }
+
   /** Forgets versions of entries below `length`: the index has processed them. */
   dropBelow(length: number): void {
     if (this.entries.length === 0 || this.entries[0]!.seq >= length) return

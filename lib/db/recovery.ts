@@ -1,21 +1,17 @@
 import { rm } from 'fs/promises'
 import path from 'path'
 import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
 import crypto from 'hypercore-crypto'
 import DeviceFile from 'device-file'
 import { PeerBeeError } from '../errors.js'
-import { decodeEntry, encodeHeader } from '../log/codec.js'
-import { HybridClock } from '../log/hybrid-clock.js'
+import { encodeHeader } from '../log/codec.js'
+import { HybridClock, resumeClock } from '../log/hybrid-clock.js'
+import type { Evidence } from '../model/evidence.js'
 import { EvidenceStore } from '../trust/evidence-store.js'
 import { signSuccession } from '../trust/succession.js'
 import { LocalSettings } from './local-settings.js'
-import { HELD_DB, INDEX, SWARM_SEED, WRITER, indexName, openWriterLog } from './storage.js'
-
-/** A generation far from any other copy's: 48 random bits. */
-function randomGeneration(): number {
-  const bytes = crypto.randomBytes(6)
-  return bytes.reduce((n, b) => n * 256 + b, 0)
-}
+import { HELD_DB, INDEX, SWARM_SEED, WRITER, freshIndexName, openWriterLog } from './storage.js'
 
 /** The file in which hypercore-storage records where a storage was made. */
 function deviceFile(dir: string): string {
@@ -28,37 +24,49 @@ export async function storageMoved(dir: string): Promise<boolean> {
 }
 
 /**
+ * Moves this peer off a writer log it must never append to again: a new writer log on a key
+ * pair of its own (not derived from the store's primary key, which copies share) takes over,
+ * certified by the old key (a succession, kept as evidence); a fresh swarm identity replaces
+ * the one copies share; the index moves to a core no copy shares (it is rebuilt from the logs).
+ * Returns the new log and the succession, for the caller to pass on.
+ */
+export async function rotateWriter(
+  store: Corestore,
+  local: LocalSettings,
+  evidence: EvidenceStore,
+  old: Hypercore,
+  clock: HybridClock
+): Promise<{ log: Hypercore; succession: Evidence }> {
+  const db = await local.get(HELD_DB)
+  if (db === null) throw PeerBeeError.STORAGE_CORRUPT('The storage holds no database')
+  const log = store.get({ keyPair: crypto.keyPair() })
+  await log.ready()
+  await log.append(encodeHeader({ protocol: 'peerbee', db }))
+  const succession: Evidence = { type: 'succession', ...signSuccession(db, old, log.key, clock.tick()) }
+  await evidence.add(succession)
+  await local.set(WRITER, log.key)
+  await local.set(SWARM_SEED, crypto.randomBytes(32))
+  await local.setText(INDEX, freshIndexName())
+  return { log, succession }
+}
+
+/**
  * Makes a copied or restored storage safe to open. Its writer log may have been gone on with
- * elsewhere (by the original, or by the device before its backup was restored), so it is
- * never appended to again: a new writer log, with a key pair of its own, takes over, and the
- * old key signs a succession that peers check and admit with the old role. A fresh swarm
- * identity replaces the one the copies share. Last, the storage is made this directory's
- * own: the next open records where it is now. A crash on the way leaves at worst a writer log
- * that never writes; a recovery run again takes over from the last one.
+ * elsewhere (by the original, or by the device before its backup was restored), so this peer
+ * rotates to a new one (`rotateWriter`), and peers admit it with the old role. Last, the
+ * storage is made this directory's own: the next open records where it is now. A crash on the
+ * way leaves at worst a writer log that never writes; a recovery run again takes over from
+ * the last one.
  */
 export async function recoverStorage(dir: string, now: () => number): Promise<void> {
   const store = new Corestore(dir, { allowBackup: true })
   try {
     await store.ready()
     const local = await LocalSettings.open(store)
-    const db = await local.get(HELD_DB)
-    if (db === null) throw PeerBeeError.STORAGE_CORRUPT(`${dir} holds no database to recover`)
     const old = await openWriterLog(store, local)
     const clock = new HybridClock(now)
-    if (old.length > 1) {
-      const last = await old.get(old.length - 1, { wait: false })
-      if (last !== null) clock.restore(decodeEntry(last).clock)
-    }
-    const next = store.get({ keyPair: crypto.keyPair() })
-    await next.ready()
-    await next.append(encodeHeader({ protocol: 'peerbee', db }))
-    const evidence = await EvidenceStore.open(local)
-    await evidence.add({ type: 'succession', ...signSuccession(db, old, next.key, clock.tick()) })
-    await local.set(WRITER, next.key)
-    await local.set(SWARM_SEED, crypto.randomBytes(32))
-    // Cores named from the store's primary key have the same keys on every copy: the index,
-    // which both would append to, moves to a core no copy shares (it is rebuilt from the logs).
-    await local.setText(INDEX, indexName(randomGeneration()))
+    await resumeClock(clock, old)
+    await rotateWriter(store, local, await EvidenceStore.open(local), old, clock)
   } finally {
     await store.close()
   }

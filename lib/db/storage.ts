@@ -1,6 +1,7 @@
 import path from 'path'
 import b4a from 'b4a'
 import Corestore from 'corestore'
+import crypto from 'hypercore-crypto'
 import type Hypercore from 'hypercore'
 import * as ids from 'hypercore-id-encoding'
 import { PeerBeeError } from '../errors.js'
@@ -21,6 +22,7 @@ const FIRST_INDEX = 'peerbee/index'
 export const HELD_DB = 'db'
 export const INDEX = 'index'
 const STALE = 'stale'
+const REBUILDING = 'rebuilding'
 export const WRITER = 'writer'
 export const SWARM_SEED = 'swarm-seed'
 
@@ -158,7 +160,7 @@ export interface ChosenIndex {
 /**
  * The index to serve from: the one in use when it is whole and current (or empty: a new
  * index fills as a new peer's does). Otherwise (damaged, of an older format, or known stale)
- * the next index core, which a rebuild fills from the logs; a rebuild interrupted by a crash
+ * a fresh index core, which a rebuild fills from the logs; a rebuild interrupted by a crash
  * resumes there, since any content of it is a valid index that has not caught up yet.
  */
 export async function chooseIndex(store: Corestore, local: LocalSettings): Promise<ChosenIndex> {
@@ -174,7 +176,12 @@ export async function chooseIndex(store: Corestore, local: LocalSettings): Promi
     return { view: current, name, replaces: null }
   }
   await current.close()
-  const next = nextIndexName(name)
+  // A rebuild cut short by a crash resumes in the core it had chosen.
+  let next = await local.getText(REBUILDING)
+  if (next === null || next === name) {
+    next = freshIndexName()
+    await local.setText(REBUILDING, next)
+  }
   const view = openIndex(store, next)
   await view.ready()
   return { view, name: next, replaces: name }
@@ -195,6 +202,7 @@ export async function swapIndex(store: Corestore, local: LocalSettings, chosen: 
   await chosen.view.markCurrent()
   await local.setText(INDEX, chosen.name)
   await local.setText(STALE, null)
+  await local.setText(REBUILDING, null)
   const old = store.get({ name: chosen.replaces })
   await old.ready()
   await old.clear(0, old.length)
@@ -205,12 +213,10 @@ function openIndex(store: Corestore, name: string): IndexView {
   return new IndexView(store.get({ name, wait: false }))
 }
 
-function nextIndexName(name: string): string {
-  const generation = name === FIRST_INDEX ? 0 : Number(name.slice(FIRST_INDEX.length + 1))
-  return indexName(generation + 1)
-}
-
-/** The name of the index core of a generation. */
-export function indexName(generation: number): string {
-  return `${FIRST_INDEX}/${generation}`
+/**
+ * A name for a new index core, random: cores named alike have the same key in every copy of
+ * a storage (their keys derive from its primary key), and two copies must never write to one.
+ */
+export function freshIndexName(): string {
+  return `${FIRST_INDEX}/${b4a.toString(crypto.randomBytes(8), 'hex')}`
 }

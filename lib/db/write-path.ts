@@ -1,10 +1,10 @@
 import type Hypercore from 'hypercore'
 import { PeerBeeError } from '../errors.js'
 import type { Indexer } from '../indexer/indexer.js'
-import { MAX_ENTRY_BYTES, decodeEntry, encodeEntry } from '../log/codec.js'
+import { MAX_ENTRY_BYTES, encodeEntry } from '../log/codec.js'
 import { isMembershipOp, type Op } from '../log/entry.js'
 import { GroupCommit, lastOpPerKey, opBytes, type QueuedOp } from '../log/group-commit.js'
-import type { HybridClock } from '../log/hybrid-clock.js'
+import { resumeClock, type HybridClock } from '../log/hybrid-clock.js'
 import { writerId } from '../model/ids.js'
 import type { Member } from '../model/membership.js'
 import type { KeyRecord, KeyedVersion, KeyVersion } from '../model/version.js'
@@ -108,16 +108,8 @@ export class WritePath {
   }
 
   /** After a restart the local clock must stay above every clock this writer already used. */
-  async resumeClock(): Promise<void> {
-    const { log, clock } = this.opts
-    if (log.length < 2) return
-    const block = await log.get(log.length - 1, { wait: false })
-    if (block === null) return
-    try {
-      clock.restore(decodeEntry(block).clock)
-    } catch {
-      // Not an entry this peer could have written: it stays invalid, the clock starts fresh.
-    }
+  resumeClock(): Promise<void> {
+    return resumeClock(this.opts.clock, this.opts.log)
   }
 
   close(): void {

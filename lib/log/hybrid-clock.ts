@@ -1,4 +1,6 @@
+import type Hypercore from 'hypercore'
 import { MAX_CLOCK_COUNTER, ZERO_CLOCK, compareClocks, type Clock } from '../model/clock.js'
+import { decodeEntry } from './codec.js'
 
 /** Remote clocks further ahead than this never advance the local clock. */
 export const MAX_CLOCK_DRIFT_MS = 5 * 60 * 1000
@@ -42,5 +44,17 @@ export class HybridClock {
   observe(remote: Clock): void {
     if (remote.wall > this.now() + MAX_CLOCK_DRIFT_MS) return
     if (compareClocks(remote, this.high) > 0) this.high = remote
+  }
+}
+
+/** A writer's clock after a restart stays above every clock its log already used. */
+export async function resumeClock(clock: HybridClock, log: Hypercore): Promise<void> {
+  if (log.length < 2) return
+  const last = await log.get(log.length - 1, { wait: false })
+  if (last === null) return
+  try {
+    clock.restore(decodeEntry(last).clock)
+  } catch {
+    // Not an entry this peer could have written: it stays invalid, the clock starts fresh.
   }
 }

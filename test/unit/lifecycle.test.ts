@@ -5,6 +5,14 @@ import { createDb, rejectsWithCode, tempDir, teardown } from '../helpers.js'
 
 /** The db's lifecycle follows ready-resource's: docs/API.md, properties and errors. */
 
+/** Makes every later write of the db's index fail, as a storage that refuses writes would. */
+function breakIndexWrites(db: PeerBee<string, number>): void {
+  const internal = db as unknown as { keeper: { current: { view: { bee: { batch(): never } } } } }
+  internal.keeper.current.view.bee.batch = () => {
+    throw new Error('WRITE_FAILED: no space left on the device')
+  }
+}
+
 test('opened, closing and closed mean what they mean in ready-resource', async (t) => {
   const db = new PeerBee(await tempDir(t))
   teardown(t, () => db.close())
@@ -49,9 +57,8 @@ test('an indexing failure rejects every later call with INDEX_FAILED, its cause 
   await db.put('before', 1)
   const errors: unknown[] = []
   db.on('error', (err) => errors.push(err))
-  // The index's storage goes away under the indexer: its next step cannot be written.
-  const internal = db as unknown as { keeper: { current: { view: { bee: { core: { close(): Promise<void> } } } } } }
-  await internal.keeper.current.view.bee.core.close()
+  // The index's storage refuses writes (a full disk, say): its next step cannot be written.
+  breakIndexWrites(db)
   await db.put('after', 2).catch(() => {})
   await rejectsWithCode(() => db.update(), 'INDEX_FAILED')
   await rejectsWithCode(() => db.get('before'), 'INDEX_FAILED')
@@ -65,8 +72,7 @@ test('an indexing failure rejects every later call with INDEX_FAILED, its cause 
 
 test('without an error listener an indexing failure does not crash the process', async (t) => {
   const db = await createDb<string, number>(t)
-  const internal = db as unknown as { keeper: { current: { view: { bee: { core: { close(): Promise<void> } } } } } }
-  await internal.keeper.current.view.bee.core.close()
+  breakIndexWrites(db)
   await db.put('after', 2).catch(() => {})
   await rejectsWithCode(() => db.update(), 'INDEX_FAILED')
   assert.equal(db.listenerCount('error'), 0)

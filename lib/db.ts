@@ -196,7 +196,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       store: this.store,
       storage,
       indexer: () => keeper.current?.indexer ?? null,
-      ownForked: (at) => this.ownForked(at)
+      ownForked: (at) => this.ownForked(at),
+      salvaged: () => keeper.current?.indexer.trigger()
     })
     this.evidence = evidence
     lifecycle.onClosing(() => evidence.close())
@@ -228,6 +229,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         },
         changed: () => this.emitSync(),
         conflict: (writer, length) => void evidence.conflict(writer, length),
+        salvaged: (writer, seq) => evidence.salvaged(writer, seq),
         invalid: (info) => this.emit('invalid', info),
         // An index core closed under the indexer was met by a copy of this storage writing to
         // it (Hypercore closes a core with two histories): rebuilt, it moves to a fresh core.

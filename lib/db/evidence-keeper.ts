@@ -4,7 +4,8 @@ import type Hypercore from 'hypercore'
 import type { Indexer } from '../indexer/indexer.js'
 import type { Evidence } from '../model/evidence.js'
 import { writerId } from '../model/ids.js'
-import { EvidenceExchange } from '../trust/exchange.js'
+import { BLOCK, EvidenceExchange } from '../trust/exchange.js'
+import { provenBlock, sharedTree } from '../trust/salvage.js'
 import { findFork } from '../trust/fork-finder.js'
 import { checkForkProof } from '../trust/fork-proof.js'
 import { checkSuccession } from '../trust/succession.js'
@@ -22,6 +23,13 @@ export interface EvidenceKeeperOptions {
   indexer(): Indexer | null
   /** A fork proof names this peer's own writer log: it must go on with another one. */
   ownForked(at: number): void
+  /** Blocks a forked writer's histories share were salvaged: index what became ready. */
+  salvaged(): void
+}
+
+/** Where a salvaged block is kept among the local settings. */
+function salvageKey(writer: string, seq: number): string {
+  return `salvage/${writer}/${seq}`
 }
 
 /**
@@ -33,6 +41,7 @@ export class EvidenceKeeper {
   private readonly opts: EvidenceKeeperOptions
   private readonly exchange: EvidenceExchange
   private readonly seeking = new Set<string>()
+  private salvaging = false
   private waiting: Evidence[] = []
   private readonly onPeer = (peer: Hypercore.Peer) => this.exchange.attach(peer.protomux)
   private closed = false
@@ -43,6 +52,7 @@ export class EvidenceKeeper {
     this.exchange = new EvidenceExchange({
       discoveryKey: rootLog.discoveryKey,
       known: () => evidence.all(),
+      opened: () => void this.salvage(),
       received: (e) => void this.learn(e).catch(() => {}),
       proof: (writer, make) => this.withLog(writer, make)
     })
@@ -74,7 +84,64 @@ export class EvidenceKeeper {
     if (e.type === 'succession') indexer?.succession({ from: writerId(e.from), to: writerId(e.to), clock: e.clock })
     else indexer?.forked(writerId(e.writer), e.at)
     if (e.type === 'fork' && b4a.equals(e.writer, this.opts.storage.writerLog.key)) this.opts.ownForked(e.at)
+    if (e.type === 'fork') void this.salvage()
     return true
+  }
+
+  /**
+   * A block of a forked writer's log that Hypercore no longer gets for this peer: the one kept
+   * apart after a peer proved it (null for any other writer, and for blocks not salvaged).
+   */
+  async salvaged(writer: string, seq: number): Promise<Uint8Array | null> {
+    if (!this.forked().has(writer)) return null
+    return this.opts.storage.local.get(salvageKey(writer, seq))
+  }
+
+  /**
+   * Fetches, from connected peers, the blocks forked writers' histories share that this peer
+   * lacks: Hypercore stopped replicating those logs, and without them the peer could not
+   * index what every other peer indexes. Each block is checked against the shared tree.
+   */
+  async salvage(): Promise<void> {
+    if (this.salvaging || this.closed) return
+    this.salvaging = true
+    let found = false
+    try {
+      const { local } = this.opts.storage
+      for (const e of this.opts.storage.evidence.all()) {
+        const shared = e.type === 'fork' ? sharedTree(e) : null
+        if (e.type !== 'fork' || shared === null) continue
+        const writer = writerId(e.writer)
+        const missing = await this.withLog(e.writer, async (log) => {
+          if (log.contiguousLength >= e.at) return []
+          const out: number[] = []
+          for (let seq = 0; seq < e.at; seq++) {
+            if (!(await log.has(seq)) && (await local.get(salvageKey(writer, seq))) === null) out.push(seq)
+          }
+          return out
+        })
+        for (const seq of missing) {
+          for (const peer of this.exchange.connected()) {
+            const proof = await this.exchange.ask(peer, e.writer, e.at, BLOCK, seq)
+            const block = proof === null ? null : provenBlock(proof, seq, e.at, shared)
+            if (block === null) continue
+            await local.set(salvageKey(writer, seq), block)
+            found = true
+            break
+          }
+        }
+      }
+    } finally {
+      this.salvaging = false
+    }
+    if (found) this.opts.salvaged()
+  }
+
+  /** Writer ids the evidence shows forked. */
+  private forked(): Set<string> {
+    const out = new Set<string>()
+    for (const e of this.opts.storage.evidence.all()) if (e.type === 'fork') out.add(writerId(e.writer))
+    return out
   }
 
   /** Passes on evidence this peer made and kept itself. */

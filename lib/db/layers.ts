@@ -50,6 +50,8 @@ export interface LayersHost<K extends Key, V> {
   changed(): void
   /** @see ReplicationOptions.conflict */
   conflict(writer: Uint8Array, length: number): void
+  /** @see ReplicationOptions.salvaged */
+  salvaged(writer: string, seq: number): Promise<Uint8Array | null>
   invalid(info: InvalidEntry): void
   failed(err: Error): void
   /** @see ReadPathOptions.interrupted */
@@ -103,6 +105,7 @@ export async function wireLayers<K extends Key, V>(
       host.changed()
     },
     conflict: host.conflict,
+    salvaged: host.salvaged,
     indexer,
     ownReadable: () => writes.readable
   })

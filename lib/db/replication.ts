@@ -17,6 +17,8 @@ export interface ReplicationOptions {
   changed(): void
   /** Hypercore met a second history of this writer's log, differing at `length`. */
   conflict(writer: Uint8Array, length: number): void
+  /** A block of a forked writer's log kept apart (Hypercore no longer replicates it), or null. */
+  salvaged(writer: string, seq: number): Promise<Uint8Array | null>
   indexer: Indexer
   /** Blocks of this peer's log that reads see: its writes are readable once appended. */
   ownReadable(): number
@@ -62,7 +64,7 @@ export class Replication {
         get closed() {
           return logs.get(id)?.closed ?? true
         },
-        get: (seq, opts) => logs.get(id)!.get(seq, opts)
+        get: async (seq, opts) => (await logs.get(id)!.get(seq, opts)) ?? this.opts.salvaged(id, seq)
       }
       this.sources.set(id, source)
     }

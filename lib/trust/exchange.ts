@@ -5,21 +5,30 @@ import Protomux from 'protomux'
 import type { Evidence } from '../model/evidence.js'
 import { decodeEvidence, encodeEvidence } from './codec.js'
 import { treeProof } from './fork-proof.js'
+import { blockProof } from './salvage.js'
 
 /**
  * The evidence protocol: one Protomux channel per connection (id: the db's discovery key),
  * beside the replication of the logs.
  *
- *   EVIDENCE {bytes}              evidence this peer checked (all it knows on open, then each new one)
- *   REQUEST  {id, writer, length} a signed proof of the sender's branch of `writer` at `length`
- *   RESPONSE {id, proof}          the proof, or empty bytes when this peer cannot make it
+ *   EVIDENCE {bytes}                            evidence this peer checked (all it knows on
+ *                                               open, then each new one)
+ *   REQUEST  {id, kind, writer, length, index}  TREE: a signed proof of the receiver's branch of
+ *                                               `writer` at `length`; BLOCK: a proof of block
+ *                                               `index` in that branch's tree at `length`
+ *   RESPONSE {id, proof}                        the proof, or empty bytes when it cannot make it
  *
- * Requests let a peer that met a second history of a writer find where the two part.
+ * Tree requests let a peer that met a second history of a writer find where the two part;
+ * block requests fetch the blocks both histories share that Hypercore no longer replicates.
  */
 const PROTOCOL = 'peerbee/evidence'
 const EVIDENCE = 0
 const REQUEST = 1
 const RESPONSE = 2
+
+/** What a request asks for. */
+export const TREE = 0
+export const BLOCK = 1
 /** A peer that does not answer within this long is passed over. */
 const REQUEST_TIMEOUT_MS = 10_000
 
@@ -29,23 +38,35 @@ const NONE = b4a.alloc(0)
 
 interface Request {
   id: number
+  kind: number
   writer: Uint8Array
   length: number
+  index: number
 }
 
 const request = {
   preencode(s: State, r: Request) {
     c.uint.preencode(s, r.id)
+    c.uint.preencode(s, r.kind)
     c.fixed32.preencode(s, r.writer)
     c.uint.preencode(s, r.length)
+    c.uint.preencode(s, r.index)
   },
   encode(s: State, r: Request) {
     c.uint.encode(s, r.id)
+    c.uint.encode(s, r.kind)
     c.fixed32.encode(s, r.writer)
     c.uint.encode(s, r.length)
+    c.uint.encode(s, r.index)
   },
   decode(s: State): Request {
-    return { id: c.uint.decode(s), writer: c.fixed32.decode(s), length: c.uint.decode(s) }
+    return {
+      id: c.uint.decode(s),
+      kind: c.uint.decode(s),
+      writer: c.fixed32.decode(s),
+      length: c.uint.decode(s),
+      index: c.uint.decode(s)
+    }
   }
 }
 
@@ -86,6 +107,8 @@ export interface ExchangeHost {
   known(): Evidence[]
   /** Evidence a peer sent: checked (and kept, and passed on) by the host, or dropped. */
   received(e: Evidence): void
+  /** A peer's channel opened. */
+  opened(): void
   /** Runs `make` with a session of a writer's log, to answer a request from. */
   proof(writer: Uint8Array, make: (log: Hypercore) => Promise<Uint8Array>): Promise<Uint8Array>
 }
@@ -116,6 +139,7 @@ export class EvidenceExchange {
       messages: [{ encoding: raw, onmessage: (bytes) => this.onmessage(bytes, peer) }],
       onopen: () => {
         for (const e of this.host.known()) this.send(peer, EVIDENCE, encodeEvidence(e))
+        this.host.opened()
       },
       onclose: () => this.peers.delete(mux)
     })
@@ -136,8 +160,11 @@ export class EvidenceExchange {
     for (const peer of this.connected()) this.send(peer, EVIDENCE, bytes)
   }
 
-  /** Asks a peer for a signed proof of its branch of `writer` at `length`; null if it cannot give one. */
-  ask(peer: EvidencePeer, writer: Uint8Array, length: number): Promise<Uint8Array | null> {
+  /**
+   * Asks a peer for a proof of its branch of `writer` (a signed tree at `length`, or block
+   * `index` in it); null if it cannot give one.
+   */
+  ask(peer: EvidencePeer, writer: Uint8Array, length: number, kind = TREE, index = 0): Promise<Uint8Array | null> {
     const id = this.nextId++
     return new Promise((resolve) => {
       const timer = setTimeout(() => answer(null), REQUEST_TIMEOUT_MS)
@@ -147,7 +174,7 @@ export class EvidenceExchange {
         resolve(proof)
       }
       this.pending.set(id, answer)
-      if (!this.send(peer, REQUEST, c.encode(request, { id, writer, length }))) answer(null)
+      if (!this.send(peer, REQUEST, c.encode(request, { id, kind, writer, length, index }))) answer(null)
     })
   }
 
@@ -181,8 +208,11 @@ export class EvidenceExchange {
   }
 
   private async answer(peer: EvidencePeer, req: Request): Promise<void> {
-    const make = async (log: Hypercore) =>
-      req.length > 0 && req.length <= log.length ? treeProof(log, req.length) : NONE
+    const make = async (log: Hypercore) => {
+      if (req.length === 0 || req.length > log.length) return NONE
+      if (req.kind === TREE) return treeProof(log, req.length)
+      return req.index < req.length && (await log.has(req.index)) ? blockProof(log, req.index, req.length) : NONE
+    }
     const proof = await this.host.proof(req.writer, make).catch(() => NONE)
     this.send(peer, RESPONSE, c.encode(response, { id: req.id, proof }))
   }

@@ -16,6 +16,10 @@ declare module 'hypercore-crypto' {
     keyPair(seed?: Uint8Array): KeyPair
     sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array
     verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean
+    /** The hash of a block as a leaf of the tree. */
+    data(block: Uint8Array): Uint8Array
+    /** The hash of a parent node from its two children. */
+    parent(a: TreeNode, b: TreeNode): Uint8Array
     /** The hash of a tree given by its roots: what a signed head commits to. */
     tree(roots: TreeNode[]): Uint8Array
     /** A BLAKE2b-256 hash of the bytes. */

@@ -5,10 +5,8 @@ import { join } from 'node:path'
 import { until } from '../harness.js'
 import { getFrom, openBee, scanBee } from './bee.js'
 import { encodeKey, encodeRecord } from './codec.js'
-import { pipeStreams } from './replicate.js'
-import type { Db, Follower, Group, Record, Row, System } from './types.js'
-
-const WRITERS_ADDED_LIMIT_MS = 60_000
+import { linkedPairs, pipeStreams } from './replicate.js'
+import type { Db, Follower, Group, Record, Row, ScanRange, System } from './types.js'
 
 /** Autobase 7 with a Hyperbee view: what a multi-writer Hyperbee looks like today. */
 export const autobase: System = {
@@ -18,7 +16,7 @@ export const autobase: System = {
     await db.ready()
     return db
   },
-  async openGroup(dir, size) {
+  async openGroup(dir, size, opts) {
     const root = new AutobaseDb(join(dir, 'peer-0'), null)
     await root.ready()
     const peers = [root]
@@ -27,9 +25,7 @@ export const autobase: System = {
       await peer.ready()
       peers.push(peer)
     }
-    for (let i = 0; i < size; i++) {
-      for (let j = i + 1; j < size; j++) pipeStreams(peers[i].base.replicate(true), peers[j].base.replicate(false))
-    }
+    for (const [i, j] of linkedPairs(size, opts.chain)) pipeStreams(peers[i].base.replicate(true), peers[j].base.replicate(false))
     for (const peer of peers.slice(1)) await root.base.append(addWriterOp(peer.base.local.key))
     // Until a peer has applied its own addWriter it cannot append.
     await until(
@@ -37,7 +33,7 @@ export const autobase: System = {
         await Promise.all(peers.map((peer) => peer.base.update()))
         return peers.every((peer) => peer.base.writable)
       },
-      WRITERS_ADDED_LIMIT_MS,
+      opts.limitMs,
       'writers added'
     )
     return new AutobaseGroup(peers)
@@ -108,8 +104,8 @@ class AutobaseDb implements Db {
     return getFrom(this.base.view, key)
   }
 
-  scan(): AsyncIterable<Row> {
-    return scanBee(this.base.view)
+  scan(range?: ScanRange): AsyncIterable<Row> {
+    return scanBee(this.base.view, range)
   }
 
   async settle(): Promise<void> {

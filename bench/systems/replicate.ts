@@ -4,3 +4,12 @@ import type { Duplex } from 'node:stream'
 export function pipeStreams(initiator: Duplex, responder: Duplex): void {
   initiator.pipe(responder).pipe(initiator)
 }
+
+/** The pairs of peers that replicate with each other: neighbours in a chain, else every pair. */
+export function linkedPairs(size: number, chain: boolean): Array<[number, number]> {
+  const pairs: Array<[number, number]> = []
+  for (let i = 0; i < size; i++) {
+    for (let j = i + 1; j < size; j++) if (!chain || j === i + 1) pairs.push([i, j])
+  }
+  return pairs
+}

@@ -14,33 +14,39 @@ function localSwarm(bootstrap: string[]): Hyperswarm {
   return new Hyperswarm({ dht: new HyperDHT({ bootstrap, host: '127.0.0.1', firewalled: false }) })
 }
 
-/** The UDX stream under a connection: it counts what it sent. */
+/** The UDX stream under a connection: it counts what it sent and received. */
 interface CountingStream {
   readonly bytesTransmitted: number
+  readonly bytesReceived: number
 }
 
+type Direction = 'bytesTransmitted' | 'bytesReceived'
+
 function rawStreamOf(conn: Hyperswarm.Connection): CountingStream {
-  // The public Connection type does not name its transport; udx-native's stream keeps the count.
+  // The public Connection type does not name its transport; udx-native's stream keeps the counts.
   const raw = (conn as Hyperswarm.Connection & { rawStream?: Partial<CountingStream> }).rawStream
-  if (raw === undefined || typeof raw.bytesTransmitted !== 'number') throw new Error('connection without a UDX stream')
+  if (typeof raw?.bytesTransmitted !== 'number' || typeof raw.bytesReceived !== 'number') {
+    throw new Error('connection without a UDX stream')
+  }
   return raw as CountingStream
 }
 
 /**
- * Bytes `swarm` has sent on all its connections (encrypted frames, retransmissions included)
- * since this was called; a closed connection keeps its count.
+ * Bytes the swarms moved in `direction` on all their connections (encrypted frames,
+ * retransmissions included) since this was called; a closed connection keeps its count.
  */
-function bytesSent(swarm: Hyperswarm): () => number {
+function byteCounter(swarms: Hyperswarm[], direction: Direction): () => number {
   const streams: CountingStream[] = []
-  const onConnection = (conn: Hyperswarm.Connection) => streams.push(rawStreamOf(conn))
   const before = new Map<CountingStream, number>()
-  for (const conn of swarm.connections) {
-    const stream = rawStreamOf(conn)
-    streams.push(stream)
-    before.set(stream, stream.bytesTransmitted)
+  for (const swarm of swarms) {
+    for (const conn of swarm.connections) {
+      const stream = rawStreamOf(conn)
+      streams.push(stream)
+      before.set(stream, stream[direction])
+    }
+    swarm.on('connection', (conn: Hyperswarm.Connection) => streams.push(rawStreamOf(conn)))
   }
-  swarm.on('connection', onConnection)
-  return () => streams.reduce((sum, stream) => sum + stream.bytesTransmitted - (before.get(stream) ?? 0), 0)
+  return () => streams.reduce((sum, stream) => sum + stream[direction] - (before.get(stream) ?? 0), 0)
 }
 
 /** Joins every follower at once; resolves when each holds everything the writer had. */
@@ -69,9 +75,11 @@ async function run(system: System, dir: string, s: Sizes): Promise<Measurement> 
       await load(source, s.fanOutOps, s.batch)
       await source.join()
       for (let i = 0; i < s.fanOutPeers; i++) followers.push(await source.followOnSwarm(join(dir, 'peer-' + i), swarm()))
-      const sent = bytesSent(writerSwarm)
+      const uploaded = byteCounter([writerSwarm], 'bytesTransmitted')
+      const downloaded = byteCounter(swarms.slice(1), 'bytesReceived')
       const measured = await measure(() => fetchAll(followers, s.limitMs))
-      measured.uploadBytes = sent()
+      measured.uploadBytes = uploaded()
+      measured.downloadBytes = downloaded()
       for (const follower of followers) await getEach(follower.db, [0, s.fanOutOps - 1])
       return measured
     } finally {

@@ -22,6 +22,8 @@ export interface Extras {
   diskBytes?: number
   /** Bytes the source peer sent on its connections while the others fetched from the swarm. */
   uploadBytes?: number
+  /** Bytes those others received meanwhile, from the source and from each other. */
+  downloadBytes?: number
   phases?: { [name: string]: Phase }
 }
 

@@ -62,6 +62,9 @@ function medianPhases(reps: Measurement[]): { [name: string]: Phase } | undefine
   return phases
 }
 
+const NUMBER_EXTRAS = ['diskBytes', 'uploadBytes', 'downloadBytes'] as const
+type NumberExtra = (typeof NUMBER_EXTRAS)[number]
+
 /** The medians of one cell's repetitions; an extra appears when the workload measured it. */
 export function aggregate(workload: WorkloadId, system: SystemName, n: number, reps: Measurement[]): Result {
   const ms = median(reps.map((m) => m.ms))
@@ -74,9 +77,9 @@ export function aggregate(workload: WorkloadId, system: SystemName, n: number, r
     rssMB: Math.max(...reps.map((m) => m.rssMB)),
     repsMs: reps.map((m) => round1(m.ms))
   }
-  const numbers = (key: 'diskBytes' | 'uploadBytes') => reps.map((m) => m[key]).filter((x) => x !== undefined)
+  const numbers = (key: NumberExtra) => reps.map((m) => m[key]).filter((x) => x !== undefined)
   const lists = (key: 'tenths' | 'rssTenthsMB') => reps.map((m) => m[key]).filter((x) => x !== undefined)
-  for (const key of ['diskBytes', 'uploadBytes'] as const) {
+  for (const key of NUMBER_EXTRAS) {
     if (numbers(key).length > 0) result[key] = median(numbers(key))
   }
   for (const key of ['tenths', 'rssTenthsMB'] as const) {
@@ -139,7 +142,10 @@ export function formatExtras(results: Result[]): string {
       parts.push(phase.n === 1 ? `${name} ${fixed(phase.ms, 0)} ms` : `${name} ${phase.n} in ${fixed(phase.ms, 0)} ms (${rate(phase)})`)
     }
     if (r.diskBytes !== undefined) parts.push(`disk ${mb(r.diskBytes)}`)
-    if (r.uploadBytes !== undefined) parts.push(`writer uploaded ${mb(r.uploadBytes)}`)
+    if (r.uploadBytes !== undefined && r.downloadBytes !== undefined) {
+      const share = (100 * r.uploadBytes) / r.downloadBytes
+      parts.push(`writer sent ${mb(r.uploadBytes)} of the ${mb(r.downloadBytes)} the peers received (${fixed(share, 0)}%)`)
+    }
     if (parts.length > 0) lines.push(`${r.workload} ${r.system}: ${parts.join('; ')}`)
   }
   return lines.join('\n')

@@ -51,7 +51,8 @@ test('bench --quick measures every workload on every system', { timeout: 5 * 60_
   }
   for (const system of ['peerbee', 'hyperbee']) {
     // Every joining peer fetched the whole db, so the writer sent something on its connections.
-    assert.ok((rowOf(report, 'W10', system).uploadBytes ?? 0) > 0, `W10 ${system} upload bytes`)
+    const row = rowOf(report, 'W10', system)
+    assert.ok((row.uploadBytes ?? 0) > 0 && (row.downloadBytes ?? 0) > 0, `W10 ${system} bytes up and down`)
   }
 })
 

@@ -97,7 +97,7 @@ export const fanOut: Workload = {
   id: 'W10',
   title: 'swarm fan-out',
   scale: true,
-  systems: ['peerbee', 'hyperbee'],
+  systems: ['peerbee', 'autobase', 'hyperbee'],
   ops: (s) => s.fanOutOps,
   run
 }

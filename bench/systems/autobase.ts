@@ -1,12 +1,13 @@
 import Autobase from 'autobase'
 import Corestore from 'corestore'
 import type Hyperbee from 'hyperbee'
+import type Hyperswarm from 'hyperswarm'
 import { join } from 'node:path'
-import { until } from '../harness.js'
+import { until, withinLimit } from '../harness.js'
 import { getFrom, openBee, scanBee } from './bee.js'
 import { encodeKey, encodeRecord } from './codec.js'
-import { linkedPairs, pipeStreams } from './replicate.js'
-import type { Db, Follower, Group, Record, Row, ScanRange, System } from './types.js'
+import { joinTopic, linkedPairs, pipeStreams } from './replicate.js'
+import type { Db, Follower, Group, Record, Row, ScanRange, SwarmDb, SwarmFollower, System } from './types.js'
 
 /** Autobase 7 with a Hyperbee view: what a multi-writer Hyperbee looks like today. */
 export const autobase: System = {
@@ -37,6 +38,11 @@ export const autobase: System = {
       'writers added'
     )
     return new AutobaseGroup(peers)
+  },
+  async openOnSwarm(dir, swarm) {
+    const db = new AutobaseSwarmDb(join(dir, 'store'), null, swarm)
+    await db.ready()
+    return db
   }
 }
 
@@ -138,15 +144,8 @@ class AutobaseFollower implements Follower {
     pipeStreams(this.source.base.replicate(true), this.peer.base.replicate(false))
   }
 
-  // update() returns at once while the connection is still opening; wait for the system core
-  // to reach the source's length, then the view is (fast-forwarded to) the source's view.
-  async catchUp(): Promise<void> {
-    const target = this.source.base.length
-    await this.peer.base.update()
-    while (this.peer.base.length < target) {
-      await new Promise<void>((resolve) => this.peer.base.once('update', resolve))
-      await this.peer.base.update()
-    }
+  catchUp(): Promise<void> {
+    return reach(this.peer, this.source.base.length)
   }
 
   close(): Promise<void> {
@@ -163,5 +162,64 @@ class AutobaseGroup implements Group {
 
   async close(): Promise<void> {
     for (const writer of this.writers) await writer.close()
+  }
+}
+
+// update() returns at once while the connection is still opening; wait for the system core
+// to reach the source's length, then the view is (fast-forwarded to) the source's view.
+async function reach(peer: AutobaseDb, length: number): Promise<void> {
+  await peer.base.update()
+  while (peer.base.length < length) {
+    await new Promise<void>((resolve) => peer.base.once('update', resolve))
+    await peer.base.update()
+  }
+}
+
+class AutobaseSwarmDb extends AutobaseDb implements SwarmDb {
+  constructor(
+    storage: string,
+    bootstrap: Uint8Array | null,
+    private readonly swarm: Hyperswarm
+  ) {
+    super(storage, bootstrap)
+  }
+
+  join(): Promise<void> {
+    return joinTopic(this.swarm, this.base.discoveryKey, (conn) => this.base.replicate(conn))
+  }
+
+  async followOnSwarm(dir: string, swarm: Hyperswarm): Promise<SwarmFollower> {
+    const peer = new AutobaseSwarmDb(join(dir, 'store'), this.base.key, swarm)
+    await peer.ready()
+    return new AutobaseSwarmFollower(peer, this.base.length)
+  }
+}
+
+class AutobaseSwarmFollower implements SwarmFollower {
+  readonly db: Pick<Db, 'get'>
+
+  constructor(
+    private readonly peer: AutobaseSwarmDb,
+    private readonly length: number
+  ) {
+    this.db = peer
+  }
+
+  join(): Promise<void> {
+    return this.peer.join()
+  }
+
+  // A fast-forwarded view is sparse: it holds everything once its blocks are downloaded too.
+  catchUp(limitMs: number): Promise<void> {
+    const fetch = async () => {
+      await reach(this.peer, this.length)
+      const view = this.peer.base.view.core
+      await view.download({ start: 0, end: view.length }).done()
+    }
+    return withinLimit(fetch(), limitMs, 'swarm catch-up')
+  }
+
+  close(): Promise<void> {
+    return this.peer.close()
   }
 }

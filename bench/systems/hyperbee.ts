@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { withinLimit } from '../harness.js'
 import { getFrom, openBee, scanBee } from './bee.js'
 import { encodeKey, encodeRecord } from './codec.js'
-import { pipeStreams } from './replicate.js'
+import { joinTopic, pipeStreams } from './replicate.js'
 import type { Db, Follower, Record, Row, ScanRange, SwarmDb, SwarmFollower, System } from './types.js'
 
 /** One plain single-writer Hyperbee: the ceiling for any index built on Hyperbee. */
@@ -104,9 +104,8 @@ class HyperbeeFollower implements Follower {
 }
 
 /** Announces and looks up `bee`'s topic on `swarm`, replicating `store` over every connection. */
-async function joinSwarm(swarm: Hyperswarm, store: Corestore, bee: Hyperbee): Promise<void> {
-  swarm.on('connection', (conn: Hyperswarm.Connection) => store.replicate(conn))
-  await swarm.join(bee.core.discoveryKey).flushed()
+function joinSwarm(swarm: Hyperswarm, store: Corestore, bee: Hyperbee): Promise<void> {
+  return joinTopic(swarm, bee.core.discoveryKey, (conn) => store.replicate(conn))
 }
 
 class HyperbeeSwarmDb extends HyperbeeDb implements SwarmDb {

@@ -1,3 +1,4 @@
+import type Hyperswarm from 'hyperswarm'
 import type { Duplex } from 'node:stream'
 
 /** Two replication streams joined in-process, as two peers over a connection would be. */
@@ -12,4 +13,10 @@ export function linkedPairs(size: number, chain: boolean): Array<[number, number
     for (let j = i + 1; j < size; j++) if (!chain || j === i + 1) pairs.push([i, j])
   }
   return pairs
+}
+
+/** Announces and looks up `topic` on `swarm`, replicating over every connection. */
+export async function joinTopic(swarm: Hyperswarm, topic: Uint8Array, replicate: (conn: Duplex) => void): Promise<void> {
+  swarm.on('connection', replicate)
+  await swarm.join(topic).flushed()
 }

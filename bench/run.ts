@@ -14,9 +14,10 @@ import { FULL_SIZES, QUICK_SIZES, WORKLOADS, type Sizes, type Workload } from '.
  * Each workload × system cell runs in its own child process, so a cell's peak RSS is its own and
  * one system's garbage is never collected on another's clock. Repetitions go round-robin: round 1
  * runs repetition 1 of every system of a workload, one after another, then round 2, and so on;
- * ratios are taken round by round. The children of a workload stay up between rounds (start-up
- * stays off the clock, as it did with back-to-back repetitions) and collect garbage before each
- * repetition. Node flags such as --cpu-prof reach the children, so a profile of
+ * ratios are taken round by round. A workload's children stay up between rounds instead of one
+ * child per repetition: a fresh process would time module loading and JIT warm-up in every
+ * repetition, which a long-lived app pays once. Each child collects garbage before each
+ * repetition, and ends after its workload's last round. Node flags such as --cpu-prof reach the children, so a profile of
  * `--only W1 --systems peerbee` is the profile of that cell.
  * `--quick` runs all cells of a system in one child: it is a smoke test, and process start-up
  * would otherwise cost more than its tiny workloads.
@@ -72,8 +73,8 @@ async function runRounds(
         const record = records.get(cellName(cell))
         if (record === undefined || !('reps' in record)) continue
         const outcome = await hosts.of(cell).run(cell)
-        record.reps.push(...('measurement' in outcome ? [outcome.measurement] : []))
-        if (!('measurement' in outcome)) records.set(cellName(cell), recordOf(cell, outcome))
+        if ('measurement' in outcome) record.reps.push(outcome.measurement)
+        else records.set(cellName(cell), recordOf(cell, outcome))
         console.error(`${workload.id} ${cell.system} rep ${rep + 1}/${reps}: ${describeOutcome(outcome)}`)
       }
     }

@@ -1,4 +1,5 @@
 import { median, type Extras, type Measurement, type Phase } from './harness.js'
+import { SYSTEM_NAMES } from './systems/index.js'
 import type { SystemName } from './systems/types.js'
 import { speedRatios, spread } from './rounds.js'
 import type { WorkloadId } from './workload.js'
@@ -104,19 +105,29 @@ function markdown(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }
 
+/** Workload order, then system order, whatever order the rows were made in. */
+function byCell(a: { workload: WorkloadId; system: SystemName }, b: { workload: WorkloadId; system: SystemName }): number {
+  const workload = (id: WorkloadId) => Number(id.slice(1))
+  return workload(a.workload) - workload(b.workload) || SYSTEM_NAMES.indexOf(a.system) - SYSTEM_NAMES.indexOf(b.system)
+}
+
 /**
  * A Markdown table, so a run can be pasted into an issue as is. "peerbee ×" is the median over
  * rounds of peerbee's ops/s ÷ this system's in the same round (> 1: peerbee is faster), with the
- * lowest and highest round beside it. A system that timed out shows its limit instead.
+ * lowest and highest round beside it. A system that timed out shows its limit instead of its
+ * time, and peerbee is at least its limit ÷ peerbee's time faster.
  */
 export function formatTable(results: Result[], timedOut: TimeOut[] = []): string {
   const header = ['workload', 'system', 'n', 'median ms', 'ops/s', 'peerbee × (rounds)', 'peak RSS MB']
-  const rows = results.map((r) => {
+  const rows = [...results, ...timedOut].sort(byCell).map((r) => {
     const peerbee = find(results, r.workload, 'peerbee')
+    if ('what' in r) {
+      const ratio = peerbee === undefined ? '–' : `> ${fixed(r.limitMs / peerbee.ms, 2)}`
+      return [r.workload, r.system, '', `> ${r.limitMs}`, `timed out: ${r.what}`, ratio, '']
+    }
     const ratio = peerbee === undefined ? '–' : spread(speedRatios(peerbee.repsMs, r.repsMs))
     return [r.workload, r.system, String(r.n), fixed(r.ms, 1), String(Math.round(r.opsPerSec)), ratio, fixed(r.rssMB, 0)]
   })
-  for (const t of timedOut) rows.push([t.workload, t.system, '', `> ${t.limitMs}`, `timed out: ${t.what}`, '', ''])
   return markdown(header, rows)
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { rowsOf } from './data.js'
-import { measure, until, type Measurement } from './harness.js'
-import type { System } from './systems/types.js'
+import { Deadline, measure, type Measurement } from './harness.js'
+import type { Db, System } from './systems/types.js'
 import { identical, type Sizes, type Workload, type WorkloadId } from './workload.js'
 
 /** Who writes what, and who replicates with whom. */
@@ -18,32 +18,31 @@ function opsOf(shape: Shape): number {
   return shape.writers * (shape.ownKeys + shape.sharedKeys)
 }
 
-/** Times the writes of every writer at once until every peer holds the same `opsOf(shape)` keys. */
+/**
+ * Times the writes of every writer at once until every peer holds the same `opsOf(shape)` keys.
+ * The limit covers the writes too: with many writers, some systems spend it appending.
+ */
 async function converge(system: System, dir: string, shape: Shape, limitMs: number, what: string): Promise<Measurement> {
   if (system.openGroup === undefined) throw new Error(`${system.name} has no multi-writer mode`)
   const group = await system.openGroup(join(dir, 'group'), shape.writers, { chain: shape.chain, limitMs })
   const total = shape.sharedKeys + shape.writers * shape.ownKeys
+  // Keys 0..shared-1 are written by every writer with its own record, so they conflict;
+  // then each writer writes its own range, in batches, all writers at once.
+  const write = async (db: Db, w: number) => {
+    await db.putBatch(rowsOf(0, shape.sharedKeys, w))
+    const first = shape.sharedKeys + w * shape.ownKeys
+    for (let i = 0; i < shape.ownKeys; i += shape.batch) {
+      await db.putBatch(rowsOf(first + i, Math.min(shape.batch, shape.ownKeys - i), w))
+    }
+  }
   try {
     return await measure(async () => {
-      // Keys 0..shared-1 are written by every writer with its own record, so they conflict;
-      // then each writer writes its own range, in batches, all writers at once.
-      await Promise.all(
-        group.writers.map(async (db, w) => {
-          await db.putBatch(rowsOf(0, shape.sharedKeys, w))
-          const first = shape.sharedKeys + w * shape.ownKeys
-          for (let i = 0; i < shape.ownKeys; i += shape.batch) {
-            await db.putBatch(rowsOf(first + i, Math.min(shape.batch, shape.ownKeys - i), w))
-          }
-        })
-      )
-      await until(
-        async () => {
-          await group.sync()
-          return identical(group.writers, total)
-        },
-        limitMs,
-        what
-      )
+      const deadline = new Deadline(limitMs, what)
+      await deadline.race(Promise.all(group.writers.map(write)))
+      await deadline.poll(async () => {
+        await group.sync()
+        return identical(group.writers, total)
+      })
     })
   } finally {
     await group.close()

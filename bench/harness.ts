@@ -124,22 +124,57 @@ export class TimeLimitError extends Error {
 }
 
 /**
- * Awaits a condition polled after each `step`, failing once `limitMs` passed instead of hanging
- * the run, even while a step is still running (one update round of fifty peers can take minutes).
+ * A time limit shared by the steps of one wait. Each step gives up once the limit passed, even
+ * while it is still running (one update round of fifty peers can take minutes), so a slow
+ * system times out at its limit instead of hanging the run.
  */
-export async function until(step: () => Promise<boolean>, limitMs: number, what: string): Promise<void> {
-  let expired = false
-  const poll = async () => {
-    while (!expired && !(await step())) {
-      // Lets replication streams move between polls.
-      await new Promise((resolve) => setImmediate(resolve))
+export class Deadline {
+  private readonly end: number
+
+  constructor(
+    readonly limitMs: number,
+    readonly what: string
+  ) {
+    this.end = performance.now() + limitMs
+  }
+
+  get expired(): boolean {
+    return performance.now() >= this.end
+  }
+
+  /** `promise`, or a {@link TimeLimitError} once the limit passed without it settling. */
+  async race<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeLimitError(this.what, this.limitMs)), Math.max(0, this.end - performance.now()))
+    })
+    try {
+      return await Promise.race([promise, limit])
+    } finally {
+      clearTimeout(timer)
     }
   }
-  try {
-    await withinLimit(poll(), limitMs, what)
-  } finally {
-    expired = true
+
+  /** Polls `step` until it returns true; a step that outlives the limit is left to finish alone. */
+  async poll(step: () => Promise<boolean>): Promise<void> {
+    const polling = async () => {
+      while (!this.expired && !(await step())) {
+        // Lets replication streams move between polls.
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    }
+    await this.race(polling())
   }
+}
+
+/** Awaits a condition polled after each `step`, failing after `limitMs`. */
+export function until(step: () => Promise<boolean>, limitMs: number, what: string): Promise<void> {
+  return new Deadline(limitMs, what).poll(step)
+}
+
+/** `promise`, or a {@link TimeLimitError} once `limitMs` passed without it settling. */
+export function withinLimit<T>(promise: Promise<T>, limitMs: number, what: string): Promise<T> {
+  return new Deadline(limitMs, what).race(promise)
 }
 
 /** Resolves on the next `event` of `emitter`, or after `ms` if none comes. */
@@ -155,15 +190,3 @@ export function nextEvent(emitter: EventEmitter, event: string, ms: number): Pro
   })
 }
 
-/** `promise`, or a {@link TimeLimitError} once `limitMs` passed without it settling. */
-export async function withinLimit<T>(promise: Promise<T>, limitMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeLimitError(what, limitMs)), limitMs)
-  })
-  try {
-    return await Promise.race([promise, limit])
-  } finally {
-    clearTimeout(timer)
-  }
-}

@@ -18,9 +18,10 @@ export function cellName(cell: Cell): string {
   return `${cell.workload}:${cell.system}`
 }
 
-/** Parent → child: run one repetition of a cell. */
+/** Parent → child: run one repetition of a cell in the empty dir `dir`. */
 interface RepRequest {
   cell: string
+  dir: string
 }
 
 /** Child → parent: how one repetition went. A time-out is an outcome, not a failure. */
@@ -34,11 +35,12 @@ type RepReport = RepOutcome & { cell: string }
 const EXIT_GRACE_MS = 10_000
 
 function isRepRequest(message: unknown): message is RepRequest {
-  return typeof message === 'object' && message !== null && 'cell' in message && typeof message.cell === 'string'
+  if (typeof message !== 'object' || message === null || !('cell' in message) || !('dir' in message)) return false
+  return typeof message.cell === 'string' && typeof message.dir === 'string'
 }
 
 function isRepReport(message: unknown): message is RepReport {
-  if (!isRepRequest(message)) return false
+  if (typeof message !== 'object' || message === null || !('cell' in message) || typeof message.cell !== 'string') return false
   return 'measurement' in message || 'timedOut' in message || 'error' in message
 }
 
@@ -53,13 +55,13 @@ function parseCell(name: string, workloads: readonly Workload[]): { workload: Wo
 export function serveReps(workloads: readonly Workload[], sizes: Sizes): void {
   const systems = new Map<SystemName, System>()
   let queue = Promise.resolve()
-  const runRep = async (cell: string): Promise<RepOutcome> => {
+  const runRep = async ({ cell, dir }: RepRequest): Promise<RepOutcome> => {
     try {
       const { workload, system } = parseCell(cell, workloads)
       if (!systems.has(system)) systems.set(system, await loadSystem(system))
       // The previous repetition's garbage is collected here, not on the next one's clock.
       ;(globalThis as { gc?: () => void }).gc?.()
-      return { measurement: await inTempDir((dir) => workload.run(systems.get(system) as System, dir, sizes)) }
+      return { measurement: await workload.run(systems.get(system) as System, dir, sizes) }
     } catch (err) {
       if (err instanceof TimeLimitError) return { timedOut: { what: err.what, limitMs: err.limitMs } }
       console.error(`${cell}:`, err)
@@ -69,7 +71,7 @@ export function serveReps(workloads: readonly Workload[], sizes: Sizes): void {
   process.on('message', (message) => {
     if (!isRepRequest(message)) return
     queue = queue.then(async () => {
-      const report: RepReport = { cell: message.cell, ...(await runRep(message.cell)) }
+      const report: RepReport = { cell: message.cell, ...(await runRep(message)) }
       await new Promise<void>((resolve) => process.send?.(report, () => resolve()))
     })
   })
@@ -82,6 +84,7 @@ export function serveReps(workloads: readonly Workload[], sizes: Sizes): void {
 export class CellHost {
   private child: ChildProcess | null = null
   private pending: { child: ChildProcess; cell: string; resolve: (outcome: RepOutcome) => void } | null = null
+  private readonly killedFor = new WeakMap<ChildProcess, string>()
 
   constructor(
     private readonly script: string,
@@ -101,7 +104,7 @@ export class CellHost {
     })
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = null
-      this.settle(child, { error: `child process exited with ${signal ?? code}` })
+      this.settle(child, { error: this.killedFor.get(child) ?? `child process exited with ${signal ?? code}` })
     })
     return child
   }
@@ -114,13 +117,22 @@ export class CellHost {
     pending.resolve(outcome)
   }
 
+  /**
+   * One repetition in a fresh temp dir. The parent deletes the dir, so a child killed mid-way
+   * leaves nothing behind (fifty stores of W9 take gigabytes).
+   */
   run(cell: Cell): Promise<RepOutcome> {
+    return inTempDir((dir) => this.runIn(cell, dir))
+  }
+
+  private runIn(cell: Cell, dir: string): Promise<RepOutcome> {
     if (this.pending !== null) throw new Error('a child runs one repetition at a time')
     this.child ??= this.start()
     const child = this.child
     return new Promise<RepOutcome>((resolve) => {
+      // The repetition ends once the child is gone, so its dir is deleted after its last write.
       const watchdog = setTimeout(() => {
-        this.settle(child, { error: `no answer within ${this.watchdogMs} ms` })
+        this.killedFor.set(child, `no answer within ${this.watchdogMs} ms`)
         child.kill()
       }, this.watchdogMs)
       this.pending = {
@@ -131,7 +143,7 @@ export class CellHost {
           resolve(outcome)
         }
       }
-      child.send({ cell: cellName(cell) } satisfies RepRequest)
+      child.send({ cell: cellName(cell), dir } satisfies RepRequest)
     })
   }
 

@@ -1,17 +1,35 @@
-import type { WorkloadId } from './workloads.js'
+import type { Result } from './report.js'
+import { spreadOf, speedRatios, timeRatios, type Spread } from './rounds.js'
 import type { SystemName } from './systems/types.js'
+import type { WorkloadId } from './workload.js'
+
+type Level = 'must reach' | 'aim'
 
 /**
- * The issue's targets. `speed`: peerbee ops/s ÷ the other's ops/s must be at least `factor`.
- * `time`: peerbee's time ÷ the other's time must be at most `factor`.
+ * A target against another system. `speed`: peerbee ops/s ÷ the other's ops/s must be at least
+ * `factor`. `time`: peerbee's time ÷ the other's time must be at most `factor`. Judged on the
+ * median of the per-round ratios.
  */
-export interface Target {
+export interface RatioTarget {
   workload: WorkloadId
   against: SystemName
   metric: 'speed' | 'time'
   factor: number
-  level: 'must reach' | 'aim'
+  level: Level
 }
+
+/**
+ * A target on peerbee's own figures. `lastTenth`: the last tenth's ops/s ÷ the first's must be at
+ * least `bound`. `rssMB`: peak RSS must stay under `bound`.
+ */
+export interface OwnTarget {
+  workload: WorkloadId
+  metric: 'lastTenth' | 'rssMB'
+  bound: number
+  level: Level
+}
+
+export type Target = RatioTarget | OwnTarget
 
 export const TARGETS: readonly Target[] = [
   { workload: 'W1', against: 'autobase', metric: 'speed', factor: 5, level: 'must reach' },
@@ -27,22 +45,61 @@ export const TARGETS: readonly Target[] = [
   { workload: 'W6', against: 'autobase', metric: 'time', factor: 0.5, level: 'must reach' },
   { workload: 'W6', against: 'pouchdb', metric: 'time', factor: 1, level: 'aim' },
   { workload: 'W7', against: 'hyperbee', metric: 'time', factor: 1, level: 'must reach' },
-  { workload: 'W7', against: 'pouchdb', metric: 'time', factor: 1, level: 'aim' }
+  { workload: 'W7', against: 'pouchdb', metric: 'time', factor: 1, level: 'aim' },
+  { workload: 'W8', metric: 'lastTenth', bound: 0.7, level: 'must reach' },
+  { workload: 'W8', metric: 'rssMB', bound: 600, level: 'must reach' }
 ]
 
-/** The measured ratio in the target's own terms, and whether it holds. */
-export function check(target: Target, peerbeeMs: number, otherMs: number): { ratio: number; holds: boolean } {
-  // Both systems ran the same n, so the speed ratio is the inverse time ratio.
-  if (target.metric === 'time') {
-    const ratio = peerbeeMs / otherMs
-    return { ratio, holds: ratio <= target.factor }
+/** The target's ratio in each round, judged on their median. */
+export function check(target: RatioTarget, peerbee: Result, other: Result): Spread & { holds: boolean } {
+  const ratios =
+    target.metric === 'time' ? timeRatios(peerbee.repsMs, other.repsMs) : speedRatios(peerbee.repsMs, other.repsMs)
+  const spread = spreadOf(ratios)
+  return {
+    ...spread,
+    holds: target.metric === 'time' ? spread.median <= target.factor : spread.median >= target.factor
   }
-  const ratio = otherMs / peerbeeMs
-  return { ratio, holds: ratio >= target.factor }
 }
 
-export function describe(target: Target): string {
+function describe(target: Target): string {
+  if (!('against' in target)) {
+    return target.metric === 'lastTenth'
+      ? `last tenth's ops/s ≥ ${target.bound}× the first's`
+      : `peak RSS < ${target.bound} MB`
+  }
   return target.metric === 'time'
     ? `time ≤ ${target.factor}× ${target.against}'s`
     : `ops/s ≥ ${target.factor}× ${target.against}`
+}
+
+/** peerbee's own figure for `target` and whether it holds, or null when it was not measured. */
+function checkOwn(target: OwnTarget, peerbee: Result): { shown: string; holds: boolean } | null {
+  if (target.metric === 'rssMB')
+    return { shown: `${Math.round(peerbee.rssMB)} MB`, holds: peerbee.rssMB < target.bound }
+  if (peerbee.tenths === undefined) return null
+  const ratio = peerbee.tenths[peerbee.tenths.length - 1] / peerbee.tenths[0]
+  return { shown: `${ratio.toFixed(2)}×`, holds: ratio >= target.bound }
+}
+
+function verdict(target: Target, results: Result[]): { shown: string; holds: boolean } | null {
+  const find = (system: SystemName) => results.find((r) => r.workload === target.workload && r.system === system)
+  const peerbee = find('peerbee')
+  if (peerbee === undefined) return null
+  if (!('against' in target)) return checkOwn(target, peerbee)
+  const other = find(target.against)
+  if (other === undefined) return null
+  const { median, min, max, holds } = check(target, peerbee, other)
+  const rounds = peerbee.repsMs.length > 1 ? ` (rounds ${min.toFixed(2)}–${max.toFixed(2)})` : ''
+  return { shown: `${median.toFixed(2)}×${rounds}`, holds }
+}
+
+export function formatTargets(results: Result[]): string {
+  const lines: string[] = []
+  for (const target of TARGETS) {
+    if (!results.some((r) => r.workload === target.workload)) continue
+    const name = `${target.workload} ${target.level}: peerbee ${describe(target)}`
+    const v = verdict(target, results)
+    lines.push(v === null ? `  ?    ${name}: not measured` : `  ${v.holds ? 'ok  ' : 'MISS'} ${name}: ${v.shown}`)
+  }
+  return lines.join('\n')
 }

@@ -1,98 +1,21 @@
-import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { keyOf, recordOf, rowsOf, seededRandom } from './data.js'
-import { measure, until, type Measurement } from './harness.js'
-import type { Db, Row, System, SystemName } from './systems/types.js'
+import { keyOf, recordOf, rowsOf } from './data.js'
+import { measure, until } from './harness.js'
+import { million } from './million-keys.js'
+import { threeWriters, writerChain } from './convergence.js'
+import { fanOut } from './fan-out.js'
+import type { Row, SystemName } from './systems/types.js'
+import { getEach, load, randomPicks, scanFrom, withDb, type Workload } from './workload.js'
 
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7'
-
-/** The issue's sizes; `--quick` divides the counts by 100 to smoke-test the same code. */
-export interface Sizes {
-  sequential: number
-  concurrent: number
-  batched: number
-  batch: number
-  dbKeys: number
-  gets: number
-  writers: number
-  ownKeys: number
-  sharedKeys: number
-  writerBatch: number
-  /** A convergence or catch-up slower than this fails the cell instead of hanging the run. */
-  limitMs: number
-}
-
-export const FULL_SIZES: Sizes = {
-  sequential: 5_000,
-  concurrent: 20_000,
-  batched: 100_000,
-  batch: 1_000,
-  dbKeys: 100_000,
-  gets: 10_000,
-  writers: 3,
-  ownKeys: 5_000,
-  sharedKeys: 500,
-  writerBatch: 500,
-  limitMs: 10 * 60_000
-}
-
-export const QUICK_SIZES: Sizes = {
-  sequential: 50,
-  concurrent: 200,
-  batched: 1_000,
-  // Batches shrink less than counts: a quick run's time goes to set-up loads otherwise.
-  batch: 100,
-  dbKeys: 1_000,
-  gets: 100,
-  writers: 3,
-  ownKeys: 50,
-  sharedKeys: 5,
-  writerBatch: 25,
-  limitMs: 60_000
-}
-
-export interface Workload {
-  id: WorkloadId
-  title: string
-  systems: readonly SystemName[]
-  /** The operations counted for ops/s. */
-  ops(sizes: Sizes): number
-  /** One repetition in the empty dir `dir`: set up untimed, measure, close everything. */
-  run(system: System, dir: string, sizes: Sizes): Promise<Measurement>
-}
+export type { Sizes, Workload, WorkloadId } from './workload.js'
+export { FULL_SIZES, QUICK_SIZES } from './workload.js'
 
 const ALL: readonly SystemName[] = ['peerbee', 'autobase', 'hyperbee', 'pouchdb']
-
-async function withDb(system: System, dir: string, fn: (db: Db) => Promise<Measurement>): Promise<Measurement> {
-  const db = await system.open(dir)
-  try {
-    return await fn(db)
-  } finally {
-    await db.close()
-  }
-}
-
-/** Untimed set-up: writes the rows, then lets the system finish what the writes started. */
-async function load(db: Db, count: number, batch: number): Promise<void> {
-  for (let i = 0; i < count; i += batch) await db.putBatch(rowsOf(i, Math.min(batch, count - i)))
-  await db.settle()
-}
-
-/** Every row must come back in key order with its own record: a scan that skips or reorders fails. */
-async function scanAll(db: Pick<Db, 'scan'>, count: number): Promise<number> {
-  let seen = 0
-  for await (const row of db.scan()) {
-    if (seen < count && (row.key !== keyOf(seen) || row.value.id !== seen)) {
-      throw new Error(`scan: row ${seen} is ${row.key}`)
-    }
-    seen++
-  }
-  return seen
-}
 
 const w1: Workload = {
   id: 'W1',
   title: 'sequential puts',
+  scale: false,
   systems: ALL,
   ops: (s) => s.sequential,
   run: (system, dir, s) =>
@@ -106,6 +29,7 @@ const w1: Workload = {
 const w2: Workload = {
   id: 'W2',
   title: 'concurrent puts',
+  scale: false,
   systems: ALL,
   ops: (s) => s.concurrent,
   run: (system, dir, s) =>
@@ -121,6 +45,7 @@ const w2: Workload = {
 const w3: Workload = {
   id: 'W3',
   title: 'batched puts',
+  scale: false,
   systems: ALL,
   ops: (s) => s.batched,
   run: (system, dir, s) =>
@@ -137,89 +62,37 @@ const w3: Workload = {
 const w4: Workload = {
   id: 'W4',
   title: 'random gets',
+  scale: false,
   systems: ALL,
   ops: (s) => s.gets,
   run: (system, dir, s) =>
     withDb(system, dir, async (db) => {
       await load(db, s.dbKeys, s.batch)
-      const random = seededRandom(4)
-      const picks = Array.from({ length: s.gets }, () => Math.floor(random() * s.dbKeys))
-      return measure(async () => {
-        for (const i of picks) {
-          const value = await db.get(keyOf(i))
-          if (value === null || value.id !== i) throw new Error(`get ${keyOf(i)}: wrong record`)
-        }
-      })
+      const picks = randomPicks(s.gets, s.dbKeys)
+      return measure(() => getEach(db, picks))
     })
 }
 
 const w5: Workload = {
   id: 'W5',
   title: 'ordered scan',
+  scale: false,
   systems: ALL,
   ops: (s) => s.dbKeys,
   run: (system, dir, s) =>
     withDb(system, dir, async (db) => {
       await load(db, s.dbKeys, s.batch)
       return measure(async () => {
-        const seen = await scanAll(db, s.dbKeys)
+        const seen = await scanFrom(db.scan())
         if (seen !== s.dbKeys) throw new Error(`scan saw ${seen} of ${s.dbKeys} rows`)
       })
     })
 }
 
-/** Count and hash of every row a peer reads: peers with equal digests hold identical state. */
-async function digest(db: Db): Promise<string> {
-  const hash = createHash('sha256')
-  let count = 0
-  for await (const row of db.scan()) {
-    hash.update(row.key + '\n' + JSON.stringify(row.value) + '\n')
-    count++
-  }
-  return count + ':' + hash.digest('hex')
-}
-
-const w6: Workload = {
-  id: 'W6',
-  title: '3-writer convergence',
-  systems: ['peerbee', 'autobase', 'pouchdb'],
-  ops: (s) => s.writers * (s.ownKeys + s.sharedKeys),
-  async run(system, dir, s) {
-    if (system.openGroup === undefined) throw new Error(`${system.name} has no multi-writer mode`)
-    const group = await system.openGroup(join(dir, 'group'), s.writers)
-    const total = s.sharedKeys + s.writers * s.ownKeys
-    try {
-      return await measure(async () => {
-        // Keys 0..shared-1 are written by every writer with its own record, so they conflict;
-        // then each writer writes its own range, in batches, all writers at once.
-        await Promise.all(
-          group.writers.map(async (db, w) => {
-            await db.putBatch(rowsOf(0, s.sharedKeys, w))
-            const first = s.sharedKeys + w * s.ownKeys
-            for (let i = 0; i < s.ownKeys; i += s.writerBatch) {
-              await db.putBatch(rowsOf(first + i, Math.min(s.writerBatch, s.ownKeys - i), w))
-            }
-          })
-        )
-        await until(
-          async () => {
-            await group.sync()
-            const digests = await Promise.all(group.writers.map(digest))
-            return digests.every((d) => d === digests[0]) && digests[0].startsWith(total + ':')
-          },
-          s.limitMs,
-          'W6 convergence'
-        )
-      })
-    } finally {
-      await group.close()
-    }
-  }
-}
-
 const w7: Workload = {
   id: 'W7',
   title: 'new-peer catch-up',
+  scale: false,
   systems: ALL,
   ops: (s) => s.dbKeys,
   run: (system, dir, s) =>
@@ -232,7 +105,7 @@ const w7: Workload = {
           await until(
             async () => {
               await follower.catchUp()
-              return (await scanAll(follower.db, s.dbKeys)) === s.dbKeys
+              return (await scanFrom(follower.db.scan())) === s.dbKeys
             },
             s.limitMs,
             'W7 catch-up'
@@ -244,4 +117,4 @@ const w7: Workload = {
     })
 }
 
-export const WORKLOADS: readonly Workload[] = [w1, w2, w3, w4, w5, w6, w7]
+export const WORKLOADS: readonly Workload[] = [w1, w2, w3, w4, w5, threeWriters, w7, million, writerChain, fanOut]

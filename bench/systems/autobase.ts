@@ -1,14 +1,13 @@
 import Autobase from 'autobase'
 import Corestore from 'corestore'
 import type Hyperbee from 'hyperbee'
+import type Hyperswarm from 'hyperswarm'
 import { join } from 'node:path'
-import { until } from '../harness.js'
+import { until, withinLimit } from '../harness.js'
 import { getFrom, openBee, scanBee } from './bee.js'
 import { encodeKey, encodeRecord } from './codec.js'
-import { pipeStreams } from './replicate.js'
-import type { Db, Follower, Group, Record, Row, System } from './types.js'
-
-const WRITERS_ADDED_LIMIT_MS = 60_000
+import { joinTopic, linkedPairs, pipeStreams } from './replicate.js'
+import type { Db, Follower, Group, Record, Row, ScanRange, SwarmDb, SwarmFollower, System } from './types.js'
 
 /** Autobase 7 with a Hyperbee view: what a multi-writer Hyperbee looks like today. */
 export const autobase: System = {
@@ -18,7 +17,7 @@ export const autobase: System = {
     await db.ready()
     return db
   },
-  async openGroup(dir, size) {
+  async openGroup(dir, size, opts) {
     const root = new AutobaseDb(join(dir, 'peer-0'), null)
     await root.ready()
     const peers = [root]
@@ -27,9 +26,8 @@ export const autobase: System = {
       await peer.ready()
       peers.push(peer)
     }
-    for (let i = 0; i < size; i++) {
-      for (let j = i + 1; j < size; j++) pipeStreams(peers[i].base.replicate(true), peers[j].base.replicate(false))
-    }
+    for (const [i, j] of linkedPairs(size, opts.chain))
+      pipeStreams(peers[i].base.replicate(true), peers[j].base.replicate(false))
     for (const peer of peers.slice(1)) await root.base.append(addWriterOp(peer.base.local.key))
     // Until a peer has applied its own addWriter it cannot append.
     await until(
@@ -37,10 +35,15 @@ export const autobase: System = {
         await Promise.all(peers.map((peer) => peer.base.update()))
         return peers.every((peer) => peer.base.writable)
       },
-      WRITERS_ADDED_LIMIT_MS,
+      opts.limitMs,
       'writers added'
     )
     return new AutobaseGroup(peers)
+  },
+  async openOnSwarm(dir, swarm) {
+    const db = new AutobaseSwarmDb(join(dir, 'store'), null, swarm)
+    await db.ready()
+    return db
   }
 }
 
@@ -108,8 +111,8 @@ class AutobaseDb implements Db {
     return getFrom(this.base.view, key)
   }
 
-  scan(): AsyncIterable<Row> {
-    return scanBee(this.base.view)
+  scan(range?: ScanRange): AsyncIterable<Row> {
+    return scanBee(this.base.view, range)
   }
 
   async settle(): Promise<void> {
@@ -142,15 +145,8 @@ class AutobaseFollower implements Follower {
     pipeStreams(this.source.base.replicate(true), this.peer.base.replicate(false))
   }
 
-  // update() returns at once while the connection is still opening; wait for the system core
-  // to reach the source's length, then the view is (fast-forwarded to) the source's view.
-  async catchUp(): Promise<void> {
-    const target = this.source.base.length
-    await this.peer.base.update()
-    while (this.peer.base.length < target) {
-      await new Promise<void>((resolve) => this.peer.base.once('update', resolve))
-      await this.peer.base.update()
-    }
+  catchUp(): Promise<void> {
+    return reach(this.peer, this.source.base.length)
   }
 
   close(): Promise<void> {
@@ -167,5 +163,64 @@ class AutobaseGroup implements Group {
 
   async close(): Promise<void> {
     for (const writer of this.writers) await writer.close()
+  }
+}
+
+// update() returns at once while the connection is still opening; wait for the system core
+// to reach the source's length, then the view is (fast-forwarded to) the source's view.
+async function reach(peer: AutobaseDb, length: number): Promise<void> {
+  await peer.base.update()
+  while (peer.base.length < length) {
+    await new Promise<void>((resolve) => peer.base.once('update', resolve))
+    await peer.base.update()
+  }
+}
+
+class AutobaseSwarmDb extends AutobaseDb implements SwarmDb {
+  constructor(
+    storage: string,
+    bootstrap: Uint8Array | null,
+    private readonly swarm: Hyperswarm
+  ) {
+    super(storage, bootstrap)
+  }
+
+  join(): Promise<void> {
+    return joinTopic(this.swarm, this.base.discoveryKey, (conn) => this.base.replicate(conn))
+  }
+
+  async followOnSwarm(dir: string, swarm: Hyperswarm): Promise<SwarmFollower> {
+    const peer = new AutobaseSwarmDb(join(dir, 'store'), this.base.key, swarm)
+    await peer.ready()
+    return new AutobaseSwarmFollower(peer, this.base.length)
+  }
+}
+
+class AutobaseSwarmFollower implements SwarmFollower {
+  readonly db: Pick<Db, 'get'>
+
+  constructor(
+    private readonly peer: AutobaseSwarmDb,
+    private readonly length: number
+  ) {
+    this.db = peer
+  }
+
+  join(): Promise<void> {
+    return this.peer.join()
+  }
+
+  // A fast-forwarded view is sparse: it holds everything once its blocks are downloaded too.
+  catchUp(limitMs: number): Promise<void> {
+    const fetch = async () => {
+      await reach(this.peer, this.length)
+      const view = this.peer.base.view.core
+      await view.download({ start: 0, end: view.length }).done()
+    }
+    return withinLimit(fetch(), limitMs, 'swarm catch-up')
+  }
+
+  close(): Promise<void> {
+    return this.peer.close()
   }
 }

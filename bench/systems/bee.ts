@@ -1,7 +1,7 @@
 import Hyperbee from 'hyperbee'
 import type Hypercore from 'hypercore'
 import { decodeKey, decodeRecord, encodeKey } from './codec.js'
-import type { Record, Row } from './types.js'
+import type { Record, Row, ScanRange } from './types.js'
 
 /** Reads and opening shared by the systems whose index is a Hyperbee. */
 export function openBee(core: Hypercore): Hyperbee {
@@ -13,8 +13,9 @@ export async function getFrom(bee: Hyperbee, key: string): Promise<Record | null
   return node === null ? null : decodeRecord(node.value)
 }
 
-export async function* scanBee(bee: Hyperbee): AsyncIterable<Row> {
-  for await (const node of bee.createReadStream()) {
+export async function* scanBee(bee: Hyperbee, range: ScanRange = {}): AsyncIterable<Row> {
+  const { gte, limit } = range
+  for await (const node of bee.createReadStream({ ...(gte === undefined ? {} : { gte: encodeKey(gte) }), limit })) {
     yield { key: decodeKey(node.key), value: decodeRecord(node.value) }
   }
 }

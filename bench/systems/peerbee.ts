@@ -1,10 +1,9 @@
+import type Hyperswarm from 'hyperswarm'
 import { join } from 'node:path'
-import { until } from '../harness.js'
+import { nextEvent, until } from '../harness.js'
 import { PeerBee } from '../../lib/index.js'
-import { pipeStreams } from './replicate.js'
-import type { Db, Follower, Group, Record, Row, System } from './types.js'
-
-const WRITERS_ADDED_LIMIT_MS = 60_000
+import { linkedPairs, pipeStreams } from './replicate.js'
+import type { Db, Follower, Group, Record, Row, ScanRange, SwarmDb, SwarmFollower, System } from './types.js'
 
 /** peerbee through its public API only, with its default utf-8 keys and JSON values. */
 export const peerbee: System = {
@@ -14,7 +13,7 @@ export const peerbee: System = {
     await db.ready()
     return new PeerBeeDb(db)
   },
-  async openGroup(dir, size) {
+  async openGroup(dir, size, opts) {
     const root = new PeerBee<string, Record>(join(dir, 'peer-0'))
     await root.ready()
     const peers = [root]
@@ -23,9 +22,7 @@ export const peerbee: System = {
       await peer.ready()
       peers.push(peer)
     }
-    for (let i = 0; i < size; i++) {
-      for (let j = i + 1; j < size; j++) pipeStreams(peers[i].replicate(true), peers[j].replicate(false))
-    }
+    for (const [i, j] of linkedPairs(size, opts.chain)) pipeStreams(peers[i].replicate(true), peers[j].replicate(false))
     for (const peer of peers.slice(1)) await root.addWriter(peer.writerKey)
     // A peer learns it was added once it has indexed the root's log.
     await until(
@@ -33,17 +30,22 @@ export const peerbee: System = {
         await Promise.all(peers.map((peer) => peer.update()))
         return peers.every((peer) => peer.writable)
       },
-      WRITERS_ADDED_LIMIT_MS,
+      opts.limitMs,
       'writers added'
     )
     return new PeerBeeGroup(peers.map((peer) => new PeerBeeDb(peer)))
+  },
+  async openOnSwarm(dir, swarm) {
+    const db = new PeerBee<string, Record>(join(dir, 'db'), { swarm })
+    await db.ready()
+    return new PeerBeeSwarmDb(db)
   }
 }
 
 type RecordDb = PeerBee<string, Record>
 
-async function* scanDb(db: RecordDb): AsyncIterable<Row> {
-  for await (const entry of db.list()) yield { key: entry.key, value: entry.value }
+async function* scanDb(db: RecordDb, range: ScanRange = {}): AsyncIterable<Row> {
+  for await (const entry of db.list(range)) yield { key: entry.key, value: entry.value }
 }
 
 async function getFrom(db: RecordDb, key: string): Promise<Record | null> {
@@ -68,8 +70,8 @@ class PeerBeeDb implements Db {
     return getFrom(this.db, key)
   }
 
-  scan(): AsyncIterable<Row> {
-    return scanDb(this.db)
+  scan(range?: ScanRange): AsyncIterable<Row> {
+    return scanDb(this.db, range)
   }
 
   // With no peer connected, update() is the wait for the local index to catch up.
@@ -95,7 +97,7 @@ class PeerBeeFollower implements Follower {
     private readonly source: RecordDb,
     private readonly peer: RecordDb
   ) {
-    this.db = { get: (key) => getFrom(peer, key), scan: () => scanDb(peer) }
+    this.db = { get: (key) => getFrom(peer, key), scan: (range) => scanDb(peer, range) }
   }
 
   connect(): void {
@@ -120,5 +122,60 @@ class PeerBeeGroup implements Group {
 
   async close(): Promise<void> {
     for (const writer of this.writers) await writer.close()
+  }
+}
+
+/** How far each writer's log reaches, by writer key. */
+function lengths(db: RecordDb): Map<string, number> {
+  return new Map(db.status().writers.map((w) => [Buffer.from(w.key).toString('hex'), w.length]))
+}
+
+class PeerBeeSwarmDb extends PeerBeeDb implements SwarmDb {
+  join(): Promise<void> {
+    return this.db.join()
+  }
+
+  async followOnSwarm(dir: string, swarm: Hyperswarm): Promise<SwarmFollower> {
+    const peer = new PeerBee<string, Record>(join(dir, 'db'), { key: this.db.key, swarm })
+    await peer.ready()
+    return new PeerBeeSwarmFollower(peer, lengths(this.db))
+  }
+}
+
+class PeerBeeSwarmFollower implements SwarmFollower {
+  readonly db: Pick<Db, 'get'>
+
+  constructor(
+    private readonly peer: RecordDb,
+    private readonly target: Map<string, number>
+  ) {
+    this.db = { get: (key) => getFrom(peer, key) }
+  }
+
+  join(): Promise<void> {
+    return this.peer.join()
+  }
+
+  /** Every writer the source knew is indexed as far as the source had it. */
+  private caughtUp(): boolean {
+    const indexed = new Map(this.peer.status().writers.map((w) => [Buffer.from(w.key).toString('hex'), w.indexed]))
+    return [...this.target].every(([key, length]) => (indexed.get(key) ?? 0) >= length)
+  }
+
+  catchUp(limitMs: number): Promise<void> {
+    return until(
+      async () => {
+        // update() returns at once without a connected peer: wait for one instead of spinning.
+        if (this.peer.status().peers === 0) await nextEvent(this.peer, 'peer-add', limitMs)
+        await this.peer.update()
+        return this.caughtUp()
+      },
+      limitMs,
+      'swarm catch-up'
+    )
+  }
+
+  close(): Promise<void> {
+    return this.peer.close()
   }
 }

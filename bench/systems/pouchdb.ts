@@ -1,7 +1,8 @@
 import PouchDB from 'pouchdb'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Db, Follower, Group, Record, Row, System } from './types.js'
+import { linkedPairs } from './replicate.js'
+import type { Db, Follower, Group, GroupOptions, Record, Row, ScanRange, System } from './types.js'
 
 /** PouchDB with its default Node adapter (LevelDB on disk): a syncing local database. */
 export const pouchdb: System = {
@@ -9,10 +10,10 @@ export const pouchdb: System = {
   async open(dir) {
     return new PouchDb(await openPouch(dir))
   },
-  async openGroup(dir, size) {
+  async openGroup(dir, size, opts) {
     const writers: PouchDb[] = []
     for (let i = 0; i < size; i++) writers.push(new PouchDb(await openPouch(join(dir, 'peer-' + i))))
-    return new PouchGroup(writers)
+    return new PouchGroup(writers, opts)
   }
 }
 
@@ -53,8 +54,8 @@ class PouchDb implements Db {
     }
   }
 
-  scan(): AsyncIterable<Row> {
-    return scanAll(this.db)
+  scan(range?: ScanRange): AsyncIterable<Row> {
+    return scanAll(this.db, range)
   }
 
   // bulkDocs resolves once the docs are stored and indexed by id.
@@ -70,8 +71,13 @@ class PouchDb implements Db {
 }
 
 // One allDocs call: PouchDB's fastest way to read everything in _id order.
-async function* scanAll(db: PouchDB): AsyncIterable<Row> {
-  const { rows } = await db.allDocs<Doc>({ include_docs: true })
+async function* scanAll(db: PouchDB, range: ScanRange = {}): AsyncIterable<Row> {
+  // PouchDB reads a present-but-undefined option as set, so only the given ones are passed.
+  const { rows } = await db.allDocs<Doc>({
+    include_docs: true,
+    ...(range.gte === undefined ? {} : { startkey: range.gte }),
+    ...(range.limit === undefined ? {} : { limit: range.limit })
+  })
   for (const row of rows) {
     if (row.doc !== undefined) yield { key: row.id, value: row.doc.value }
   }
@@ -100,15 +106,19 @@ class PouchFollower implements Follower {
 }
 
 class PouchGroup implements Group {
-  constructor(readonly writers: PouchDb[]) {}
+  private readonly pairs: Array<[number, number]>
 
-  // Every pair syncs both ways at once, so one round spreads every write to every peer.
+  constructor(
+    readonly writers: PouchDb[],
+    opts: GroupOptions
+  ) {
+    this.pairs = linkedPairs(writers.length, opts.chain)
+  }
+
+  // Every linked pair syncs both ways at once: one round spreads every write to every peer of
+  // a full mesh, and at least one hop along a chain.
   async sync(): Promise<void> {
-    const rounds: Array<Promise<unknown>> = []
-    for (let i = 0; i < this.writers.length; i++) {
-      for (let j = i + 1; j < this.writers.length; j++) rounds.push(this.writers[i].db.sync(this.writers[j].db))
-    }
-    await Promise.all(rounds)
+    await Promise.all(this.pairs.map(([i, j]) => this.writers[i].db.sync(this.writers[j].db)))
   }
 
   async close(): Promise<void> {

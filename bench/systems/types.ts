@@ -1,3 +1,5 @@
+import type Hyperswarm from 'hyperswarm'
+
 /** The record every benchmark write stores: a JSON object of about 100 bytes. */
 export interface Record {
   id: number
@@ -13,6 +15,11 @@ export interface Row {
   value: Record
 }
 
+export interface ScanRange {
+  gte?: string
+  limit?: number
+}
+
 export type SystemName = 'peerbee' | 'autobase' | 'hyperbee' | 'pouchdb'
 
 /**
@@ -24,8 +31,8 @@ export interface Db {
   /** One atomic batch where the system has one, else its bulk write. */
   putBatch(rows: Row[]): Promise<void>
   get(key: string): Promise<Record | null>
-  /** Every row in key order. */
-  scan(): AsyncIterable<Row>
+  /** Every row in key order, or `limit` rows from the first key at or after `gte`. */
+  scan(range?: ScanRange): AsyncIterable<Row>
   /**
    * Waits for work that resolved writes left running in the background (peerbee indexes its
    * own writes after they resolve), so a read workload after a load is timed on its own.
@@ -48,7 +55,7 @@ export interface Follower {
   close(): Promise<void>
 }
 
-/** Several writers of one logical db in one process, replicating with each other in-process. */
+/** Several writers of one logical db in one process, replicating in-process along `GroupOptions`. */
 export interface Group {
   readonly writers: Db[]
   /** One round in which every peer takes in what its connected peers have now. */
@@ -60,5 +67,33 @@ export interface System {
   readonly name: SystemName
   open(dir: string): Promise<Db>
   /** Absent for single-writer systems. */
-  openGroup?(dir: string, size: number): Promise<Group>
+  openGroup?(dir: string, size: number, opts: GroupOptions): Promise<Group>
+  /** Absent for systems that do not replicate over Hyperswarm. */
+  openOnSwarm?(dir: string, swarm: Hyperswarm): Promise<SwarmDb>
+}
+
+export interface GroupOptions {
+  /** Peer i replicates with peers i - 1 and i + 1 only; otherwise every pair replicates. */
+  chain: boolean
+  /** How long setting up the writers may take before the cell times out. */
+  limitMs: number
+}
+
+/** A db whose peers find each other on Hyperswarm. */
+export interface SwarmDb extends Db {
+  /** Announce and look up the db's topic, replicating over every connection. */
+  join(): Promise<void>
+  /** A new, empty peer of this db in `dir` on `swarm`, opened but not joined yet. */
+  followOnSwarm(dir: string, swarm: Hyperswarm): Promise<SwarmFollower>
+}
+
+export interface SwarmFollower {
+  join(): Promise<void>
+  /**
+   * Resolves once this peer holds, ready to read, everything the source held when the follower
+   * was opened; gives up after `limitMs`.
+   */
+  catchUp(limitMs: number): Promise<void>
+  readonly db: Pick<Db, 'get'>
+  close(): Promise<void>
 }

@@ -2,32 +2,66 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import type { Results } from '../../bench/report.js'
+import type { Result, Results } from '../../bench/report.js'
 import { WORKLOADS } from '../../bench/workloads.js'
 import { tempDir } from '../helpers.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-// The benchmark is not run by CI at full size; this keeps every workload on every system working.
-test('bench --quick measures every workload on every system', { timeout: 5 * 60_000 }, async (t) => {
+/** Runs `npm run bench -- --quick ...args` and returns its exit code, output and results file. */
+async function quickBench(t: TestContext, args: string[]): Promise<{ code: number; output: string; report: Results }> {
   const out = path.join(await tempDir(t, 'peerbee-bench-quick-'), 'results.json')
-  const args = ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out]
+  const argv = ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out, ...args]
   const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile(process.execPath, args, { cwd: ROOT, maxBuffer: 16 * 2 ** 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, argv, { cwd: ROOT, maxBuffer: 16 * 2 ** 20 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, output: stdout + stderr })
     })
   })
   assert.equal(code, 0, output)
+  return { code, output, report: JSON.parse(await readFile(out, 'utf-8')) as Results }
+}
 
-  const report = JSON.parse(await readFile(out, 'utf-8')) as Results
-  assert.equal(report.failed.length, 0)
+function rowOf(report: Results, workload: string, system: string): Result {
+  const row = report.results.find((r) => r.workload === workload && r.system === system)
+  assert.ok(row, `${workload} ${system} has a row`)
+  return row
+}
+
+// The benchmark is not run by CI at full size; this keeps every workload on every system working.
+test('bench --quick measures every workload on every system', { timeout: 5 * 60_000 }, async (t) => {
+  const { report } = await quickBench(t, [])
+  assert.deepEqual(report.failed, [])
+  assert.deepEqual(report.timedOut, [])
   for (const workload of WORKLOADS) {
     for (const system of workload.systems) {
-      const row = report.results.find((r) => r.workload === workload.id && r.system === system)
-      assert.ok(row, `${workload.id} ${system} has a row`)
+      const row = rowOf(report, workload.id, system)
       assert.ok(row.n > 0 && row.ms > 0 && row.opsPerSec > 0, `${workload.id} ${system} measured`)
     }
   }
+
+  for (const system of ['peerbee', 'hyperbee', 'pouchdb']) {
+    const row = rowOf(report, 'W8', system)
+    assert.equal(row.tenths?.length, 10, `W8 ${system} ops/s by tenth`)
+    assert.ok((row.tenths ?? []).every((x) => x > 0))
+    assert.equal(row.rssTenthsMB?.length, 10, `W8 ${system} RSS by tenth`)
+    assert.ok((row.diskBytes ?? 0) > 0, `W8 ${system} disk bytes`)
+    assert.deepEqual(Object.keys(row.phases ?? {}), ['gets', 'scan', 'reopen'])
+  }
+  for (const system of ['peerbee', 'hyperbee']) {
+    // Every joining peer fetched the whole db, so the writer sent something on its connections.
+    const row = rowOf(report, 'W10', system)
+    assert.ok((row.uploadBytes ?? 0) > 0 && (row.downloadBytes ?? 0) > 0, `W10 ${system} bytes up and down`)
+  }
+})
+
+test('bench repetitions run round-robin across systems', { timeout: 2 * 60_000 }, async (t) => {
+  const { output, report } = await quickBench(t, ['--only', 'W1', '--systems', 'peerbee,hyperbee', '--reps', '2'])
+  const order = [...output.matchAll(/^W1 (\w+) rep (\d)\/2:/gm)].map((m) => `${m[1]} ${m[2]}`)
+  assert.deepEqual(order, ['peerbee 1', 'hyperbee 1', 'peerbee 2', 'hyperbee 2'])
+  assert.equal(report.reps, 2)
+  for (const system of ['peerbee', 'hyperbee']) assert.equal(rowOf(report, 'W1', system).repsMs.length, 2)
+  // The hyperbee row's ratio is the median of the two rounds' ratios, with their range.
+  assert.match(output, /\| W1 +\| hyperbee +\|.*\| \d+\.\d\d \(\d+\.\d\d–\d+\.\d\d\) +\|/)
 })

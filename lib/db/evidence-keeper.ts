@@ -3,11 +3,11 @@ import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import type { Indexer } from '../indexer/indexer.js'
 import type { Evidence } from '../model/evidence.js'
-import { writerId } from '../model/ids.js'
-import { BLOCK, EvidenceExchange } from '../trust/exchange.js'
+import { writerId, writerKeyOf } from '../model/ids.js'
+import { BLOCK, EvidenceExchange, type Head } from '../trust/exchange.js'
 import { provenBlock, sharedTree } from '../trust/salvage.js'
 import { findFork } from '../trust/fork-finder.js'
-import { checkForkProof } from '../trust/fork-proof.js'
+import { checkForkProof, treeHash } from '../trust/fork-proof.js'
 import { checkSuccession } from '../trust/succession.js'
 import type { OpenedStorage } from './storage.js'
 
@@ -27,6 +27,9 @@ export interface EvidenceKeeperOptions {
   salvaged(): void
 }
 
+/** How often this peer tells connected peers the heads of logs that changed. */
+const ANNOUNCE_MS = 2000
+
 /** Where a salvaged block is kept among the local settings. */
 function salvageKey(writer: string, seq: number): string {
   return `salvage/${writer}/${seq}`
@@ -42,6 +45,10 @@ export class EvidenceKeeper {
   private readonly exchange: EvidenceExchange
   private readonly seeking = new Set<string>()
   private salvaging = false
+  /** Sessions on members' logs for their heads; opened again when Hypercore closes one. */
+  private readonly sessions = new Map<string, Hypercore>()
+  private readonly announced = new Map<string, number>()
+  private readonly announcer: NodeJS.Timeout
   private waiting: Evidence[] = []
   private readonly onPeer = (peer: Hypercore.Peer) => this.exchange.attach(peer.protomux)
   private closed = false
@@ -53,11 +60,68 @@ export class EvidenceKeeper {
       discoveryKey: rootLog.discoveryKey,
       known: () => evidence.all(),
       opened: () => void this.salvage(),
+      heads: () => this.heads(false),
+      remoteHeads: (list) => void this.compareHeads(list).catch(() => {}),
       received: (e) => void this.learn(e).catch(() => {}),
       proof: (writer, make) => this.withLog(writer, make)
     })
     rootLog.on('peer-add', this.onPeer)
     for (const peer of rootLog.peers) this.onPeer(peer)
+    this.announcer = setInterval(() => {
+      void this.heads(true).then(
+        (list) => this.exchange.announce(list),
+        () => {}
+      )
+    }, ANNOUNCE_MS)
+    this.announcer.unref()
+  }
+
+  /**
+   * This peer's heads of the members' logs it holds (not of writers known forked): all of
+   * them, or only those that changed since last announced.
+   */
+  private async heads(changedOnly: boolean): Promise<Head[]> {
+    const indexer = this.opts.indexer()
+    if (indexer === null || this.closed) return []
+    const forked = this.forked()
+    const out: Head[] = []
+    for (const id of indexer.membership.members.keys()) {
+      if (forked.has(id)) continue
+      const log = await this.session(id)
+      if (log === null || log.length === 0 || (changedOnly && this.announced.get(id) === log.length)) continue
+      try {
+        out.push({ writer: log.key, length: log.length, tree: await treeHash(log, log.length) })
+        this.announced.set(id, log.length)
+      } catch {
+        // Tree nodes not held yet: the next announce tells it.
+      }
+    }
+    return out
+  }
+
+  /** A peer's heads: one whose tree differs from this peer's at its length is another history. */
+  private async compareHeads(list: Head[]): Promise<void> {
+    const indexer = this.opts.indexer()
+    if (indexer === null) return
+    const forked = this.forked()
+    for (const head of list) {
+      const id = writerId(head.writer)
+      if (forked.has(id) || indexer.membership.member(id) === undefined || head.length === 0) continue
+      const log = await this.session(id)
+      if (log === null || log.length < head.length) continue
+      const ours = await treeHash(log, head.length).catch(() => null)
+      if (ours !== null && !b4a.equals(ours, head.tree)) void this.conflict(head.writer, head.length)
+    }
+  }
+
+  private async session(id: string): Promise<Hypercore | null> {
+    const known = this.sessions.get(id)
+    if (known !== undefined && !known.closed) return known
+    if (this.closed) return null
+    const log = this.opts.store.get({ key: writerKeyOf(id), wait: false })
+    this.sessions.set(id, log)
+    await log.ready()
+    return log
   }
 
   /**
@@ -179,6 +243,8 @@ export class EvidenceKeeper {
 
   close(): void {
     this.closed = true
+    clearInterval(this.announcer)
+    for (const log of this.sessions.values()) void log.close().catch(() => {})
     this.opts.storage.rootLog.off('peer-add', this.onPeer)
     this.exchange.close()
   }

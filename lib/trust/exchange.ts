@@ -17,6 +17,10 @@ import { blockProof } from './salvage.js'
  *                                               `writer` at `length`; BLOCK: a proof of block
  *                                               `index` in that branch's tree at `length`
  *   RESPONSE {id, proof}                        the proof, or empty bytes when it cannot make it
+ *   HEADS    [{writer, length, tree}]           the sender's heads of members' logs: a peer
+ *                                               whose tree at that length differs holds
+ *                                               another history (Hypercore does not compare
+ *                                               heads of equal length, so it would not see it)
  *
  * Tree requests let a peer that met a second history of a writer find where the two part;
  * block requests fetch the blocks both histories share that Hypercore no longer replicates.
@@ -25,6 +29,7 @@ const PROTOCOL = 'peerbee/evidence'
 const EVIDENCE = 0
 const REQUEST = 1
 const RESPONSE = 2
+const HEADS = 3
 
 /** What a request asks for. */
 export const TREE = 0
@@ -33,6 +38,30 @@ export const BLOCK = 1
 const REQUEST_TIMEOUT_MS = 10_000
 
 type State = c.State
+
+/** A peer's head of a writer's log: its length and the hash of its tree at that length. */
+export interface Head {
+  writer: Uint8Array
+  length: number
+  tree: Uint8Array
+}
+
+const head = {
+  preencode(s: State, h: Head) {
+    c.fixed32.preencode(s, h.writer)
+    c.uint.preencode(s, h.length)
+    c.fixed32.preencode(s, h.tree)
+  },
+  encode(s: State, h: Head) {
+    c.fixed32.encode(s, h.writer)
+    c.uint.encode(s, h.length)
+    c.fixed32.encode(s, h.tree)
+  },
+  decode(s: State): Head {
+    return { writer: c.fixed32.decode(s), length: c.uint.decode(s), tree: c.fixed32.decode(s) }
+  }
+}
+const heads = c.array(head)
 
 const NONE = b4a.alloc(0)
 
@@ -109,6 +138,10 @@ export interface ExchangeHost {
   received(e: Evidence): void
   /** A peer's channel opened. */
   opened(): void
+  /** This peer's heads of members' logs, sent to a peer as its channel opens. */
+  heads(): Promise<Head[]>
+  /** A peer's heads. */
+  remoteHeads(heads: Head[]): void
   /** Runs `make` with a session of a writer's log, to answer a request from. */
   proof(writer: Uint8Array, make: (log: Hypercore) => Promise<Uint8Array>): Promise<Uint8Array>
 }
@@ -139,6 +172,7 @@ export class EvidenceExchange {
       messages: [{ encoding: raw, onmessage: (bytes) => this.onmessage(bytes, peer) }],
       onopen: () => {
         for (const e of this.host.known()) this.send(peer, EVIDENCE, encodeEvidence(e))
+        void this.host.heads().then((list) => this.send(peer, HEADS, c.encode(heads, list)), noop)
         this.host.opened()
       },
       onclose: () => this.peers.delete(mux)
@@ -152,6 +186,13 @@ export class EvidenceExchange {
   /** The peers whose channel is open. */
   connected(): EvidencePeer[] {
     return [...this.peers.values()].filter((p) => p.channel.opened && !p.channel.closed)
+  }
+
+  /** Tells every connected peer this peer's heads (of logs that changed). */
+  announce(list: Head[]): void {
+    if (list.length === 0) return
+    const bytes = c.encode(heads, list)
+    for (const peer of this.connected()) this.send(peer, HEADS, bytes)
   }
 
   /** Passes new evidence on to every connected peer. */
@@ -198,6 +239,8 @@ export class EvidenceExchange {
         if (e !== null) this.host.received(e)
       } else if (bytes[0] === REQUEST) {
         void this.answer(peer, c.decode(request, body))
+      } else if (bytes[0] === HEADS) {
+        this.host.remoteHeads(c.decode(heads, body))
       } else if (bytes[0] === RESPONSE) {
         const { id, proof } = c.decode(response, body)
         this.pending.get(id)?.(proof.byteLength === 0 ? null : proof)
@@ -217,3 +260,5 @@ export class EvidenceExchange {
     this.send(peer, RESPONSE, c.encode(response, { id: req.id, proof }))
   }
 }
+
+function noop(): void {}

@@ -35,6 +35,12 @@ export async function treeProof(log: Hypercore, length: number): Promise<Uint8Ar
   return encodeProof(proof)
 }
 
+/** This log's tree hash at `length` (0: the empty tree), from the tree nodes it holds. */
+export async function treeHash(log: Hypercore, length: number): Promise<Uint8Array> {
+  if (length === 0) return EMPTY
+  return crypto.tree((await log.proof({ upgrade: { start: 0, length } })).upgrade!.nodes)
+}
+
 /**
  * The tree hash a proof shows at `length`, once it is checked against the writer's log (any
  * session of it: branch held or not); null if it is not a valid proof of that length.

@@ -37,6 +37,7 @@ import type { KeyRecord } from './view/records.js'
 import { ChangeFeed } from './view/change-feed.js'
 import { Overlay, applyVersions, deferred, notIndexed, overlaid, type OverlayView } from './view/overlay.js'
 import { Batch } from './batch.js'
+import { openStorage } from './storage-guard.js'
 import { Network, type InviteOptions } from './net/network.js'
 import { pair } from './net/pairing-candidate.js'
 import { createSwarm } from './net/create-swarm.js'
@@ -119,8 +120,9 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE
     )
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
-    // Made here so replicate() works before ready(), as corestore's does.
-    this.store = typeof storage === 'string' ? new Corestore(storage) : storage.session()
+    // Made here so replicate() works before ready(), as corestore's does; so a folder holding
+    // other files throws STORAGE_NOT_EMPTY here, before Corestore sees it.
+    this.store = typeof storage === 'string' ? openStorage(storage) : storage.session()
     this.clock = new HybridClock(opts.now ?? Date.now)
     this.commits = new GroupCommit({ maxOps: Math.min(this.maxBatchOps, GROUP_COMMIT_OPS), maxBytes: MAX_ENTRY_BYTES }, (ops) =>
       this.commit(ops)

@@ -19,6 +19,7 @@ export type PeerBeeErrorCode =
   | 'INVITE_EXPIRED'
   | 'INVITE_USED'
   | 'PAIRING_FAILED'
+  | 'STORAGE_NOT_EMPTY'
 
 /** The one error class of peerbee. Construct it through the static factories. */
 export class PeerBeeError extends Error {
@@ -95,5 +96,9 @@ export class PeerBeeError extends Error {
 
   static PAIRING_FAILED(msg: string) {
     return new PeerBeeError('PAIRING_FAILED', msg)
+  }
+
+  static STORAGE_NOT_EMPTY(msg: string) {
+    return new PeerBeeError('STORAGE_NOT_EMPTY', msg)
   }
 }

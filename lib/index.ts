@@ -1,6 +1,7 @@
 export { PeerBee, type Snapshot } from './db.js'
 export { Batch } from './batch.js'
 export { PeerBeeError, type PeerBeeErrorCode } from './errors.js'
+export { inspectStorage, type StorageState } from './storage-guard.js'
 export type { PeerBeeOptions, JoinOptions } from './options.js'
 export type { InviteOptions } from './net/network.js'
 export type {

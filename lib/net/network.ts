@@ -19,11 +19,12 @@ export interface NetworkHost {
 
 export interface InviteOptions {
   role?: Role
-  /** Wall-clock ms after which the invite is refused. Default: one day from now. */
+  /** Wall-clock ms after which the invite is refused. Default: {@link DEFAULT_INVITE_TTL} from now. */
   expires?: number
 }
 
-const DAY = 24 * 60 * 60 * 1000
+/** How long an invite stays valid unless its `expires` says otherwise: one day, in ms. */
+export const DEFAULT_INVITE_TTL = 24 * 60 * 60 * 1000
 
 /** The db on Hyperswarm: presence on its topic, and serving the invites an admin issued. */
 export class Network {
@@ -85,7 +86,7 @@ export class Network {
       discoveryKey: this.host.discoveryKey,
       issuer: keyPair.publicKey,
       role: opts.role ?? 'writer',
-      expires: opts.expires ?? Date.now() + DAY
+      expires: opts.expires ?? Date.now() + DEFAULT_INVITE_TTL
     })
   }
 

@@ -34,14 +34,23 @@ export function inspectStorage(dir: string): StorageState {
 }
 
 /**
+ * Whether the storage folder `dir` is new or a peerbee store; any other folder is refused with
+ * `STORAGE_NOT_EMPTY`. Reads it, changes nothing.
+ */
+export function checkStorage(dir: string): 'new' | 'peerbee' {
+  const { state, foreign } = survey(dir)
+  if (state === 'foreign') throw refusal(dir, foreign)
+  return state
+}
+
+/**
  * A Corestore on the storage folder `dir`, made only if the folder is new or a peerbee store;
  * then the folder gets the marker. A folder with other files is refused with
  * `STORAGE_NOT_EMPTY` before Corestore sees it: its one-off layout step, run when the folder
  * has no `CORESTORE` file yet, moves every entry it does not know into `db/`.
  */
 export function openStorage(dir: string): Corestore {
-  const { state, foreign } = survey(dir)
-  if (state === 'foreign') throw refusal(dir, foreign)
+  checkStorage(dir)
   const marker = path.join(dir, STORAGE_MARKER)
   // That layout step would move the marker too; it is written again once the step has run.
   if (!existsSync(path.join(dir, CORESTORE_FILE))) rmSync(marker, { force: true })

@@ -3,26 +3,9 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import { PeerBee, inspectStorage } from '../../lib/index.js'
-import { tempDir } from '../helpers.js'
+import { snapshotFiles, tempDir, userFolder } from '../helpers.js'
 
 const NOT_EMPTY = { name: 'PeerBeeError', code: 'STORAGE_NOT_EMPTY' }
-
-/** Every file below `dir` with its bytes, so a test can prove nothing moved or changed. */
-async function snapshot(dir: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>()
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    const file = path.join(entry.parentPath ?? entry.path, entry.name)
-    files.set(path.relative(dir, file), entry.isFile() ? (await readFile(file)).toString('base64') : 'dir')
-  }
-  return files
-}
-
-/** A folder of the user's: a file and a subfolder with a file. */
-async function userFolder(dir: string): Promise<void> {
-  await mkdir(path.join(dir, 'sub'), { recursive: true })
-  await writeFile(path.join(dir, 'notes.txt'), 'my notes\n')
-  await writeFile(path.join(dir, 'sub', 'photo.bin'), Buffer.from([0, 1, 2, 255]))
-}
 
 async function openClose(dir: string): Promise<string> {
   const db = new PeerBee(dir)
@@ -35,11 +18,11 @@ async function openClose(dir: string): Promise<string> {
 test('a folder of the user files is refused with STORAGE_NOT_EMPTY and keeps every byte', async (t) => {
   const dir = path.join(await tempDir(t), 'user')
   await userFolder(dir)
-  const before = await snapshot(dir)
+  const before = await snapshotFiles(dir)
   assert.equal(inspectStorage(dir), 'foreign')
   assert.throws(() => new PeerBee(dir), NOT_EMPTY)
   assert.throws(() => new PeerBee(dir, { key: 'a'.repeat(64) }), NOT_EMPTY)
-  assert.deepEqual(await snapshot(dir), before)
+  assert.deepEqual(await snapshotFiles(dir), before)
 })
 
 test('a new folder becomes a store with the marker; it reopens as the same db', async (t) => {
@@ -65,9 +48,9 @@ test('files the user put beside an opened store stay where they are', async (t) 
   const dir = await tempDir(t)
   const id = await openClose(dir)
   await userFolder(dir)
-  const mine = [...(await snapshot(dir))].filter(([file]) => file === 'notes.txt' || file.startsWith('sub'))
+  const mine = [...(await snapshotFiles(dir))].filter(([file]) => file === 'notes.txt' || file.startsWith('sub'))
   assert.equal(await openClose(dir), id)
-  const after = await snapshot(dir)
+  const after = await snapshotFiles(dir)
   for (const [file, bytes] of mine) assert.equal(after.get(file), bytes, file)
 })
 

@@ -98,6 +98,7 @@ export class PeerBeeError extends Error {
     return new PeerBeeError('PAIRING_FAILED', msg)
   }
 
+  /** Thrown by `new PeerBee(dir)` for a folder holding files peerbee did not make; they stay untouched. */
   static STORAGE_NOT_EMPTY(msg: string) {
     return new PeerBeeError('STORAGE_NOT_EMPTY', msg)
   }

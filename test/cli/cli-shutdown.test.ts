@@ -67,9 +67,10 @@ test('sync says when no bootstrap node answers, and which, without waiting for i
   const box = await Sandbox.create(t)
   await box.ok(['init'])
   const start = Date.now()
-  const r = await box.run(['--bootstrap', '127.0.0.1:1', '--bootstrap', '127.0.0.1:2', 'sync', '--timeout', '60'])
+  const r = await box.run(['--bootstrap', '127.0.0.1:1', '--bootstrap', '127.0.0.1:2', 'sync', '--timeout', '120'])
   assertUserError(r, /^peerbee: No DHT bootstrap node answered \(127\.0\.0\.1:1, 127\.0\.0\.1:2\)/)
-  assert.ok(Date.now() - start < 15_000, `sync took ${Date.now() - start} ms to give up`)
+  // It answers after the few seconds a ping may take, far from the timeout (a loaded machine slows it).
+  assert.ok(Date.now() - start < 60_000, `sync took ${Date.now() - start} ms to give up`)
 })
 
 test('sync with a DHT that answers but no peer says that no peer serves the database', async (t) => {

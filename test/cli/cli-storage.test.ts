@@ -50,7 +50,11 @@ test('no command but init, open and join makes a database: a missing folder stay
   const box = await Sandbox.create(t)
   await mkdir(path.join(box.dir, 'empty'))
   const readers = COMMANDS.filter(([name]) => !['init', 'open', 'join'].includes(name!))
-  const runs = readers.flatMap((args) => ['missing', 'empty'].map((folder) => ['--storage', folder, ...NO_DHT, ...args]))
+  // Both are new folders to peerbee: every command on a missing one, a few on an empty one.
+  const runs = [
+    ...readers.map((args) => ['--storage', 'missing', ...NO_DHT, ...args]),
+    ...[['status'], ['get', 'k'], ['put', 'k', 'v'], ['serve']].map((args) => ['--storage', 'empty', ...NO_DHT, ...args])
+  ]
   for (const r of await box.runAll(runs)) assertUserError(r, /No database in/)
   assert.equal(await exists(path.join(box.dir, 'missing')), false)
   assert.deepEqual(await readdir(path.join(box.dir, 'empty')), [])

@@ -37,7 +37,7 @@ import type { KeyRecord } from './view/records.js'
 import { ChangeFeed } from './view/change-feed.js'
 import { Overlay, applyVersions, deferred, notIndexed, overlaid, type OverlayView } from './view/overlay.js'
 import { Batch } from './batch.js'
-import { openStorage } from './storage-guard.js'
+import { checkStorage, openStorage } from './storage-guard.js'
 import { Network, type InviteOptions } from './net/network.js'
 import { pair } from './net/pairing-candidate.js'
 import { createSwarm } from './net/create-swarm.js'
@@ -780,6 +780,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     invite: string,
     opts: Omit<PeerBeeOptions, 'key'> & { timeout?: number } = {}
   ): Promise<PeerBee<K, V>> {
+    // Refused before the invite is presented, not once the issuer has accepted it.
+    if (typeof storage === 'string') checkStorage(storage)
     const swarm = (opts.swarm as Hyperswarm | undefined) ?? createSwarm({ bootstrap: opts.bootstrap })
     let db: PeerBee<K, V> | null = null
     try {

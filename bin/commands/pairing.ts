@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { DEFAULT_INVITE_TTL, PeerBee, checkStorage, type Role, type WriterInfo } from '../../lib/index.js'
+import { DEFAULT_INVITE_TTL, PeerBee, type Role, type WriterInfo } from '../../lib/index.js'
 import { reportSilentBootstrap } from '../bootstrap-check.js'
 import { closingOnSignal, globals, withDb } from '../context.js'
 import { Output, countOption, formatKey } from '../format.js'
@@ -68,8 +68,6 @@ export function registerJoin(program: Command): void {
     .action(async (invite: string, opts: { timeout: number }, cmd: Command) => {
       const timeout = opts.timeout * 1000
       const globalOpts = globals(cmd)
-      // A folder of other files is refused before the invite is presented.
-      checkStorage(globalOpts.storage)
       const out = new Output(globalOpts)
       const bootstrap = globalOpts.bootstrap.length > 0 ? { bootstrap: globalOpts.bootstrap } : {}
       const db = await abortable(PeerBee.pair(globalOpts.storage, invite, { ...bootstrap, timeout }))

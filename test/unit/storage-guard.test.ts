@@ -22,6 +22,8 @@ test('a folder of the user files is refused with STORAGE_NOT_EMPTY and keeps eve
   assert.equal(inspectStorage(dir), 'foreign')
   assert.throws(() => new PeerBee(dir), NOT_EMPTY)
   assert.throws(() => new PeerBee(dir, { key: 'a'.repeat(64) }), NOT_EMPTY)
+  // Before any network: the invite is not even read.
+  await assert.rejects(PeerBee.pair(dir, 'not-an-invite', { bootstrap: ['127.0.0.1:1'] }), NOT_EMPTY)
   assert.deepEqual(await snapshotFiles(dir), before)
 })
 

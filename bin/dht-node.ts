@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram'
 import HyperDHT from 'hyperdht'
+import { UserError } from './errors.js'
 
 /** A DHT bootstrap node on 127.0.0.1, and its address as `--bootstrap` takes it. */
 export interface BootstrapNode {
@@ -14,7 +15,15 @@ export interface BootstrapNode {
 export async function startBootstrapNode(port: number): Promise<BootstrapNode> {
   const bound = port === 0 ? await freeUdpPort() : port
   const node = HyperDHT.bootstrapper(bound, '127.0.0.1', { host: '127.0.0.1' })
-  await node.fullyBootstrapped()
+  try {
+    await node.fullyBootstrapped()
+  } catch (err) {
+    await node.destroy().catch(() => {})
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+    throw new UserError(
+      `UDP port ${bound} of 127.0.0.1 is in use (another \`peerbee dht\`?): pick another --port, or --port 0 for a free one`
+    )
+  }
   const { port: actual } = node.address()
   return { node, address: `127.0.0.1:${actual}` }
 }

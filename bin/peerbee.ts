@@ -2,14 +2,18 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { PeerBeeError } from '../lib/index.js'
-import { UserError, shutdown } from './context.js'
+import { DEFAULT_STORAGE } from './context.js'
+import { CommandExit, EXIT_INTERRUPTED, EXIT_NOT_FOUND, UserError } from './errors.js'
+import { helpOf, unknownCommand } from './suggest.js'
+import { shutdown } from './waits.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
-import { registerExport, registerImport } from './commands/transfer.js'
+import { registerExport } from './commands/export.js'
 import { registerHistory } from './commands/history.js'
+import { registerImport } from './commands/import.js'
 import { registerInit, registerOpen } from './commands/setup.js'
 import { registerInvite, registerJoin } from './commands/pairing.js'
 import { registerList } from './commands/list.js'
@@ -19,6 +23,9 @@ import { registerStatus } from './commands/status.js'
 import { registerSync } from './commands/sync.js'
 import { registerWatch } from './commands/watch.js'
 import { registerWriters } from './commands/writers.js'
+
+/** Commands whose job ends with Ctrl-C: interrupted, they exit 0. */
+const RUN_UNTIL_INTERRUPTED = new Set(['serve', 'watch', 'invite', 'dht'])
 
 /** The version in the nearest package.json: the same walk works from `bin/` and `dist/bin/`. */
 function packageVersion(): string {
@@ -38,21 +45,22 @@ function program(): Command {
   const root = new Command('peerbee')
     .description('A serverless peer-to-peer key-value database')
     .version(packageVersion())
-    .option('--storage <dir>', 'storage directory of this peer', './.peerbee')
-    .option('--bootstrap <host:port>', 'DHT bootstrap node; repeat for several (default: the public DHT)', collect)
+    .option('--storage <dir>', 'storage folder of this peer: new, empty, or one peerbee made', DEFAULT_STORAGE)
+    .addOption(
+      new Option('--bootstrap <host:port>', 'DHT bootstrap node; repeat for several')
+        .argParser(collect)
+        .default([], 'the public DHT')
+    )
     .option('--json', 'machine-readable output: one JSON value per line')
+    // `help <command>` is a command of its own (below), so a typo in it gets a suggestion too.
+    .helpCommand(false)
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 done, 1 a user error (one line on stderr), ${EXIT_NOT_FOUND} \`get\` of a key that is not set, ${EXIT_INTERRUPTED} interrupted.`
+    )
     .allowExcessArguments(false)
     .exitOverride()
-    .configureOutput({
-      // Commander puts suggestions on a second line; a user error is one line.
-      outputError: (text, write) =>
-        write(
-          text
-            .trim()
-            .replace(/^error: /, 'peerbee: ')
-            .replace(/\s*\n\s*/g, ' ') + '\n'
-        )
-    })
+    .configureOutput({ outputError: (text, write) => write(oneLine(text)) })
   registerInit(root)
   registerOpen(root)
   registerDataCommands(root)
@@ -70,20 +78,34 @@ function program(): Command {
   registerImport(root)
   registerDht(root)
   registerDemo(root)
+  root
+    .command('help')
+    .description('show the help of a command')
+    .argument('[command...]', 'the command, as `put` or `writers add`')
+    .action((names: string[]) => helpOf(root, names).outputHelp())
   // Without a command the root action runs: one line instead of commander's help on stderr.
   // Commands copied allowExcessArguments(false) when they were made; only the root takes any.
   return root.allowExcessArguments(true).action((_opts, cmd: Command) => {
     const [name] = cmd.args
-    throw new UserError(
-      name === undefined
-        ? 'Missing command (peerbee --help lists them)'
-        : `Unknown command '${name}' (peerbee --help lists them)`
-    )
+    if (name === undefined) throw new UserError('Missing command (peerbee --help lists them)')
+    throw unknownCommand(cmd, [name])
   })
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value]
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+/** Commander's errors as one line; its suggestion goes on the same line. */
+function oneLine(text: string): string {
+  let line = text
+    .trim()
+    .replace(/^error: /, 'peerbee: ')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace('(Did you mean', '(did you mean')
+  // `put n -5`: a negative number reads as an option.
+  if (/unknown option '-[\d.]/.test(line)) line += ' (a negative number as a value: put <key> -- -5, or --value=-5)'
+  return line + '\n'
 }
 
 /** One line for a user error; a bug keeps its stack so it can be reported. */
@@ -113,7 +135,7 @@ async function main(): Promise<void> {
   let signals = 0
   const onSignal = () => {
     // A second Ctrl-C does not wait for a clean close.
-    if (++signals > 1) process.exit(130)
+    if (++signals > 1) process.exit(EXIT_INTERRUPTED)
     shutdown.abort()
   }
   process.on('SIGINT', onSignal)
@@ -124,13 +146,18 @@ async function main(): Promise<void> {
     cli.outputHelp()
     return exit(0)
   }
+  let running = ''
+  cli.hook('preAction', (_root, action) => {
+    running = action.name()
+  })
   try {
     await cli.parseAsync(process.argv)
     exit(0)
   } catch (err) {
     if (err instanceof CommanderError) return exit(err.exitCode)
-    // A short command cut off by Ctrl-C: its db is already closed, nothing more to say.
-    if (shutdown.signal.aborted) return exit(130)
+    if (err instanceof CommandExit) return exit(err.exitCode)
+    // Cut off by Ctrl-C: its db is already closed, nothing more to say.
+    if (shutdown.signal.aborted) return exit(RUN_UNTIL_INTERRUPTED.has(running) ? 0 : EXIT_INTERRUPTED)
     report(err)
     exit(1)
   }

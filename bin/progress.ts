@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress'
 import type { PeerBee, WriterInfo } from '../lib/index.js'
-import { Output, formatKey, shortKey, writerJson } from './context.js'
+import { Output, formatKey, shortKey, writerJson } from './format.js'
 
 /**
  * Shows peers and per-writer sync progress of a joined db while it runs: a live bar per

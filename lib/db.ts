@@ -23,7 +23,8 @@ import { Overlay } from './db/overlay.js'
 import { deferredSnapshot } from './db/read-path.js'
 import { pairDb } from './db/pairing.js'
 import { recoverStorage, rotateWriter, storageMoved } from './db/recovery.js'
-import { openStorage, openStore, type OpenedStorage } from './db/storage.js'
+import { checkStorage } from './db/storage-guard.js'
+import { openStorage, openStore, storeIn, type OpenedStorage } from './db/storage.js'
 import { PeerBeeError } from './errors.js'
 import { decodeEntry } from './log/codec.js'
 import { isMembershipOp, type LogEntry, type Op } from './log/entry.js'
@@ -99,7 +100,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE
     )
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
-    // Made here so replicate() works before ready(), as corestore's does.
+    // Made here so replicate() works before ready(), as corestore's does; so a folder holding
+    // other files throws STORAGE_NOT_EMPTY here, before Corestore sees it.
     ;({ store: this.made, where: this.where, dir: this.dir } = openStore(storage, opts.recover === true))
     this.clock = new HybridClock(opts.now ?? Date.now)
     this.lifecycle.on('ready', () => this.emit('ready'))
@@ -185,7 +187,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         await recoverStorage(this.dir, this.opts.now ?? Date.now)
         this.recoveredHere = true
       }
-      this.made = new Corestore(this.dir)
+      this.made = storeIn(this.dir)
     }
     const requested = this.opts.key === undefined ? null : decodeDbKey(this.opts.key)
     const storage = await openStorage(this.store, requested, this.where)
@@ -412,7 +414,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const { writes, writerLog, replication, indexer } = await this.live()
     writes.checkAdmin()
     if (indexer.membership.isRoot(writerId(key))) {
-      throw PeerBeeError.INVALID_ARGUMENT('The root writer (and a successor of it) cannot be removed')
+      throw PeerBeeError.INVALID_ARGUMENT('The root writer cannot be removed (nor a writer log that succeeds it)')
     }
     // Removing oneself keeps the removal entry itself valid.
     const self = b4a.equals(key, writerLog.key)
@@ -514,6 +516,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     invite: string,
     opts: Omit<PeerBeeOptions, 'key'> & { timeout?: number } = {}
   ): Promise<PeerBee<K, V>> {
+    // Refused before the invite is presented, not once the issuer has accepted it.
+    if (typeof storage === 'string') checkStorage(storage)
     return pairDb(invite, opts, (key) => new PeerBee<K, V>(storage, { ...opts, key }))
   }
 }

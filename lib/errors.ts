@@ -24,6 +24,7 @@ export type PeerBeeErrorCode =
   | 'STORAGE_LOCKED'
   | 'STORAGE_MOVED'
   | 'INDEX_REBUILDING'
+  | 'STORAGE_NOT_EMPTY'
 
 /**
  * The one error class of peerbee. Construct it through the static factories. An error that
@@ -136,5 +137,10 @@ export class PeerBeeError extends Error {
   /** Another process holds the storage directory open. */
   static STORAGE_LOCKED(dir: string, cause?: unknown) {
     return new PeerBeeError('STORAGE_LOCKED', `${dir} is in use by another process`, cause)
+  }
+
+  /** Thrown by `new PeerBee(dir)` for a folder holding files peerbee did not make; they stay untouched. */
+  static STORAGE_NOT_EMPTY(msg: string) {
+    return new PeerBeeError('STORAGE_NOT_EMPTY', msg)
   }
 }

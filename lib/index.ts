@@ -1,6 +1,9 @@
 export { PeerBee } from './db.js'
 export { PeerBeeError, type PeerBeeErrorCode } from './errors.js'
 export type { PeerBeeOptions } from './db/options.js'
+export { checkStorage, inspectStorage, type StorageState } from './db/storage-guard.js'
+export { DEFAULT_INVITE_TTL } from './net/invite.js'
+export { probeBootstrap, type BootstrapAnswer, type ProbeOptions } from './net/bootstrap-probe.js'
 export type {
   Batch,
   Change,

@@ -144,7 +144,7 @@ export interface JoinOptions {
 /** Options of `db.createInvite()`. */
 export interface InviteOptions {
   role?: Role
-  /** Wall-clock ms after which the invite is refused. Default: one day from now. */
+  /** Wall-clock ms after which the invite is refused. Default: `DEFAULT_INVITE_TTL` (one day) from now. */
   expires?: number
 }
 

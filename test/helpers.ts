@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Transform, pipeline } from 'node:stream'
@@ -171,4 +171,21 @@ export async function peerState(db: PeerBee<any, any>, keys: string[]): Promise<
   }
   const writers = (await db.writers()).map((w) => [Buffer.from(w.key).toString('hex'), w.role, w.removed]).sort()
   return { list: await dump(db), histories, writers, invalid: db.status().invalid }
+}
+
+/** Every file and folder below `dir` with its bytes, so a test can prove nothing moved or changed. */
+export async function snapshotFiles(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>()
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const file = path.join(entry.parentPath ?? entry.path, entry.name)
+    files.set(path.relative(dir, file), entry.isFile() ? (await readFile(file)).toString('base64') : 'dir')
+  }
+  return files
+}
+
+/** A folder of the user's in `dir`: a file, and a subfolder with a binary file. */
+export async function userFolder(dir: string): Promise<void> {
+  await mkdir(path.join(dir, 'sub'), { recursive: true })
+  await writeFile(path.join(dir, 'notes.txt'), 'my notes\n')
+  await writeFile(path.join(dir, 'sub', 'photo.bin'), Buffer.from([0, 1, 2, 255]))
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
-import { Output, globals } from '../context.js'
+import { globals } from '../context.js'
+import { Output } from '../format.js'
 import { runDemo } from '../demo/story.js'
 
 /** `peerbee demo`: see {@link runDemo}. */

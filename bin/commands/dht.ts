@@ -1,6 +1,9 @@
 import type { Command } from 'commander'
-import { Output, UserError, globals, interrupted, parseCount } from '../context.js'
+import { globals } from '../context.js'
+import { UserError } from '../errors.js'
+import { Output, countOption } from '../format.js'
 import { startBootstrapNode } from '../dht-node.js'
+import { interrupted } from '../waits.js'
 
 /** The port hyperdht's own bootstrap command uses. */
 const DEFAULT_PORT = 49737
@@ -9,13 +12,14 @@ const DEFAULT_PORT = 49737
 export function registerDht(program: Command): void {
   program
     .command('dht')
-    .description('run a DHT bootstrap node on 127.0.0.1 for a private network, until interrupted')
-    .option('--port <n>', `UDP port (0: any free port)`, String(DEFAULT_PORT))
-    .action(async (opts: { port: string }, cmd: Command) => {
+    .description(
+      'run a DHT bootstrap node on 127.0.0.1 for a private network, until interrupted; prints its address first'
+    )
+    .option('--port <n>', 'UDP port (0: any free port)', countOption('--port'), DEFAULT_PORT)
+    .action(async (opts: { port: number }, cmd: Command) => {
       const out = new Output(globals(cmd))
-      const port = parseCount(opts.port, '--port')
-      if (port > 65535) throw new UserError(`--port must be at most 65535, got ${port}`)
-      const { node, address } = await startBootstrapNode(port)
+      if (opts.port > 65535) throw new UserError(`--port must be at most 65535, got ${opts.port}`)
+      const { node, address } = await startBootstrapNode(opts.port)
       out.emit({ event: 'listening', bootstrap: address }, () => address)
       out.note(`DHT bootstrap node running; peers use --bootstrap ${address}. Ctrl-C stops it.`)
       await interrupted()

@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
-import { Output, formatValue, shortKey, versionJson, withDb } from '../context.js'
+import { withDb } from '../context.js'
+import { Output, shortKey, versionJson } from '../format.js'
+import { formatValue } from '../values.js'
 
 /** `peerbee history <key>`: every valid version, oldest first, with who wrote it and when. */
 export function registerHistory(program: Command): void {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander'
 import type { Range } from '../../lib/index.js'
-import { Output, conflictNote, entryJson, formatValue, parseCount, withDb } from '../context.js'
+import { withDb } from '../context.js'
+import { Output, conflictNote, entryJson, parseCount } from '../format.js'
+import { formatValue } from '../values.js'
 
 interface ListOptions {
   prefix?: string

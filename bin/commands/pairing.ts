@@ -1,11 +1,14 @@
 import type { Command } from 'commander'
-import { PeerBee, type Role, type WriterInfo } from '../../lib/index.js'
-import { Output, formatKey, globals, interrupted, parseCount, shutdown, until, withDb } from '../context.js'
+import { DEFAULT_INVITE_TTL, PeerBee, type Role, type WriterInfo } from '../../lib/index.js'
+import { reportSilentBootstrap } from '../bootstrap-check.js'
+import { closingOnSignal, globals, withDb } from '../context.js'
+import { Output, countOption, formatKey } from '../format.js'
 import { SyncReporter } from '../progress.js'
+import { abortable, interrupted, until } from '../waits.js'
 
 interface InviteOptions {
   admin?: boolean
-  expires: string
+  expires: number
   wait: boolean
 }
 
@@ -15,14 +18,18 @@ export function registerInvite(program: Command): void {
     .command('invite')
     .description('print a single-use invite for a new writer, then serve until interrupted so it can be used')
     .option('--admin', 'the invited peer becomes an admin')
-    .option('--expires <minutes>', 'the invite is refused after this many minutes', '60')
+    .option(
+      '--expires <minutes>',
+      'the invite is refused after this many minutes',
+      countOption('--expires'),
+      DEFAULT_INVITE_TTL / 60_000
+    )
     .option('--no-wait', 'print the invite and exit (a later `peerbee serve` accepts it)')
     .action(async (opts: InviteOptions, cmd: Command) => {
-      const minutes = parseCount(opts.expires, '--expires')
       const role: Role = opts.admin === true ? 'admin' : 'writer'
       await withDb(cmd, { existing: true }, async (db, globalOpts) => {
         const out = new Output(globalOpts)
-        const expires = Date.now() + minutes * 60_000
+        const expires = Date.now() + opts.expires * 60_000
         const invite = await db.createInvite({ role, expires })
         out.emit({ invite, role, expires }, () => invite)
         if (!opts.wait) {
@@ -30,6 +37,7 @@ export function registerInvite(program: Command): void {
           return
         }
         const before = new Set((await db.writers()).map((w) => formatKey(w.key)))
+        reportSilentBootstrap(out, globalOpts.bootstrap)
         await db.join()
         out.note('On the new peer: peerbee join <invite>. Serving here until Ctrl-C: stay until it has joined.')
         // The new peer gets its add-writer op from this one, so keep serving once it is used.
@@ -45,9 +53,12 @@ export function registerInvite(program: Command): void {
         // writers() only fails once the db is closing, when nothing is left to announce.
         const onUpdate = () => void db.writers().then(announce, () => {})
         db.on('update', onUpdate)
-        await interrupted()
-        db.off('update', onUpdate)
-        reporter.stop()
+        try {
+          await interrupted()
+        } finally {
+          db.off('update', onUpdate)
+          reporter.stop()
+        }
       })
     })
 }
@@ -58,24 +69,24 @@ export function registerJoin(program: Command): void {
     .command('join')
     .description('pair with the admin that issued an invite: follow its database as a writer')
     .argument('<invite>', 'the invite `peerbee invite` printed')
-    .option('--timeout <seconds>', 'give up if the issuer does not answer within this time', '30')
-    .action(async (invite: string, opts: { timeout: string }, cmd: Command) => {
-      const timeout = parseCount(opts.timeout, '--timeout') * 1000
+    .option(
+      '--timeout <seconds>',
+      'give up if the issuer does not answer within this time',
+      countOption('--timeout'),
+      30
+    )
+    .action(async (invite: string, opts: { timeout: number }, cmd: Command) => {
+      const timeout = opts.timeout * 1000
       const globalOpts = globals(cmd)
       const out = new Output(globalOpts)
       const bootstrap = globalOpts.bootstrap.length > 0 ? { bootstrap: globalOpts.bootstrap } : {}
-      const db = await PeerBee.pair(globalOpts.storage, invite, { ...bootstrap, timeout })
-      const close = () => void db.close().catch(() => {})
-      shutdown.signal.addEventListener('abort', close, { once: true })
-      try {
+      const db = await abortable(PeerBee.pair(globalOpts.storage, invite, { ...bootstrap, timeout }))
+      await closingOnSignal(db, async () => {
         // The issuer added this writer; replicate until its add-writer op is indexed here.
-        await db.join()
-        await until(db, () => db.writable, timeout, 'the add-writer op of the issuer')
+        await abortable(db.join())
+        await abortable(until(db, () => db.writable, timeout, 'the add-writer op of the issuer'))
         out.emit({ key: db.id, writerKey: formatKey(db.writerKey), role: db.role }, () => db.id)
-        out.note(`joined ${db.id} as ${db.role}`)
-      } finally {
-        shutdown.signal.removeEventListener('abort', close)
-        await db.close()
-      }
+        out.note(`joined ${db.id} as ${db.role} (serve or sync to stay up to date)`)
+      })
     })
 }

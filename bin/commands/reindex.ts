@@ -1,7 +1,8 @@
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
 import type { ReindexProgress } from '../../lib/index.js'
-import { Output, withDb } from '../context.js'
+import { withDb } from '../context.js'
+import { Output } from '../format.js'
 
 /** `peerbee reindex`: rebuild the local index from the writer logs, showing progress. */
 export function registerReindex(program: Command): void {

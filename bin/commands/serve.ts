@@ -1,6 +1,9 @@
 import type { Command } from 'commander'
-import { Output, formatKey, interrupted, withDb } from '../context.js'
+import { withDb } from '../context.js'
+import { reportSilentBootstrap } from '../bootstrap-check.js'
+import { Output, formatKey } from '../format.js'
 import { SyncReporter } from '../progress.js'
+import { interrupted } from '../waits.js'
 
 /** `peerbee serve`: stay on the swarm, replicating every log, until interrupted. */
 export function registerServe(program: Command): void {
@@ -10,6 +13,7 @@ export function registerServe(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       await withDb(cmd, { existing: true }, async (db, opts) => {
         const out = new Output(opts)
+        reportSilentBootstrap(out, opts.bootstrap)
         await db.join()
         out.emit(
           { event: 'joined', key: db.id, writerKey: formatKey(db.writerKey), role: db.role },
@@ -17,8 +21,11 @@ export function registerServe(program: Command): void {
         )
         out.note('Ctrl-C stops.')
         const reporter = new SyncReporter(db, out)
-        await interrupted()
-        reporter.stop()
+        try {
+          await interrupted()
+        } finally {
+          reporter.stop()
+        }
       })
     })
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
-import { Output, formatKey, parseKey, withDb } from '../context.js'
+import { withDb } from '../context.js'
+import { Output, formatKey, parseKey } from '../format.js'
 
 /** `peerbee init`: a new db whose root writer (and first admin) is this peer. */
 export function registerInit(program: Command): void {

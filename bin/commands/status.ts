@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { PeerBee } from '../../lib/index.js'
-import { Output, formatKey, withDb, writerJson } from '../context.js'
+import { withDb } from '../context.js'
+import { Output, formatKey, writerJson } from '../format.js'
 import { writerLine } from './writers.js'
 
 /** The status of a db as `status --json` prints it, with keys in z-base32. */
@@ -25,7 +26,7 @@ export function registerStatus(program: Command): void {
             `peers       ${s.peers}`,
             `invalid     ${s.invalid} entries skipped`,
             `pending     ${s.pending} blocks waiting to be indexed`,
-            `writers     ${s.writers.length}`,
+            `writers     ${s.writers.length} (each writer's log is a header block, then one block per entry: a put, a del or a batch)`,
             ...s.writers.map((w) => `  ${writerLine(db, w)}`)
           ].join('\n')
         )

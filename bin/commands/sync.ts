@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
-import type { PeerBee } from '../../lib/index.js'
-import { Output, UserError, parseCount, withDb, writerJson } from '../context.js'
+import { withDb } from '../context.js'
+import { reachPeer } from '../bootstrap-check.js'
+import { Output, countOption, writerJson } from '../format.js'
 import { SyncReporter } from '../progress.js'
 
 /** `peerbee sync`: join, download and index what the peers have now, then exit. */
@@ -8,15 +9,13 @@ export function registerSync(program: Command): void {
   program
     .command('sync')
     .description('join the swarm, download and index what peers have, then exit')
-    .option('--timeout <seconds>', 'give up if no peer is found within this time', '30')
-    .action(async (opts: { timeout: string }, cmd: Command) => {
-      const timeout = parseCount(opts.timeout, '--timeout') * 1000
+    .option('--timeout <seconds>', 'give up if no peer is found within this time', countOption('--timeout'), 30)
+    .action(async (opts: { timeout: number }, cmd: Command) => {
       await withDb(cmd, { existing: true }, async (db, globalOpts) => {
         const out = new Output(globalOpts)
-        await db.join()
         const reporter = new SyncReporter(db, out)
         try {
-          await firstPeer(db, timeout)
+          await reachPeer(db, globalOpts.bootstrap, opts.timeout * 1000)
           await db.update()
           reporter.refresh()
         } finally {
@@ -30,20 +29,4 @@ export function registerSync(program: Command): void {
         )
       })
     })
-}
-
-/** update() catches up with the peers connected now, so first wait for one. */
-function firstPeer(db: PeerBee, timeout: number): Promise<void> {
-  if (db.status().peers > 0) return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      db.off('peer-add', onPeer)
-      reject(new UserError(`No peer found within ${timeout / 1000} s (is a peer serving this database?)`))
-    }, timeout)
-    const onPeer = () => {
-      clearTimeout(timer)
-      resolve()
-    }
-    db.once('peer-add', onPeer)
-  })
 }

@@ -1,6 +1,9 @@
 import type { Command } from 'commander'
 import type { Range } from '../../lib/index.js'
-import { Output, changeJson, formatValue, withDb } from '../context.js'
+import { reportSilentBootstrap } from '../bootstrap-check.js'
+import { withDb } from '../context.js'
+import { Output, changeJson } from '../format.js'
+import { formatValue } from '../values.js'
 
 /** `peerbee watch`: print each change as the index takes it in, local or replicated. */
 export function registerWatch(program: Command): void {
@@ -14,6 +17,7 @@ export function registerWatch(program: Command): void {
         const out = new Output(globalOpts)
         // Another process cannot write to this storage, so changes arrive from peers.
         const changes = db.watch(range)
+        reportSilentBootstrap(out, globalOpts.bootstrap)
         await db.join()
         out.note(
           `watching ${db.id}${opts.prefix === undefined ? '' : ` for keys starting with ${JSON.stringify(opts.prefix)}`}; Ctrl-C stops.`

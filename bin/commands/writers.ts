@@ -1,12 +1,20 @@
 import type { Command } from 'commander'
 import type { PeerBee, WriterInfo } from '../../lib/index.js'
-import { Output, formatKey, parseKey, withDb, writerJson } from '../context.js'
+import { withDb } from '../context.js'
+import { Output, formatKey, parseKey, writerJson } from '../format.js'
+import { unknownCommand } from '../suggest.js'
 
 /** One line per writer: key, role, blocks indexed of those known, and who is who. */
 export function writerLine(db: PeerBee, w: WriterInfo): string {
   const marks = [w.removed ? 'removed' : '', Buffer.from(w.key).equals(db.writerKey) ? 'this peer' : '']
   const note = marks.filter((m) => m !== '').join(', ')
-  return `${formatKey(w.key)}  ${w.role.padEnd(6)}  ${w.indexed}/${w.length} indexed${note === '' ? '' : `  (${note})`}`
+  return `${formatKey(w.key)}  ${w.role.padEnd(6)}  ${blocks(w)}${note === '' ? '' : `  (${note})`}`
+}
+
+/** Blocks indexed of those known; block 0 of every log is its header, not an entry. */
+function blocks(w: WriterInfo): string {
+  const parts = w.length === 0 ? 'none known yet' : `header + ${w.length - 1} ${w.length === 2 ? 'entry' : 'entries'}`
+  return `${w.indexed}/${w.length} blocks indexed (${parts})`
 }
 
 /** `peerbee writers`, `writers add <key> [--admin]`, `writers remove <key>`. */
@@ -14,7 +22,11 @@ export function registerWriters(program: Command): void {
   const writers = program
     .command('writers')
     .description('list the writers of the database; add or remove one (admin only)')
+    // A mistyped subcommand arrives here as an argument.
+    .allowExcessArguments(true)
     .action(async (_opts, cmd: Command) => {
+      const [typed] = cmd.args
+      if (typed !== undefined) throw unknownCommand(cmd, ['writers', typed])
       await withDb(cmd, { existing: true }, async (db, opts) => {
         const out = new Output(opts)
         for (const w of await db.writers()) out.emit(writerJson(w), () => writerLine(db, w))

@@ -7,7 +7,8 @@
 import { createInterface } from 'node:readline'
 import { isDeepStrictEqual } from 'node:util'
 import { PeerBee } from '../../lib/index.js'
-import { entryJson, formatKey, until } from '../context.js'
+import { entryJson, formatKey } from '../format.js'
+import { until } from '../waits.js'
 
 /** Below the demo's own request timeout, so the peer reports first. */
 const WAIT_TIMEOUT = 25_000

@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
-import type { Output } from '../context.js'
-import { formatValue } from '../context.js'
+import type { Output } from '../format.js'
+import { formatValue } from '../values.js'
 import { startBootstrapNode, type BootstrapNode } from '../dht-node.js'
 import { PeerProcess } from './peer-process.js'
+import { abortable } from '../waits.js'
 
 /** An entry as a demo peer reports it (keys in z-base32). */
 interface DumpEntry {
@@ -47,14 +48,16 @@ export async function runDemo(out: Output): Promise<void> {
 
   const root = await mkdtemp(path.join(tmpdir(), 'peerbee-demo-'))
   const peers: PeerProcess[] = []
-  let dht: BootstrapNode | null = null
+  // Set by the story; typed so the cleanup does not narrow it to its initial null.
+  let dht = null as BootstrapNode | null
   const start = async (name: string, key?: string) => {
     const peer = await PeerProcess.start(name, path.join(root, name), dht!.address, key)
     peers.push(peer)
     return peer
   }
 
-  try {
+  // The first Ctrl-C ends the story at once; the cleanup below still runs.
+  const story = async () => {
     section('Setup: no server, no internet')
     dht = await startBootstrapNode(0)
     say(`DHT bootstrap node listening on ${dht.address} (loopback only)`)
@@ -130,6 +133,9 @@ export async function runDemo(out: Output): Promise<void> {
     section('Summary')
     const rows = [aliceRow, ...(await Promise.all(survivors.map((p) => row(p, 'running'))))]
     out.emit({ summary: rows }, () => table(rows, [alice.writerKey, bob.writerKey]))
+  }
+  try {
+    await abortable(story())
   } finally {
     const count = peers.length
     await Promise.all(peers.map((p) => p.stop()))

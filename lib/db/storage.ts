@@ -10,6 +10,7 @@ import { EvidenceStore } from '../trust/evidence-store.js'
 import type { CorestoreLike } from '../types.js'
 import { IndexView } from '../view/index-view.js'
 import { LocalSettings } from './local-settings.js'
+import { checkStorage, guarded } from './storage-guard.js'
 
 /** Core names inside the store: the writer log of this peer and its local index. */
 export const WRITER_LOG_NAME = 'peerbee/writer'
@@ -48,12 +49,18 @@ export function openStore(
   later: boolean
 ): { store: Corestore | null; where: string; dir: string | null } {
   if (typeof storage === 'string') {
-    return { store: later ? null : new Corestore(storage), where: path.resolve(storage), dir: storage }
+    if (later) checkStorage(storage)
+    return { store: later ? null : storeIn(storage), where: path.resolve(storage), dir: storage }
   }
   const session = storage.session()
   // The public type promises only what an app's store must have; the session is checked here.
   if (!isCorestore(session)) throw PeerBeeError.INVALID_ARGUMENT('storage must be a directory path or a Corestore')
   return { store: session, where: 'The Corestore', dir: null }
+}
+
+/** A Corestore on a storage folder that is new or peerbee's own (see `guarded`). */
+export function storeIn(dir: string): Corestore {
+  return guarded(dir, () => new Corestore(dir))
 }
 
 function isCorestore(value: unknown): value is Corestore {

@@ -37,6 +37,9 @@ export interface InviteStore {
   put(key: Uint8Array, value: Uint8Array): Promise<void>
 }
 
+/** How long an invite stays valid unless its `expires` says otherwise: one day, in ms. */
+export const DEFAULT_INVITE_TTL = 24 * 60 * 60 * 1000
+
 const VERSION = 1
 const INVITE_BYTES = 104
 const RECORD_BYTES = 73

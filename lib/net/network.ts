@@ -1,7 +1,7 @@
 import { PeerBeeError } from '../errors.js'
 import type { HyperswarmLike, InviteOptions, JoinOptions, Role, SwarmConnection } from '../types.js'
 import type { KeyPair } from './create-swarm.js'
-import { issueInvite, type InviteStore } from './invite.js'
+import { DEFAULT_INVITE_TTL, issueInvite, type InviteStore } from './invite.js'
 import { PairingHost } from './pairing-host.js'
 import { SwarmSession } from './swarm-session.js'
 
@@ -16,8 +16,6 @@ export interface NetworkHost {
   isAdmin(): boolean
   addWriter(key: Uint8Array, role: Role): Promise<void>
 }
-
-const DAY = 24 * 60 * 60 * 1000
 
 /** The db on Hyperswarm: presence on its topic, and serving the invites an admin issued. */
 export class Network {
@@ -79,7 +77,7 @@ export class Network {
       discoveryKey: this.host.discoveryKey,
       issuer: keyPair.publicKey,
       role: opts.role ?? 'writer',
-      expires: opts.expires ?? Date.now() + DAY
+      expires: opts.expires ?? Date.now() + DEFAULT_INVITE_TTL
     })
   }
 

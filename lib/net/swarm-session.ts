@@ -3,6 +3,7 @@ import { PeerBeeError } from '../errors.js'
 import type { HyperswarmLike, JoinOptions, PeerInfo, SwarmConnection, SwarmDiscovery } from '../types.js'
 import { Backoff } from './backoff.js'
 import { parseBootstrap } from './bootstrap.js'
+import type Hyperswarm from 'hyperswarm'
 import { createSwarm, type CreateSwarmOptions, type KeyPair } from './create-swarm.js'
 import { hasOpenChannel, peerId } from './connection.js'
 
@@ -30,6 +31,8 @@ const DEFAULT_MAX_PEERS = 64
 const DEFAULT_IDLE_TIMEOUT = 10_000
 /** How long join() waits for the dials of its first lookup. */
 const JOIN_CONNECT_WAIT_MS = 2_000
+/** How long destroy() lets the DHT unannounce this peer before tearing it down. */
+const DESTROY_GRACE_MS = 500
 
 /**
  * The db's presence on Hyperswarm: joins the discovery key, replicates over each
@@ -53,6 +56,8 @@ export class SwarmSession extends EventEmitter {
   private readonly backoff: Backoff
 
   private hyperswarm: HyperswarmLike | null
+  /** The swarm this session made (and so destroys), with its DHT. */
+  private made: Hyperswarm | null = null
   private discovery: SwarmDiscovery | null = null
   private refreshTimer: NodeJS.Timeout | null = null
   private destroyed = false
@@ -157,10 +162,28 @@ export class SwarmSession extends EventEmitter {
     await Promise.all(closed)
   }
 
-  /** Leave, and destroy the swarm if the session made it. Idempotent. */
+  /**
+   * Leave, and destroy the swarm if the session made it. Idempotent. Leaving unannounces this
+   * peer, which waits for DHT timeouts (seconds) when the DHT is unreachable: an own swarm
+   * gets {@link DESTROY_GRACE_MS} for it, then its DHT is torn down at once.
+   */
   async destroy(): Promise<void> {
     if (this.destroyed) return
     this.destroyed = true
+    const swarm = this.made
+    const graceful = this.leaveAndDestroy()
+    if (swarm === null) return graceful
+    let timer: NodeJS.Timeout | undefined
+    const grace = new Promise<false>((resolve) => (timer = setTimeout(resolve, DESTROY_GRACE_MS, false)))
+    try {
+      if (!(await Promise.race([graceful.then(() => true), grace]))) await swarm.dht.destroy({ force: true })
+    } finally {
+      clearTimeout(timer)
+    }
+    await graceful
+  }
+
+  private async leaveAndDestroy(): Promise<void> {
     await this.leave()
     for (const timer of this.idleTimers.values()) clearTimeout(timer)
     this.idleTimers.clear()
@@ -178,7 +201,8 @@ export class SwarmSession extends EventEmitter {
     const opts: CreateSwarmOptions = { maxPeers: this.maxPeers }
     if (this.bootstrap) opts.bootstrap = this.bootstrap
     if (this.keyPair) opts.keyPair = this.keyPair
-    this.hyperswarm = createSwarm(opts)
+    this.made = createSwarm(opts)
+    this.hyperswarm = this.made
     return this.ensureSwarm()
   }
 

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -27,6 +28,15 @@ export function run(cwd: string, args: string[], input = ''): Promise<Result> {
     child.on('close', (code) => resolve({ code, stdout, stderr }))
     child.stdin.end(input)
   })
+}
+
+/** A user error: exit 1, exactly one line on stderr, no stack trace. */
+export function assertUserError(r: Result, pattern: RegExp): void {
+  assert.equal(r.code, 1, `expected exit 1, got ${r.code}; stderr: ${r.stderr}`)
+  const lines = r.stderr.split('\n').filter((l) => l !== '')
+  assert.equal(lines.length, 1, `expected one stderr line, got: ${r.stderr}`)
+  assert.match(lines[0]!, pattern)
+  assert.doesNotMatch(r.stderr, /\n\s+at /)
 }
 
 /** `run` that expects success and returns stdout lines. */
@@ -104,6 +114,15 @@ export class Sandbox {
 
   run(args: string[], input = ''): Promise<Result> {
     return run(this.dir, args, input)
+  }
+
+  /** Runs independent commands, a few at a time; results in the order of `runs`. */
+  async runAll(runs: string[][], parallel = 6): Promise<Result[]> {
+    const results: Result[] = []
+    for (let i = 0; i < runs.length; i += parallel) {
+      results.push(...(await Promise.all(runs.slice(i, i + parallel).map((args) => this.run(args)))))
+    }
+    return results
   }
 
   ok(args: string[], input = ''): Promise<string[]> {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
+import { promisify } from 'node:util'
 import { ROOT, runTs, scratch } from './example-helpers.js'
 
 const example = (name: string) => path.join(ROOT, 'examples', name)
@@ -32,7 +35,9 @@ test('notes keeps notes across runs of the app', async (t) => {
 })
 
 test('two writers pair, replicate over a local testnet and converge on a conflict', async (t) => {
-  const out = await runTs(example('two-writers.ts'), [], await scratch(t))
+  const dir = await scratch(t)
+  const out = await runTs(example('two-writers.ts'), [], dir)
+  assert.deepEqual(await readdir(dir), [], 'it writes under the OS temp dir only')
   assert.match(out, /bob joined as writer/)
   assert.match(out, /bob sees title: shopping list/)
   assert.match(out, /alice sees item\/1: apples/)
@@ -42,8 +47,23 @@ test('two writers pair, replicate over a local testnet and converge on a conflic
 })
 
 test('live view redraws on each change in its range and stops at the winner', async (t) => {
-  const out = await runTs(example('live-view.ts'), [], await scratch(t))
+  const dir = await scratch(t)
+  const out = await runTs(example('live-view.ts'), [], dir)
+  assert.deepEqual(await readdir(dir), [], 'it writes under the OS temp dir only')
   assert.match(out, /changed: .*score\//)
   assert.doesNotMatch(out, /seen\//)
   assert.match(out, /lin {4}#### 4\nlin wins\n$/)
+})
+
+test('quickstart and notes, run from the clone, write only into folders git ignores', async (t) => {
+  const dir = await scratch(t)
+  await runTs(example('quickstart.ts'), [], dir)
+  // Without NOTES_DIR, notes uses its default folder.
+  await runTs(example('notes.ts'), ['add', 'water the plants'], dir)
+  const written = await readdir(dir)
+  assert.deepEqual(written.sort(), ['my-db', 'notes-db'])
+  for (const folder of written) {
+    // Exits 0 when the clone's .gitignore covers the path, 1 when it does not.
+    await promisify(execFile)('git', ['check-ignore', '--quiet', `${folder}/`], { cwd: ROOT })
+  }
 })

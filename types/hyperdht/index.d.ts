@@ -28,9 +28,13 @@ declare module 'hyperdht' {
     static keyPair(seed?: Uint8Array): HyperDHT.KeyPair
     /** A bootstrap node for a private DHT, listening on `host:port`. */
     static bootstrapper(port: number, host: string, opts?: HyperDHT.Options): HyperDHT
+    /** The public DHT's bootstrap nodes, as `'ip@host:port'`. */
+    static readonly BOOTSTRAP: string[]
     readonly destroyed: boolean
     readonly bootstrapNodes: Array<{ host: string; port: number }>
     fullyBootstrapped(): Promise<void>
+    /** Resolves when the node at `to` answers a ping; rejects after the request's retries time out. */
+    ping(to: { host: string; port: number }): Promise<unknown>
     address(): { host: string; port: number }
     destroy(opts?: { force?: boolean }): Promise<void>
   }

@@ -1,0 +1,59 @@
+import { probeBootstrap, type PeerBee } from '../lib/index.js'
+import { UserError } from './errors.js'
+import type { Output } from './format.js'
+import { shutdown, within } from './waits.js'
+
+/**
+ * The bootstrap nodes (default: the public DHT's) when none of them answers; null once one
+ * does. Without a bootstrap node the swarm can find no peer, however long it waits.
+ */
+function silentBootstrap(bootstrap: string[]): Promise<string[] | null> {
+  return probeBootstrap(bootstrap.length > 0 ? bootstrap : undefined, { signal: shutdown.signal }).then((answers) =>
+    answers.some((a) => a.answered) ? null : answers.map((a) => a.address)
+  )
+}
+
+function noBootstrap(addresses: string[]): string {
+  return `No DHT bootstrap node answered (${addresses.join(', ')}): check --bootstrap (on one machine, \`peerbee dht\` runs one)`
+}
+
+/**
+ * Joins the swarm and waits for a first peer, for at most `timeout` ms. Fails as soon as no
+ * bootstrap node answers, and otherwise tells a silent DHT apart from a database no peer serves.
+ */
+export async function reachPeer(db: PeerBee, bootstrap: string[], timeout: number): Promise<void> {
+  let dhtAnswered = false
+  const dhtSilent = silentBootstrap(bootstrap).then((addresses) => {
+    if (addresses !== null) throw new UserError(noBootstrap(addresses))
+    dhtAnswered = true
+    // A node answered: from here only a peer, or the timeout, ends the wait.
+    return new Promise<never>(() => {})
+  })
+  const peer = db.join().then(() => firstPeer(db))
+  const late = () => {
+    const why = dhtAnswered ? ': a DHT bootstrap node answered, but no peer serves this database' : ''
+    return new UserError(
+      `No peer found within ${timeout / 1000} s${why} (is \`peerbee serve\` running on a peer that has it?)`
+    )
+  }
+  await within(Promise.race([peer, dhtSilent]), timeout, late)
+}
+
+/** update() catches up with the peers connected now, so first wait for one. */
+function firstPeer(db: PeerBee): Promise<void> {
+  if (db.status().peers > 0) return Promise.resolve()
+  return new Promise((resolve) => db.once('peer-add', () => resolve()))
+}
+
+/** For commands that stay online: says so when no bootstrap node answers, and goes on. */
+export function reportSilentBootstrap(out: Output, bootstrap: string[]): void {
+  silentBootstrap(bootstrap).then(
+    (addresses) => {
+      if (addresses === null) return
+      if (out.json) out.emit({ event: 'no-bootstrap', bootstrap: addresses }, () => null)
+      else out.note(`${noBootstrap(addresses)}; until one answers no peer can find this one`)
+    },
+    // Stopped by Ctrl-C.
+    () => {}
+  )
+}

@@ -16,6 +16,7 @@ import {
   DEFAULT_MAX_BATCH_OPS,
   DEFAULT_MAX_KEY_SIZE,
   DEFAULT_MAX_VALUE_SIZE,
+  DEFAULT_MAX_WRITER_BYTES,
   DEFAULT_REBUILD_TIMEOUT,
   type PeerBeeOptions
 } from './db/options.js'
@@ -214,6 +215,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         store: this.store,
         enc: this.enc,
         maxBatchOps: this.maxBatchOps,
+        maxWriterBytes: this.opts.maxWriterBytes ?? DEFAULT_MAX_WRITER_BYTES,
         clock: this.clock,
         overlay: this.overlay,
         failure: lifecycle.failure,
@@ -225,6 +227,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         // Every index step, including one that only changed membership (this peer became writable).
         progressed: () => {
           evidence.retry()
+          const layers = keeper.current
+          if (layers !== null) void layers.replication.prune(layers.indexer.membership.members)
           if (keeper.progress !== null) return keeper.report()
           this.emit('update')
           this.emitSync()

@@ -61,7 +61,9 @@ export interface WriterInfo {
   removed: boolean
   /** This writer signed two histories: its entries from `cut` (where they part) on never count. */
   forked: boolean
-  /** Entries of this writer from this seq on never count (a removal or a fork); null: none. */
+  /** This writer's log grew past this peer's `maxWriterBytes`: nothing of it from `cut` on is downloaded. */
+  overQuota: boolean
+  /** Entries of this writer from this seq on never count (a removal, a fork, the quota); null: none. */
   cut: number | null
 }
 

@@ -36,6 +36,7 @@ export interface LayersHost<K extends Key, V> {
   store: Corestore
   enc: Encodings<K, V>
   maxBatchOps: number
+  maxWriterBytes: number
   clock: HybridClock
   overlay: Overlay
   /** Rejects when the db starts closing or indexing fails. */
@@ -59,7 +60,7 @@ export interface LayersHost<K extends Key, V> {
 }
 
 /** What evidence kept on disk gives the membership: successions, and the lowest fork cut per writer. */
-function membershipEvidence(evidence: Evidence[]): IndexerOptions['evidence'] {
+function membershipEvidence(evidence: Evidence[]): Omit<IndexerOptions['evidence'], 'quotaCuts'> {
   const successions: SuccessionFact[] = []
   const forkCuts: Array<[string, number]> = []
   for (const e of evidence) {
@@ -86,7 +87,7 @@ export async function wireLayers<K extends Key, V>(
   const indexer: Indexer = new Indexer({
     dbKey,
     view,
-    evidence: membershipEvidence(storage.evidence.all()),
+    evidence: { ...membershipEvidence(storage.evidence.all()), quotaCuts: [...storage.quota.cuts] },
     limits: { maxKeySize: enc.maxKeySize, maxValueSize: enc.maxValueSize, maxBatchOps: host.maxBatchOps },
     openWriter: (key) => replication.openLog(key),
     observeClock: (clock) => host.clock.observe(clock),
@@ -106,6 +107,9 @@ export async function wireLayers<K extends Key, V>(
     },
     conflict: host.conflict,
     salvaged: host.salvaged,
+    maxWriterBytes: host.maxWriterBytes,
+    quota: storage.quota,
+    overQuota: (writer, at) => indexer.overQuota(writer, at),
     indexer,
     ownReadable: () => writes.readable
   })

@@ -40,6 +40,13 @@ export interface KeyChange {
   record: KeyRecord | null
 }
 
+/** A key as an index step left it, as the change log keeps it: its winner's value, or deleted. */
+export interface LoggedChange {
+  key: Uint8Array
+  deleted: boolean
+  value: Uint8Array | null
+}
+
 /** The `writer:seq` id of a ref (see `entryId`). */
 export function refId(ref: Ref): string {
   return entryId(writerId(ref.writer), ref.seq)

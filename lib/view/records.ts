@@ -4,7 +4,7 @@ import { PeerBeeError } from '../errors.js'
 import { clockEncoding, refsEncoding } from '../model/codecs.js'
 import type { WriterCursor } from '../model/cursor.js'
 import { roleCode, roleOf, type MembershipChange, type MembershipFact } from '../model/membership.js'
-import type { KeyRecord, KeyVersion } from '../model/version.js'
+import type { KeyRecord, KeyVersion, LoggedChange } from '../model/version.js'
 
 /**
  * Codecs of the index records. The index is local and derived from the logs: its header
@@ -12,9 +12,10 @@ import type { KeyRecord, KeyVersion } from '../model/version.js'
  * the logs, never read. Every record also starts with the version of its own encoding, so
  * one that is not what this code writes is refused (`STORAGE_CORRUPT`) instead of misread.
  * Format 1 had no header and kept peer-local settings inside; 2 has a header and keeps them
- * outside, where a rebuild cannot lose them.
+ * outside, where a rebuild cannot lose them; 3 adds the change log, which only an index built
+ * with it from the first step holds whole.
  */
-export const INDEX_FORMAT = 2
+export const INDEX_FORMAT = 3
 const RECORD_VERSION = 1
 
 type State = c.State
@@ -148,6 +149,26 @@ const fact = {
   }
 }
 
+const loggedChange = {
+  preencode(s: State, v: LoggedChange) {
+    c.buffer.preencode(s, v.key)
+    c.bool.preencode(s, v.deleted)
+    if (!v.deleted) c.buffer.preencode(s, v.value ?? EMPTY)
+  },
+  encode(s: State, v: LoggedChange) {
+    c.buffer.encode(s, v.key)
+    c.bool.encode(s, v.deleted)
+    if (!v.deleted) c.buffer.encode(s, v.value ?? EMPTY)
+  },
+  decode(s: State): LoggedChange {
+    const key = c.buffer.decode(s) ?? EMPTY
+    const deleted = c.bool.decode(s)
+    return { key, deleted, value: deleted ? null : (c.buffer.decode(s) ?? EMPTY) }
+  }
+}
+
+const changeChunk = c.array(loggedChange)
+
 export const encodeKeyRecord = (r: KeyRecord) => encodeWith(keyRecord, r)
 export const decodeKeyRecord = (b: Uint8Array) => decodeWith(keyRecord, b, 'key')
 export const encodeVersionRecord = (v: KeyVersion) => encodeWith(version, v)
@@ -158,3 +179,5 @@ export const encodeFact = (f: MembershipFact) => encodeWith(fact, f)
 export const encodeFormat = (format: number) => encodeWith(c.uint, format)
 export const decodeFormat = (b: Uint8Array) => decodeWith(c.uint, b, 'header')
 export const decodeFact = (b: Uint8Array) => decodeWith(fact, b, 'membership')
+export const encodeChangeChunk = (changes: LoggedChange[]) => encodeWith(changeChunk, changes)
+export const decodeChangeChunk = (b: Uint8Array) => decodeWith(changeChunk, b, 'change')

@@ -24,6 +24,8 @@ export type PeerBeeErrorCode =
   | 'STORAGE_LOCKED'
   | 'STORAGE_MOVED'
   | 'INDEX_REBUILDING'
+  | 'CHECKPOINT_INVALID'
+  | 'CHECKPOINT_EXPIRED'
 
 /**
  * The one error class of peerbee. Construct it through the static factories. An error that
@@ -136,5 +138,20 @@ export class PeerBeeError extends Error {
   /** Another process holds the storage directory open. */
   static STORAGE_LOCKED(dir: string, cause?: unknown) {
     return new PeerBeeError('STORAGE_LOCKED', `${dir} is in use by another process`, cause)
+  }
+
+  /** Not a checkpoint of `changes()`, or one of another db. */
+  static CHECKPOINT_INVALID(msg = 'Not a checkpoint of this database') {
+    return new PeerBeeError('CHECKPOINT_INVALID', msg)
+  }
+
+  /**
+   * A checkpoint of an index this peer no longer has (rebuilt from the logs since, or of
+   * another storage of the db): start over from `changes()` without `since`.
+   */
+  static CHECKPOINT_EXPIRED(
+    msg = 'The checkpoint names an index this peer has replaced; read changes() from the start'
+  ) {
+    return new PeerBeeError('CHECKPOINT_EXPIRED', msg)
   }
 }

@@ -1,6 +1,7 @@
-import type { KeyChange } from '../model/version.js'
+import type { KeyChange, LoggedChange } from '../model/version.js'
 import type { Change, Key } from '../types.js'
 import { inBounds, type Bounds } from '../view/bounds.js'
+import { loggedChange } from '../view/change-log.js'
 import { dataKey } from '../view/keys.js'
 import type { Encodings } from './encoding.js'
 
@@ -10,22 +11,44 @@ interface Subscriber {
   wake: (() => void) | null
 }
 
-/** Index step changes as `watch()` yields them: each key with its winner after the step. */
-export function publicChanges<K extends Key, V>(enc: Encodings<K, V>, changes: KeyChange[]): Array<Change<K, V>> {
-  return changes.map((c) => {
-    const winner = c.record?.heads[0]
-    const deleted = winner === undefined || winner.deleted
-    return { key: enc.decodeKey(c.key), value: deleted ? null : enc.decodeValue(winner.value!), deleted }
-  })
+/** A change as `watch()` and `changes()` yield it: the key with its winner after the step. */
+export function publicChange<K extends Key, V>(enc: Encodings<K, V>, c: LoggedChange): Change<K, V> {
+  return { key: enc.decodeKey(c.key), value: c.deleted ? null : enc.decodeValue(c.value!), deleted: c.deleted }
 }
 
-/** Fans index steps out to `watch()` iterators; each sees only the keys of its range. */
+/** Index step changes as `watch()` yields them. */
+export function publicChanges<K extends Key, V>(enc: Encodings<K, V>, changes: KeyChange[]): Array<Change<K, V>> {
+  return changes.map((c) => publicChange(enc, loggedChange(c.key, c.record)))
+}
+
+/**
+ * Fans index steps out to `watch()` iterators; each sees only the keys of its range. Readers
+ * of the change log wait here for the next step (`next()`).
+ */
 export class ChangeFeed {
   private readonly subscribers = new Set<Subscriber>()
-  private ended = false
-  private error: Error | null = null
+  private tickers: Array<() => void> = []
+  ended = false
+  error: Error | null = null
+
+  /**
+   * Resolves at the next step that changed keys, or when the index in use is replaced, or the
+   * feed ends: the change log may have grown, or the reader's index gone.
+   */
+  next(): Promise<void> {
+    if (this.ended) return Promise.resolve()
+    return new Promise((resolve) => this.tickers.push(resolve))
+  }
+
+  /** The index in use is being replaced (a rebuild): readers of its change log must stop. */
+  interrupt(): void {
+    const tickers = this.tickers
+    this.tickers = []
+    for (const tick of tickers) tick()
+  }
 
   publish(changes: KeyChange[]): void {
+    this.interrupt()
     for (const sub of this.subscribers) {
       const mine = changes.filter((c) => inBounds(dataKey(c.key), sub.bounds))
       if (mine.length === 0) continue
@@ -36,6 +59,7 @@ export class ChangeFeed {
 
   end(): void {
     this.ended = true
+    this.interrupt()
     for (const sub of this.subscribers) sub.wake?.()
   }
 

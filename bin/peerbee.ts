@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { PeerBeeError } from '../lib/index.js'
 import { UserError, shutdown } from './context.js'
+import { registerChanges } from './commands/changes.js'
+import { registerClear } from './commands/clear.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
@@ -58,6 +60,8 @@ function program(): Command {
   registerDataCommands(root)
   registerList(root)
   registerWatch(root)
+  registerChanges(root)
+  registerClear(root)
   registerHistory(root)
   registerWriters(root)
   registerInvite(root)

@@ -274,13 +274,14 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     await this.keeper!.reindex()
   }
 
-  // Data: the whole db as a key space (a sub-database is another, under a prefix)
+  // Data: the whole db as a key space (a sub-database is another, under a prefix). The
+  // methods of KeySpace are async: errors reach the caller as rejections.
 
-  async put(key: K, value: V): Promise<void> {
+  put(key: K, value: V): Promise<void> {
     return this.data.put(key, value)
   }
 
-  async del(key: K): Promise<void> {
+  del(key: K): Promise<void> {
     return this.data.del(key)
   }
 
@@ -289,7 +290,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return this.data.batch()
   }
 
-  async get(key: K): Promise<Entry<K, V> | null> {
+  get(key: K): Promise<Entry<K, V> | null> {
     return this.data.get(key)
   }
 
@@ -319,7 +320,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   /** Every valid version of a key, oldest first by clock. */
-  async history(key: K): Promise<Array<Version<K, V>>> {
+  history(key: K): Promise<Array<Version<K, V>>> {
     return this.data.history(key)
   }
 
@@ -327,7 +328,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    * Deletes every key of the range this peer sees at the call, as one entry (several past
    * `maxBatchOps`, then not atomic); resolves with how many keys it deleted.
    */
-  async clear(range: Range<K> = {}): Promise<number> {
+  clear(range: Range<K> = {}): Promise<number> {
     return this.data.clear(range)
   }
 

@@ -5,7 +5,7 @@
 import { AbstractIterator, AbstractLevel, AbstractSnapshot, type AbstractDatabaseOptions } from 'abstract-level'
 import { PeerBee } from './db.js'
 import type { PeerBeeOptions } from './db/options.js'
-import type { Entry, Range, Snapshot, SubDatabase } from './types.js'
+import type { Entry, Key, Range, Snapshot, SubDatabase, SubOptions } from './types.js'
 import { inBounds } from './view/bounds.js'
 
 type Bytes = Uint8Array
@@ -13,6 +13,11 @@ type Space = SubDatabase<Bytes, Bytes>
 
 /** Ops of one batch when `clear()` deletes what an explicit snapshot sees (a batch holds at most 10,000). */
 const CLEAR_BATCH_OPS = 4096
+
+/** What a PeerBeeLevel can live in: a PeerBee or a sub-database (each has `sub()`). */
+export interface PeerBeeLevelHost {
+  sub<K2 extends Key, V2>(name: string | Uint8Array, opts?: SubOptions): SubDatabase<K2, V2>
+}
 
 /** Options of `new PeerBeeLevel()`: abstract-level's, and where in the PeerBee the Level keys live. */
 export interface PeerBeeLevelOptions<K, V> extends AbstractDatabaseOptions<K, V> {
@@ -49,12 +54,12 @@ interface LevelRange {
  */
 export class PeerBeeLevel<K = string, V = string> extends AbstractLevel<Bytes, K, V> {
   // ES private fields: abstract-level's own properties (`prefix`, `location`...) must not be shadowed.
-  readonly #location: string | PeerBee<any, any> | SubDatabase<any, any>
+  readonly #location: string | PeerBeeLevelHost
   readonly #prefix: string
   readonly #peerbee: PeerBeeOptions
-  #open: { space: Space; owned: PeerBee<any, any> | null } | null = null
+  #open: { space: Space; owned: PeerBee<Bytes, Bytes> | null } | null = null
 
-  constructor(location: string | PeerBee<any, any> | SubDatabase<any, any>, options: PeerBeeLevelOptions<K, V> = {}) {
+  constructor(location: string | PeerBeeLevelHost, options: PeerBeeLevelOptions<K, V> = {}) {
     const { prefix, peerbee, ...levelOptions } = options
     super(
       {

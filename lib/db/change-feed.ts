@@ -27,7 +27,8 @@ export function publicChanges<K extends Key, V>(enc: Encodings<K, V>, changes: K
  */
 export class ChangeFeed {
   private readonly subscribers = new Set<Subscriber>()
-  private tickers: Array<() => void> = []
+  /** Readers of the change log waiting for the next step. */
+  private readers: Array<() => void> = []
   ended = false
   error: Error | null = null
 
@@ -37,18 +38,22 @@ export class ChangeFeed {
    */
   next(): Promise<void> {
     if (this.ended) return Promise.resolve()
-    return new Promise((resolve) => this.tickers.push(resolve))
+    return new Promise((resolve) => this.readers.push(resolve))
   }
 
-  /** The index in use is being replaced (a rebuild): readers of its change log must stop. */
+  /** The index in use is being replaced (a rebuild): readers of its change log must look. */
   interrupt(): void {
-    const tickers = this.tickers
-    this.tickers = []
-    for (const tick of tickers) tick()
+    this.wakeReaders()
+  }
+
+  private wakeReaders(): void {
+    const readers = this.readers
+    this.readers = []
+    for (const wake of readers) wake()
   }
 
   publish(changes: KeyChange[]): void {
-    this.interrupt()
+    this.wakeReaders()
     for (const sub of this.subscribers) {
       const mine = changes.filter((c) => inBounds(dataKey(c.key), sub.bounds))
       if (mine.length === 0) continue
@@ -59,7 +64,7 @@ export class ChangeFeed {
 
   end(): void {
     this.ended = true
-    this.interrupt()
+    this.wakeReaders()
     for (const sub of this.subscribers) sub.wake?.()
   }
 

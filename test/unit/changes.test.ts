@@ -154,22 +154,26 @@ describe('changes()', () => {
     }
   })
 
-  test('after reindex() a checkpoint is CHECKPOINT_EXPIRED, a live feed ends with it, and the new history replays to the state', async (t) => {
-    const db = await createDb(t)
-    await db.put('a', 1)
-    await db.put('b', 2)
-    await db.del('a')
-    const before = await collect(db.changes())
-    const live = db.changes({ live: true })[Symbol.asyncIterator]()
-    for (const batch of before) assert.deepEqual((await live.next()).value, batch)
-    const waiting = assert.rejects(live.next(), (err: { code?: string }) => err.code === 'CHECKPOINT_EXPIRED')
-    await db.reindex()
-    await waiting
-    await rejectsWithCode(() => collect(db.changes({ since: before[0]!.checkpoint })), 'CHECKPOINT_EXPIRED')
-    const rebuilt = await collect(db.changes())
-    assert.deepEqual(replay(rebuilt), await listed(db))
-    assert.deepEqual(await collect(db.changes({ since: rebuilt.at(-1)!.checkpoint })), [])
-  })
+  test(
+    'after reindex() a checkpoint is CHECKPOINT_EXPIRED, a live feed ends with it, and the new history replays to the state',
+    { timeout: 30_000 },
+    async (t) => {
+      const db = await createDb(t)
+      await db.put('a', 1)
+      await db.put('b', 2)
+      await db.del('a')
+      const before = await collect(db.changes())
+      const live = db.changes({ live: true })[Symbol.asyncIterator]()
+      for (const batch of before) assert.deepEqual((await live.next()).value, batch)
+      const waiting = assert.rejects(live.next(), (err: { code?: string }) => err.code === 'CHECKPOINT_EXPIRED')
+      await db.reindex()
+      await waiting
+      await rejectsWithCode(() => collect(db.changes({ since: before[0]!.checkpoint })), 'CHECKPOINT_EXPIRED')
+      const rebuilt = await collect(db.changes())
+      assert.deepEqual(replay(rebuilt), await listed(db))
+      assert.deepEqual(await collect(db.changes({ since: rebuilt.at(-1)!.checkpoint })), [])
+    }
+  )
 
   test("a replica's feed has the writes it replicated; a checkpoint of one storage is expired on another", async (t) => {
     const a = await createDb(t)

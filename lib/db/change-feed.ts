@@ -1,7 +1,6 @@
-import type { KeyChange, LoggedChange } from '../model/version.js'
+import type { KeyChange } from '../model/version.js'
 import type { Change, Key } from '../types.js'
 import { inBounds, type Bounds } from '../view/bounds.js'
-import { loggedChange } from '../view/change-log.js'
 import { dataKey } from '../view/keys.js'
 import type { Encodings } from './encoding.js'
 
@@ -11,14 +10,21 @@ interface Subscriber {
   wake: (() => void) | null
 }
 
-/** A change as `watch()` and `changes()` yield it: the key with its winner after the step. */
-export function publicChange<K extends Key, V>(enc: Encodings<K, V>, c: LoggedChange): Change<K, V> {
-  return { key: enc.decodeKey(c.key), value: c.deleted ? null : enc.decodeValue(c.value!), deleted: c.deleted }
+/** A change as `watch()` and `changes()` yield it: the key with its value after the step (null: deleted). */
+export function publicChange<K extends Key, V>(
+  enc: Encodings<K, V>,
+  key: Uint8Array,
+  value: Uint8Array | null
+): Change<K, V> {
+  return { key: enc.decodeKey(key), value: value === null ? null : enc.decodeValue(value), deleted: value === null }
 }
 
-/** Index step changes as `watch()` yields them. */
+/** Index step changes as `watch()` yields them: each key with its winner after the step. */
 export function publicChanges<K extends Key, V>(enc: Encodings<K, V>, changes: KeyChange[]): Array<Change<K, V>> {
-  return changes.map((c) => publicChange(enc, loggedChange(c.key, c.record)))
+  return changes.map((c) => {
+    const winner = c.record?.heads[0]
+    return publicChange(enc, c.key, winner === undefined || winner.deleted ? null : winner.value!)
+  })
 }
 
 /**

@@ -6,6 +6,7 @@ import { inBounds, type Bounds } from '../view/bounds.js'
 import { LOG_START, type ChangePosition } from '../view/change-log.js'
 import { dataKey, dataRange } from '../view/keys.js'
 import { publicChange, type ChangeFeed } from './change-feed.js'
+import { ChangeValues } from './change-values.js'
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointScope } from './checkpoint.js'
 import type { Encodings } from './encoding.js'
 import type { Layers } from './layers.js'
@@ -51,6 +52,7 @@ export async function* changesOf<K extends Key, V>(
   const scope: CheckpointScope = { db: layers.rootLog.discoveryKey, index: layers.view.id }
   let position: ChangePosition =
     since === undefined ? LOG_START : decodeCheckpoint(since, scope, await layers.view.lastLoggedStep())
+  const values = new ChangeValues(layers)
 
   for (;;) {
     // Taken before the log is read: a step landing meanwhile wakes the wait below at once.
@@ -60,8 +62,10 @@ export async function* changesOf<K extends Key, V>(
       for await (const chunk of layers.view.changesAfter(position, upTo)) {
         position = chunk
         const mine = bounds === null ? chunk.changes : chunk.changes.filter((c) => within(c, bounds))
-        if (mine.length === 0) continue
-        yield { checkpoint: encodeCheckpoint(scope, chunk), changes: mine.map((c) => publicChange(enc, c)) }
+        const valued = mine.length === 0 ? [] : await values.resolve(mine)
+        if (valued.length === 0) continue
+        const changes = valued.map((c) => publicChange(enc, c.key, c.value))
+        yield { checkpoint: encodeCheckpoint(scope, chunk), changes }
       }
     } catch (err) {
       host.damaged(err)

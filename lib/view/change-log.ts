@@ -6,11 +6,11 @@ import * as keys from './keys.js'
 import { decodeChangeChunk, encodeChangeChunk } from './records.js'
 
 /**
- * The change log: the keys each index step changed, with what the step left of each, in
- * the same Hyperbee batch as the step itself. So a reader that stopped at some step can
- * resume from disk, after a restart too. A step's changes are split into chunks of about
- * this many bytes (at least one change each): a reader takes a chunk at a time, and a
- * Hyperbee block stays small enough to read when the tree walks past it.
+ * The change log: the keys each index step changed, each with the put that won it after the
+ * step (its value stays in the writer's log, read back by whoever reads the log), in the same
+ * Hyperbee batch as the step itself. So a reader that stopped at some step can resume from
+ * disk, after a restart too. A step's changes are split into chunks of about this many bytes
+ * (at least one change each): a reader takes a chunk at a time.
  */
 const CHUNK_BYTES = 64 * 1024
 
@@ -27,16 +27,17 @@ export interface ChangeChunk extends ChangePosition {
   changes: LoggedChange[]
 }
 
-/** What a key's record after a step amounts to: its winner's value, or deleted. */
+/** What a key's record after a step amounts to: the put that won, or null. */
 export function loggedChange(key: Uint8Array, record: KeyRecord | null): LoggedChange {
   const winner = record?.heads[0]
-  if (winner === undefined || winner.deleted) return { key, deleted: true, value: null }
-  return { key, deleted: false, value: winner.value }
+  if (winner === undefined || winner.deleted) return { key, winner: null }
+  return { key, winner: { writer: winner.writer, seq: winner.seq } }
 }
 
 /** A step's changes as the index entries that hold them: `changeKey(step, n)` -> chunk n. */
 export function changeLogEntries(step: number, changes: LoggedChange[]): Array<{ key: Uint8Array; value: Uint8Array }> {
-  const chunks = chunked(changes, Infinity, CHUNK_BYTES, (c) => c.key.byteLength + (c.value?.byteLength ?? 0) + 8)
+  // A key, its length and its winner's number; a few entries' refs besides.
+  const chunks = chunked(changes, Infinity, CHUNK_BYTES, (c) => c.key.byteLength + 4)
   return chunks.map((chunk, n) => ({ key: keys.changeKey(step, n), value: encodeChangeChunk(chunk) }))
 }
 

@@ -239,6 +239,12 @@ export class IndexView {
     }
   }
 
+  /** A valid version of a key that is no longer a head, or null. */
+  async storedVersion(key: Uint8Array, writer: Uint8Array, seq: number): Promise<KeyVersion | null> {
+    const node = await guarded(() => this.bee.get(keys.versionKey(key, writer, seq)))
+    return node === null ? null : decodeVersionRecord(node.value)
+  }
+
   /** The valid versions of a key that are no longer heads, in storage order. */
   versionsOf(key: Uint8Array): Promise<KeyVersion[]> {
     return readVersions(this.bee, key)

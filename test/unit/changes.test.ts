@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test, type TestContext } from 'node:test'
+import b4a from 'b4a'
 import Corestore from 'corestore'
 import { PeerBee, type ChangeBatch, type PeerBeeOptions } from '../../lib/index.js'
 import { IndexView } from '../../lib/view/index-view.js'
@@ -109,11 +110,15 @@ describe('changes()', () => {
   test('a large step comes in several batches; a checkpoint inside it resumes with the rest', async (t) => {
     const db = await createDb(t)
     const b = db.batch()
-    const value = 'v'.repeat(200)
-    for (let i = 0; i < 3000; i++) b.put(`key-${String(i).padStart(4, '0')}`, value)
+    // Keys of 40 bytes: a step of 3,000 logs about 130 KB.
+    for (let i = 0; i < 3000; i++) b.put(`key-${String(i).padStart(36, '0')}`, i)
     await b.flush()
     const all = await collect(db.changes())
-    assert.ok(all.length > 1, `one step of ~700 KB is split (${all.length} batch)`)
+    assert.ok(all.length > 1, `one step of ~130 KB is split (${all.length} batch)`)
+    assert.deepEqual(
+      all.flatMap((x) => x.changes.map((c) => c.value)),
+      Array.from({ length: 3000 }, (_, i) => i)
+    )
     const keys = all.flatMap((x) => x.changes.map((c) => c.key))
     assert.equal(keys.length, 3000)
     assert.equal(new Set(keys).size, 3000)
@@ -186,6 +191,26 @@ describe('changes()', () => {
     assert.deepEqual(new Set(flat(onB)), new Set(['x=1', 'y=2']))
     const onA = await collect(a.changes())
     await rejectsWithCode(() => collect(b.changes({ since: onA.at(-1)!.checkpoint })), 'CHECKPOINT_EXPIRED')
+  })
+
+  test("values come from the writers' logs, or from the index once a log is closed", async (t) => {
+    const a = await createDb(t)
+    const w = await createDb(t, { key: a.key })
+    t.after(connect(a, w))
+    await a.addWriter(w.writerKey)
+    await w.update()
+    await w.put('k', 'first')
+    await a.update()
+    await w.put('k', 'second')
+    await a.update()
+    const before = flat(await collect(a.changes()))
+    assert.deepEqual(before, ['k="first"', 'k="second"'])
+    // Hypercore closes a writer log that signed two histories; its indexed versions stay valid.
+    const internal = a as unknown as {
+      keeper: { current: { replication: { log(id: string): { close(): Promise<void> } } } }
+    }
+    await internal.keeper.current.replication.log(b4a.toString(w.writerKey, 'hex')).close()
+    assert.deepEqual(flat(await collect(a.changes())), before, 'the superseded version from the versions space')
   })
 
   test('an index written before the change log existed is rebuilt, so the feed starts from the whole state', async (t) => {

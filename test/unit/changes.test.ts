@@ -4,7 +4,7 @@ import b4a from 'b4a'
 import Corestore from 'corestore'
 import { PeerBee, type ChangeBatch, type PeerBeeOptions } from '../../lib/index.js'
 import { IndexView } from '../../lib/view/index-view.js'
-import { encodeFormat } from '../../lib/view/records.js'
+import { decodeChangeChunk, encodeChangeChunk, encodeFormat } from '../../lib/view/records.js'
 import { CHANGES_RANGE, FORMAT_KEY } from '../../lib/view/keys.js'
 import { collect, connect, createDb, dump, rejectsWithCode, tempDir, teardown } from '../helpers.js'
 
@@ -44,6 +44,30 @@ async function reopen(t: TestContext, dir: string, opts: PeerBeeOptions = {}): P
   await db.ready()
   return db
 }
+
+describe('the change log records', () => {
+  test('a chunk keeps each key with its winning entry, once per entry; a bad entry number is STORAGE_CORRUPT', () => {
+    const w1 = b4a.alloc(32, 1)
+    const w2 = b4a.alloc(32, 2)
+    const logged = [
+      { key: b4a.from('a'), winner: { writer: w1, seq: 3 } },
+      { key: b4a.from('b'), winner: null },
+      { key: b4a.from('c'), winner: { writer: w2, seq: 1 } },
+      { key: b4a.from('d'), winner: { writer: w1, seq: 3 } }
+    ]
+    const encoded = encodeChangeChunk(logged)
+    assert.deepEqual(decodeChangeChunk(encoded), logged)
+    // Two entries of 32 + 1 bytes, four keys of 1 + 1 + 1 bytes, counts and the format.
+    assert.ok(encoded.byteLength <= 2 * 33 + 4 * 3 + 3, `${encoded.byteLength} bytes`)
+    const one = encodeChangeChunk([{ key: b4a.from('a'), winner: { writer: w1, seq: 3 } }])
+    const bad = b4a.from(one)
+    bad[bad.byteLength - 1] = 2 // the only key names entry 2 of 1
+    assert.throws(
+      () => decodeChangeChunk(bad),
+      (err: { code?: string }) => err.code === 'STORAGE_CORRUPT'
+    )
+  })
+})
 
 describe('changes()', () => {
   test('without since: every change from the first, including writes resolved just before the call', async (t) => {

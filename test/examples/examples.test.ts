@@ -83,7 +83,6 @@ test('json-mirror keeps a JSON file in step across runs, reading only what chang
   })
   assert.equal(await run(), 'applied 2 changes since the last run\n')
   assert.deepEqual(await mirrored(), state)
-  assert.equal(await run(), 'applied 0 changes since the last run\n')
 
   // A rebuilt index has a new change log: the mirror starts over, and ends equal all the same.
   state = await between(async (db) => {

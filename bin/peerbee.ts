@@ -8,6 +8,8 @@ import { DEFAULT_STORAGE } from './context.js'
 import { CommandExit, EXIT_INTERRUPTED, EXIT_NOT_FOUND, UserError } from './errors.js'
 import { helpOf, unknownCommand } from './suggest.js'
 import { shutdown } from './waits.js'
+import { registerChanges } from './commands/changes.js'
+import { registerClear } from './commands/clear.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
@@ -66,6 +68,8 @@ function program(): Command {
   registerDataCommands(root)
   registerList(root)
   registerWatch(root)
+  registerChanges(root)
+  registerClear(root)
   registerHistory(root)
   registerWriters(root)
   registerInvite(root)

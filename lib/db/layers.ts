@@ -16,7 +16,7 @@ import type { OpenedStorage } from './storage.js'
 import { WritePath } from './write-path.js'
 
 /** The layers over one index: what serves reads and writes once it has caught up. */
-export interface Layers<K extends Key, V> {
+export interface Layers {
   dbKey: Uint8Array
   writerLog: Hypercore
   rootLog: Hypercore
@@ -24,7 +24,7 @@ export interface Layers<K extends Key, V> {
   indexer: Indexer
   replication: Replication
   writes: WritePath
-  reads: ReadPath<K, V>
+  reads: ReadPath
   /** Resolves once every block held is indexed (or the layers closed). */
   catchUp(): Promise<void>
   /** Closes the layers; the storage (store, logs, local settings) stays open. */
@@ -79,7 +79,7 @@ export async function wireLayers<K extends Key, V>(
   host: LayersHost<K, V>,
   storage: OpenedStorage,
   view: IndexView
-): Promise<Layers<K, V>> {
+): Promise<Layers> {
   const { dbKey, writerLog, rootLog } = storage
   const writer = writerId(writerLog.key)
   const { enc, overlay } = host
@@ -123,11 +123,10 @@ export async function wireLayers<K extends Key, V>(
     failure: host.failure,
     check: host.check
   })
-  const reads = new ReadPath<K, V>({
+  const reads = new ReadPath({
     view,
     overlay,
     indexer,
-    enc,
     writerKey: writerLog.key,
     failure: host.failure,
     interrupted: host.interrupted

@@ -6,7 +6,7 @@ import * as ids from 'hypercore-id-encoding'
 import { ChangeFeed } from './db/change-feed.js'
 import { dbNetwork } from './db/db-network.js'
 import { Encodings } from './db/encoding.js'
-import { decodeDbKey, decodeWriterKey } from './db/key-input.js'
+import { decodeDbKey, decodeEncryptionKey, decodeWriterKey } from './db/key-input.js'
 import { EvidenceKeeper } from './db/evidence-keeper.js'
 import { IndexKeeper, isCorruption } from './db/index-keeper.js'
 import { KeySpace, type DataHost } from './db/key-space.js'
@@ -21,10 +21,12 @@ import {
   type PeerBeeOptions
 } from './db/options.js'
 import { Overlay } from './db/overlay.js'
+import { reshareOp, rotationOp } from './db/key-sharing.js'
 import { pairDb } from './db/pairing.js'
 import { recoverStorage, rotateWriter, storageMoved } from './db/recovery.js'
 import { checkStorage } from './db/storage-guard.js'
 import { openStorage, openStore, storeIn, type OpenedStorage } from './db/storage.js'
+import type { StorageKeys } from './db/storage-keys.js'
 import { PeerBeeError } from './errors.js'
 import { decodeEntry } from './log/codec.js'
 import { isMembershipOp, type LogEntry, type Op } from './log/entry.js'
@@ -92,6 +94,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private keeper: IndexKeeper<K, V> | null = null
   private evidence: EvidenceKeeper | null = null
   private rotation: Promise<void> | null = null
+  private sharing = false
   private network: Network | null = null
 
   constructor(storage: string | CorestoreLike, opts: PeerBeeOptions = {}) {
@@ -146,6 +149,15 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return this.required().rootLog.discoveryKey
   }
 
+  /**
+   * The key of an encrypted db that other peers open it with (`{ key, encryptionKey }`): the
+   * newest this peer holds (it reads what older keys encrypted too). Null for a db without
+   * encryption, or when this peer was given no key.
+   */
+  get encryptionKey(): Uint8Array | null {
+    return this.required().keys.keyring?.current ?? null
+  }
+
   /** This peer's writer log key; it exists before the peer is a member. */
   get writerKey(): Uint8Array {
     return this.required().writerLog.key
@@ -194,8 +206,16 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       }
       this.made = storeIn(this.dir)
     }
-    const requested = this.opts.key === undefined ? null : decodeDbKey(this.opts.key)
-    const storage = await openStorage(this.store, requested, this.where)
+    const { key, encrypt, encryptionKey } = this.opts
+    const storage = await openStorage(
+      this.store,
+      {
+        key: key === undefined ? null : decodeDbKey(key),
+        encrypt: encrypt === true,
+        encryptionKey: encryptionKey === undefined ? null : decodeEncryptionKey(encryptionKey)
+      },
+      this.where
+    )
     this.storage = storage
     storage.rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
     storage.rootLog.on('peer-remove', (peer) => this.emit('peer-remove', { publicKey: peer.remotePublicKey }))
@@ -235,6 +255,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         // Every index step, including one that only changed membership (this peer became writable).
         progressed: () => {
           evidence.retry()
+          this.shareKeys()
           const layers = keeper.current
           if (layers !== null) void layers.replication.prune(layers.indexer.membership.members)
           if (keeper.progress !== null) return keeper.report()
@@ -282,8 +303,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     let succession: Evidence | null = null
     await this.keeper!.reindex(async () => {
       const old = storage.writerLog
-      replay = await entriesFrom(this.store, old.key, at)
-      const rotated = await rotateWriter(this.store, storage.local, storage.evidence, old, this.clock)
+      replay = await entriesFrom(this.store, old.key, at, storage.keys)
+      const rotated = await rotateWriter(this.store, storage.local, storage.evidence, old, this.clock, storage.keys)
       storage.writerLog = rotated.log
       succession = rotated.succession
       // Pending versions were of the old log: indexed by now, or past the fork and void.
@@ -296,6 +317,26 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       // Membership changes need the successor to be admin; data ops go again as they were.
       await writes.write(writes.role === 'admin' ? ops : ops.filter((op) => !isMembershipOp(op)))
     }
+  }
+
+  /**
+   * An admin of an encrypted db seals the current key to members no valid op sealed it to,
+   * once it has seen their logs (after each index step; one op in flight at a time).
+   */
+  private shareKeys(): void {
+    const keyring = this.storage?.keys.keyring ?? null
+    const layers = this.keeper?.ready ?? null
+    if (keyring === null || layers === null || this.sharing || layers.writes.role !== 'admin') return
+    const op = reshareOp(keyring, layers)
+    if (op === null) return
+    this.sharing = true
+    layers.writes
+      .write([op])
+      // Closing, or no longer an admin: the next step tries again if it still applies.
+      .catch(() => {})
+      .finally(() => {
+        this.sharing = false
+      })
   }
 
   /** A core closed while the db is not closing. */
@@ -448,7 +489,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    */
   async removeWriter(writerKey: string | Uint8Array): Promise<void> {
     const key = decodeWriterKey(writerKey)
-    const { writes, writerLog, replication, indexer } = await this.live()
+    const layers = await this.live()
+    const { writes, writerLog, replication, indexer } = layers
     writes.checkAdmin()
     if (indexer.membership.isRoot(writerId(key))) {
       throw PeerBeeError.INVALID_ARGUMENT('The root writer cannot be removed (nor a writer log that succeeds it)')
@@ -456,7 +498,11 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     // Removing oneself keeps the removal entry itself valid.
     const self = b4a.equals(key, writerLog.key)
     const length = self ? writerLog.length + 1 : (replication.log(writerId(key))?.length ?? 0)
-    await writes.write([{ type: 'remove-writer', key, length }])
+    const ops: QueuedOp[] = [{ type: 'remove-writer', key, length }]
+    // In an encrypted db, what is written from now on is under a key the removed writer never gets.
+    const { keyring } = this.required().keys
+    if (keyring !== null) ops.push(await rotationOp(keyring, layers, key))
+    await writes.write(ops)
   }
 
   async writers(): Promise<WriterInfo[]> {
@@ -514,6 +560,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       bootstrap: this.opts.bootstrap,
       swarm: this.opts.swarm,
       isAdmin: () => this.role === 'admin',
+      encryptionKey: () => this.encryptionKey,
       addWriter: (key, role) => this.addWriter(key, { role })
     })
     this.network = network
@@ -555,13 +602,16 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   ): Promise<PeerBee<K, V>> {
     // Refused before the invite is presented, not once the issuer has accepted it.
     if (typeof storage === 'string') checkStorage(storage)
-    return pairDb(invite, opts, (key) => new PeerBee<K, V>(storage, { ...opts, key }))
+    return pairDb(invite, opts, (key, encryptionKey) => {
+      const given = encryptionKey === null ? {} : { encryptionKey }
+      return new PeerBee<K, V>(storage, { ...opts, key, ...given })
+    })
   }
 }
 
-/** The entries of a writer log from `from` on, read through a session of its own. */
-async function entriesFrom(store: Corestore, key: Uint8Array, from: number): Promise<LogEntry[]> {
-  const log = store.get({ key, wait: false })
+/** The entries of this peer's writer log from `from` on, read through a session of its own. */
+async function entriesFrom(store: Corestore, key: Uint8Array, from: number, keys: StorageKeys): Promise<LogEntry[]> {
+  const log = store.get({ key, wait: false, encryption: keys.writerEncryption() ?? undefined })
   await log.ready()
   try {
     const out: LogEntry[] = []

@@ -18,6 +18,8 @@ export interface DbNetworkOptions {
   /** The app's own swarm, if it passed one: peerbee uses it and never destroys it. */
   swarm: HyperswarmLike | undefined
   isAdmin(): boolean
+  /** @see NetworkHost.encryptionKey */
+  encryptionKey(): Uint8Array | null
   addWriter(key: Uint8Array, role: Role): Promise<void>
 }
 
@@ -37,6 +39,7 @@ export function dbNetwork(opts: DbNetworkOptions): Network {
       },
       invites: { get: (id) => local.get(invite(id)), put: (id, value) => local.set(invite(id), value) },
       isAdmin: opts.isAdmin,
+      encryptionKey: opts.encryptionKey,
       addWriter: opts.addWriter
     },
     { bootstrap: opts.bootstrap, swarm: opts.swarm }

@@ -84,8 +84,13 @@ export async function wireLayers<K extends Key, V>(
   const writer = writerId(writerLog.key)
   const { enc, overlay } = host
 
+  const { keys } = storage
+  // Known once the root's header is held: until then nothing is indexed either.
+  const keyless = () => keys.keyring === null && indexer.reader.modeKnown === 'encrypted'
   const indexer: Indexer = new Indexer({
     dbKey,
+    root: rootLog,
+    keys: keys.indexerKeys(() => storage.writerLog),
     view,
     evidence: { ...membershipEvidence(storage.evidence.all()), quotaCuts: [...storage.quota.cuts] },
     limits: { maxKeySize: enc.maxKeySize, maxValueSize: enc.maxValueSize, maxBatchOps: host.maxBatchOps },
@@ -95,6 +100,7 @@ export async function wireLayers<K extends Key, V>(
     stepped: host.stepped,
     progressed: host.progressed,
     invalid: host.invalid,
+    opaque: () => keys.noteKeylessIndex(),
     failed: host.failed
   })
   const replication: Replication = new Replication({
@@ -121,7 +127,8 @@ export async function wireLayers<K extends Key, V>(
     clock: host.clock,
     maxBatchOps: host.maxBatchOps,
     failure: host.failure,
-    check: host.check
+    check: host.check,
+    keyless
   })
   const reads = new ReadPath({
     view,
@@ -129,7 +136,8 @@ export async function wireLayers<K extends Key, V>(
     indexer,
     writerKey: writerLog.key,
     failure: host.failure,
-    interrupted: host.interrupted
+    interrupted: host.interrupted,
+    keyless
   })
   const close = async () => {
     writes.close()

@@ -18,12 +18,13 @@ export interface PairDbOptions {
 
 /**
  * Presents an invite to its issuer and has the writer key of the db `open` makes (on the db
- * key the issuer names) added. Resolves with that db, ready; closes it if pairing fails.
+ * key the issuer names, with the encryption key of an encrypted db) added. Resolves with that
+ * db, ready; closes it if pairing fails.
  */
 export async function pairDb<T extends Paired>(
   invite: string,
   opts: PairDbOptions,
-  open: (key: Uint8Array) => T
+  open: (key: Uint8Array, encryptionKey: Uint8Array | null) => T
 ): Promise<T> {
   const swarm = opts.swarm ?? createSwarm({ bootstrap: opts.bootstrap })
   let db: T | null = null
@@ -32,8 +33,8 @@ export async function pairDb<T extends Paired>(
       invite,
       swarm,
       timeout: opts.timeout,
-      writerKey: async (key) => {
-        db = open(key)
+      writerKey: async (key, encryptionKey) => {
+        db = open(key, encryptionKey)
         await db.ready()
         return db.writerKey
       }

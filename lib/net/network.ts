@@ -14,6 +14,8 @@ export interface NetworkHost {
   keyPair(): Promise<KeyPair>
   invites: InviteStore
   isAdmin(): boolean
+  /** The key of an encrypted db that invites hand to new writers; null without encryption. */
+  encryptionKey(): Uint8Array | null
   addWriter(key: Uint8Array, role: Role): Promise<void>
 }
 
@@ -58,6 +60,7 @@ export class Network {
         swarm: session.swarm,
         dbKey: this.host.dbKey,
         discoveryKey: this.host.discoveryKey,
+        encryptionKey: () => this.host.encryptionKey(),
         store: this.host.invites,
         addWriter: (key, role) => this.host.addWriter(key, role)
       })

@@ -19,8 +19,12 @@ export function globals(cmd: Command): GlobalOptions {
   return { storage: opts.storage ?? DEFAULT_STORAGE, bootstrap: opts.bootstrap ?? [], json: opts.json === true }
 }
 
-/** How a command finds its db: one the storage holds, a new one, or one named by its key. */
-export type OpenMode = { existing: true } | { create: true } | { key: string | Uint8Array }
+/**
+ * How a command finds its db: one the storage holds, a new one (encrypted or not), or one named
+ * by its key (with the key of an encrypted db, if given).
+ */
+export type OpenMode =
+  { existing: true } | { create: true; encrypt?: boolean } | { key: string | Uint8Array; encryptionKey?: Uint8Array }
 
 /**
  * Checks what the storage folder holds before anything opens it: only `init`, `open` and
@@ -49,6 +53,8 @@ export async function withDb<T>(
   checkStorageFor(opts.storage, mode)
   const db = new PeerBee(opts.storage, {
     ...('key' in mode ? { key: mode.key } : {}),
+    ...('encryptionKey' in mode ? { encryptionKey: mode.encryptionKey } : {}),
+    ...('encrypt' in mode ? { encrypt: mode.encrypt } : {}),
     ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {})
   })
   return closingOnSignal(db, async () => {
@@ -61,8 +67,8 @@ export async function withDb<T>(
   })
 }
 
-/** Runs `fn`, then closes `db`; a signal closes it at once. */
-export async function closingOnSignal<T>(db: PeerBee, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn`, then closes `db` (or a seeder); a signal closes it at once. */
+export async function closingOnSignal<T>(db: { close(): Promise<void> }, fn: () => Promise<T>): Promise<T> {
   const close = () => void db.close().catch(() => {})
   shutdown.signal.addEventListener('abort', close, { once: true })
   try {

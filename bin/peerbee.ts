@@ -16,7 +16,8 @@ import { registerDht } from './commands/dht.js'
 import { registerExport } from './commands/export.js'
 import { registerHistory } from './commands/history.js'
 import { registerImport } from './commands/import.js'
-import { registerInit, registerOpen } from './commands/setup.js'
+import { registerEncryptionKey, registerInit, registerOpen } from './commands/setup.js'
+import { registerSeed } from './commands/seed.js'
 import { registerInvite, registerJoin } from './commands/pairing.js'
 import { registerList } from './commands/list.js'
 import { registerReindex } from './commands/reindex.js'
@@ -27,7 +28,7 @@ import { registerWatch } from './commands/watch.js'
 import { registerWriters } from './commands/writers.js'
 
 /** Commands whose job ends with Ctrl-C: interrupted, they exit 0. */
-const RUN_UNTIL_INTERRUPTED = new Set(['serve', 'watch', 'invite', 'dht'])
+const RUN_UNTIL_INTERRUPTED = new Set(['serve', 'watch', 'invite', 'dht', 'seed'])
 
 /** The version in the nearest package.json: the same walk works from `bin/` and `dist/bin/`. */
 function packageVersion(): string {
@@ -65,6 +66,7 @@ function program(): Command {
     .configureOutput({ outputError: (text, write) => write(oneLine(text)) })
   registerInit(root)
   registerOpen(root)
+  registerEncryptionKey(root)
   registerDataCommands(root)
   registerList(root)
   registerWatch(root)
@@ -76,6 +78,7 @@ function program(): Command {
   registerJoin(root)
   registerServe(root)
   registerSync(root)
+  registerSeed(root)
   registerStatus(root)
   registerReindex(root)
   registerExport(root)

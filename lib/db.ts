@@ -18,7 +18,8 @@ import {
   DEFAULT_MAX_VALUE_SIZE,
   DEFAULT_MAX_WRITER_BYTES,
   DEFAULT_REBUILD_TIMEOUT,
-  type PeerBeeOptions
+  type PeerBeeOptions,
+  type SeededOptions
 } from './db/options.js'
 import { Overlay } from './db/overlay.js'
 import { reshareOp, rotationOp } from './db/key-sharing.js'
@@ -72,7 +73,7 @@ export interface PeerBee<K extends Key = string, V = unknown> {
  * and is the public API; events are listed in `PeerBeeEvents`.
  */
 export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
-  private readonly opts: PeerBeeOptions
+  private readonly opts: SeededOptions
   private readonly enc: Encodings<K, V>
   private readonly maxBatchOps: number
   /** The store: made by the constructor, or by the open when it may have to recover the storage first. */
@@ -246,6 +247,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         maxWriterBytes: this.opts.maxWriterBytes ?? DEFAULT_MAX_WRITER_BYTES,
         clock: this.clock,
         overlay: this.overlay,
+        account: this.opts.account ?? null,
         failure: lifecycle.failure,
         check: () => lifecycle.check(),
         // A rebuild re-derives what the index held: no key changes for watchers.
@@ -529,10 +531,17 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   status(): Status {
     const layers = this.keeper?.current ?? null
     const reindexing = this.keeper?.progress ?? null
+    const encryption = this.encryption(layers)
     if (layers === null || !this.opened) {
-      return { key: '', writable: false, peers: this.peerCount(), writers: [], invalid: 0, pending: 0, reindexing }
+      const empty = { key: '', writable: false, writers: [], invalid: 0, pending: 0 }
+      return { ...empty, peers: this.peerCount(), reindexing, encryption }
     }
-    return { ...layers.replication.status(this.id, this.writable, this.peerCount()), reindexing }
+    return { ...layers.replication.status(this.id, this.writable, this.peerCount()), reindexing, encryption }
+  }
+
+  private encryption(layers: Layers | null): Status['encryption'] {
+    if (this.storage?.keys.keyring) return 'key'
+    return layers?.indexer.reader.modeKnown === 'encrypted' ? 'no-key' : null
   }
 
   private emitSync(): void {

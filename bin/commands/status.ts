@@ -10,6 +10,12 @@ export function statusJson(db: PeerBee) {
   return { ...s, role: db.role, writerKey: formatKey(db.writerKey), writers: s.writers.map(writerJson) }
 }
 
+const ENCRYPTION = {
+  key: 'on (this peer holds the key: peerbee encryption-key prints it)',
+  'no-key': 'on, without the key here: this peer replicates and serves the logs, it cannot read them',
+  none: 'off'
+}
+
 /** `peerbee status`: what this peer holds and how far its index got. */
 export function registerStatus(program: Command): void {
   program
@@ -23,6 +29,7 @@ export function registerStatus(program: Command): void {
             `key         ${s.key}`,
             `writer key  ${formatKey(db.writerKey)}`,
             `role        ${db.role ?? 'reader'}`,
+            `encryption  ${ENCRYPTION[s.encryption ?? 'none']}`,
             `peers       ${s.peers}`,
             `invalid     ${s.invalid} entries skipped`,
             `pending     ${s.pending} blocks waiting to be indexed`,

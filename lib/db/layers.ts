@@ -8,6 +8,7 @@ import { writerId } from '../model/ids.js'
 import type { KeyChange } from '../model/version.js'
 import type { InvalidEntry, Key } from '../types.js'
 import type { IndexView } from '../view/index-view.js'
+import type { BudgetAccount } from './download-budget.js'
 import type { Encodings } from './encoding.js'
 import type { Overlay } from './overlay.js'
 import { ReadPath } from './read-path.js'
@@ -57,6 +58,8 @@ export interface LayersHost<K extends Key, V> {
   failed(err: Error): void
   /** @see ReadPathOptions.interrupted */
   interrupted(err: unknown): unknown
+  /** @see ReplicationOptions.account */
+  account: BudgetAccount | null
 }
 
 /** What evidence kept on disk gives the membership: successions, and the lowest fork cut per writer. */
@@ -117,7 +120,8 @@ export async function wireLayers<K extends Key, V>(
     quota: storage.quota,
     overQuota: (writer, at) => indexer.overQuota(writer, at),
     indexer,
-    ownReadable: () => writes.readable
+    ownReadable: () => writes.readable,
+    account: host.account
   })
   const writes: WritePath = new WritePath({
     log: writerLog,

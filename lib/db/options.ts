@@ -1,4 +1,5 @@
 import type { HyperswarmLike, KeyEncoding, ValueEncoding } from '../types.js'
+import type { BudgetAccount } from './download-budget.js'
 
 /** Options of `new PeerBee(storage, opts)`. */
 export interface PeerBeeOptions {
@@ -47,6 +48,12 @@ export interface PeerBeeOptions {
    * Peers with the same quota agree on the state.
    */
   maxWriterBytes?: number
+}
+
+/** What a Seeder gives each db it follows; not part of the public options. */
+export interface SeededOptions extends PeerBeeOptions {
+  /** The db's share of the seeder's `maxBytes`. */
+  account?: BudgetAccount
 }
 
 export const DEFAULT_MAX_KEY_SIZE = 1024

@@ -115,6 +115,8 @@ declare module 'hypercore' {
     readonly length: number
     readonly contiguousLength: number
     readonly byteLength: number
+    /** Bytes of the blocks held without a gap from the start. */
+    readonly contiguousByteLength: number
     readonly writable: boolean
     readonly readable: boolean
     readonly opened: boolean

@@ -55,6 +55,8 @@ export class LogReader {
   private readonly opts: LogReaderOptions
   private readonly entries = new RecordCache<LogEntry | string | SealedEntry>(ENTRY_CACHE)
   private known: DbMode | null = null
+  /** Writer keys by id, for the block keys of sealed entries. */
+  private readonly logKeys = new Map<string, Uint8Array>()
 
   constructor(opts: LogReaderOptions) {
     this.opts = opts
@@ -117,7 +119,7 @@ export class LogReader {
     if (mode === null) return null
     let entry: LogEntry | string | SealedEntry
     try {
-      entry = readEntry(block, seq, writerKeyOf(writer), mode, this.opts.keys)
+      entry = readEntry(block, seq, this.logKey(writer), mode, this.opts.keys)
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err
       entry = err.reason
@@ -126,6 +128,12 @@ export class LogReader {
     if (keep && !(typeof entry === 'object' && 'sealed' in entry && entry.sealed === 'locked'))
       this.entries.set(id, entry)
     return entry
+  }
+
+  private logKey(writer: string): Uint8Array {
+    let key = this.logKeys.get(writer)
+    if (key === undefined) this.logKeys.set(writer, (key = writerKeyOf(writer)))
+    return key
   }
 
   /** The key ops of the clear blocks [from, to) of a log that are held, whether valid or not. */

@@ -11,11 +11,13 @@ import sodium from 'sodium-universal'
  *   byte 0      FRAME_CLEAR: the body is in clear (a header, or membership and key ops)
  *               FRAME_SEALED: the body is encrypted
  *   bytes 1-8   sealed: the id of the db key it is encrypted under (zero when clear)
- *   bytes 9-15  sealed: a random salt (zero when clear)
+ *   bytes 9-15  sealed: the salt of the session that wrote it (zero when clear)
  *
  * A sealed body is XSalsa20 under a key derived from the db key and the log's key, with the
- * nonce (block index, key id, salt): unique for a log and key even when a copy of a storage
- * writes a second history at the same index. Integrity comes from the tree, as in Hypercore.
+ * nonce (block index, key id, salt). A log never writes an index twice in one history, and
+ * each session that appends draws a random salt: so a nonce stays unique for a log and key
+ * even when a copy of a storage writes a second history at the same index. Integrity comes
+ * from the tree, as in Hypercore.
  * The frame bytes cannot start a plain block (whose first byte is its format version, 1), so a
  * block tells by itself whether it is framed.
  */
@@ -28,6 +30,7 @@ export const KEY_BYTES = 32
 export const KEY_ID_BYTES = 8
 
 const SALT_START = 1 + KEY_ID_BYTES
+const SALT_BYTES = FRAME_BYTES - SALT_START
 const NS_KEY_ID = b4a.from('peerbee/key-id')
 const NS_BLOCK = b4a.from('peerbee/block')
 
@@ -88,11 +91,24 @@ export function frameClear(block: Uint8Array): void {
   block[0] = FRAME_CLEAR
 }
 
+/** A salt for the blocks one session appends (drawing one per block costs more than the cipher). */
+export function newSalt(): Uint8Array {
+  const salt = b4a.alloc(SALT_BYTES)
+  sodium.randombytes_buf(salt)
+  return salt
+}
+
 /** Frames a block (its first `FRAME_BYTES` free) and encrypts its body in place. */
-export function frameSealed(block: Uint8Array, index: number, keyId: Uint8Array, blockKey: Uint8Array): void {
+export function frameSealed(
+  block: Uint8Array,
+  index: number,
+  keyId: Uint8Array,
+  blockKey: Uint8Array,
+  salt: Uint8Array
+): void {
   block[0] = FRAME_SEALED
   block.set(keyId, 1)
-  sodium.randombytes_buf(block.subarray(SALT_START, FRAME_BYTES))
+  block.set(salt, SALT_START)
   xor(bodyOf(block), block, index, blockKey)
 }
 

@@ -262,6 +262,20 @@ export class Keyring {
   }
 
   /**
+   * Forgets what valid ops said (introductions, replacements, shares), keeping the keys: the
+   * index is being re-derived from the logs, and an op that counted may count no more (its
+   * admin was removed below it). The ops that still count are adopted again.
+   */
+  async forget(): Promise<void> {
+    for (const s of this.states.values()) {
+      s.intro = null
+      s.superseded = false
+      s.sharedWith.clear()
+    }
+    await this.persist()
+  }
+
+  /**
    * A valid op (an admin's, at `order`): learns what it proves, and records that it introduces
    * its key, replaces its past keys and shares its key with its members.
    */

@@ -4,6 +4,7 @@ import {
   frameClear,
   frameSealed,
   framingOf,
+  newSalt,
   openSealedInPlace,
   sealedKeyId
 } from './block-cipher.js'
@@ -24,6 +25,8 @@ interface CoreLike {
 export class WriterEncryption {
   private readonly keyring: Keyring
   private readonly isClear: (body: Uint8Array) => boolean
+  /** One per session: an index is appended once in a history, the salt tells histories apart. */
+  private readonly salt = newSalt()
 
   constructor(keyring: Keyring, isClear: (body: Uint8Array) => boolean) {
     this.keyring = keyring
@@ -37,7 +40,7 @@ export class WriterEncryption {
   encrypt(index: number, block: Uint8Array, _fork: number, core: CoreLike): void {
     if (this.isClear(bodyOf(block))) return frameClear(block)
     const id = this.keyring.currentId
-    frameSealed(block, index, id, this.keyring.blockKey(id, core.key)!)
+    frameSealed(block, index, id, this.keyring.blockKey(id, core.key)!, this.salt)
   }
 
   /** peerbee reads its logs raw (`LogBlocks`); this serves a session read that is not. */

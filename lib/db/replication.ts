@@ -3,7 +3,7 @@ import type Hypercore from 'hypercore'
 import type { Indexer } from '../indexer/indexer.js'
 import type { LogSource } from '../indexer/log-reader.js'
 import { writerId, writerKeyOf } from '../model/ids.js'
-import { attached, knownLength, replicaProgress, replicated, syncProgress } from '../net/sync-progress.js'
+import { askLength, attached, knownLength, replicaProgress, replicated, syncProgress } from '../net/sync-progress.js'
 import type { Member } from '../model/membership.js'
 import type { Status, SyncProgress, WriterInfo } from '../types.js'
 import type { BudgetAccount } from './download-budget.js'
@@ -191,7 +191,7 @@ export class Replication {
       // each log is on every connected peer (the root log's peers are the connected ones).
       const connected = this.opts.rootLog.peers.length
       await Promise.all(remote.map(([, c]) => attached(c, connected)))
-      await Promise.all(remote.map(([, c]) => c.update({ wait: true }).catch(() => false)))
+      await Promise.all(remote.map(([, c]) => askLength(c)))
       await this.untilSpent(Promise.all(logs.map(([id, c]) => replicated(c, this.downloadTarget(id, c)))))
       indexer.trigger()
       await indexer.idle()

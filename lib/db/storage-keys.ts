@@ -109,7 +109,8 @@ export class StorageKeys {
     return {
       blockKey: (id, logKey) => keyring.blockKey(id, logKey),
       learn: (op) => keyring.learn(op, me()),
-      adopt: (op, order) => keyring.adopt(op, order, me())
+      adopt: (op, order) => keyring.adopt(op, order, me()),
+      forget: () => keyring.forget()
     }
   }
 }

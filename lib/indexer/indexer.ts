@@ -102,6 +102,8 @@ export class Indexer {
     // Read now if held: the db refuses data calls without a key once it knows it is encrypted.
     await this.reader.mode()
     const cursors = await this.view.cursors()
+    // A fresh index (a new peer, or a rebuild into a new core) adopts the valid key ops again.
+    if (cursors.size === 0) await this.opts.keys?.forget()
     const { successions, forkCuts, quotaCuts } = this.opts.evidence
     this.membership.load(await this.view.facts(), successions, forkCuts, quotaCuts)
     for (const id of this.membership.members.keys()) await this.writers.add(id, cursors.get(id))
@@ -201,7 +203,8 @@ export class Indexer {
         view: this.view,
         writers: this.writers,
         membership: this.membership,
-        applier: this.applier
+        applier: this.applier,
+        keys: this.opts.keys
       })
       await this.flushStep(fresh.batch, fresh.changes)
       return true

@@ -10,6 +10,8 @@ export interface IndexerKeys extends BlockKeys {
   learn(op: KeysAnnouncement): Promise<boolean>
   /** A valid op (an admin's, at `order`): it may also change the key this peer writes with. */
   adopt(op: KeysAnnouncement, order: KeyOrder): Promise<void>
+  /** The index is re-derived from the logs: what valid ops said is adopted again. */
+  forget(): Promise<void>
 }
 
 /**

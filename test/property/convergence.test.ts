@@ -157,12 +157,15 @@ function isDeepStrictEqual(a: unknown, b: unknown): boolean {
 test(`every peer converges to the same list, conflicts and histories (seed ${SEED}, ${RUNS} runs)`, async (t) => {
   t.diagnostic(`seed ${SEED}, numRuns ${RUNS}; replay with PEERBEE_SEED=${SEED}`)
   console.log(`convergence: seed ${SEED}, numRuns ${RUNS}`)
-  await fc.assert(fc.asyncProperty(scenarioArb(), (sc) => run(sc)), {
-    seed: SEED,
-    numRuns: RUNS,
-    endOnFailure: true,
-    includeErrorInReport: true
-  })
+  await fc.assert(
+    fc.asyncProperty(scenarioArb(), (sc) => run(sc)),
+    {
+      seed: SEED,
+      numRuns: RUNS,
+      endOnFailure: true,
+      includeErrorInReport: true
+    }
+  )
 })
 
 test(`members of an encrypted db converge through removals and partitions (seed ${SEED}, ${ENCRYPTED_RUNS} runs)`, async () => {

@@ -10,7 +10,8 @@ import {
   frameClear,
   frameSealed,
   keyIdOf,
-  newKey
+  newKey,
+  newSalt
 } from '../../lib/crypt/block-cipher.js'
 import { Keyring, type KeyOrder } from '../../lib/crypt/keyring.js'
 import { boxKeyPairOf, boxPublicKeyOf, lockPast, openSealedKey, sealKey, unlockPast } from '../../lib/crypt/sealing.js'
@@ -29,7 +30,7 @@ function framed(body: Uint8Array): Uint8Array {
 
 function sealed(body: Uint8Array, index: number, key: Uint8Array, log = LOG): Uint8Array {
   const block = framed(body)
-  frameSealed(block, index, keyIdOf(key), blockKeyOf(key, log))
+  frameSealed(block, index, keyIdOf(key), blockKeyOf(key, log), newSalt())
   return block
 }
 
@@ -75,8 +76,8 @@ test('a sealed block holds no byte of its body in clear, names its key, and open
   assert.notDeepEqual(tryRead(block, 3, b4a.alloc(32, 8), keys), put)
   assert.equal(readEntry(block, 3, LOG, 'encrypted', await ring([newKey()])), LOCKED)
   assert.equal(readEntry(block, 3, LOG, 'encrypted', null), OPAQUE)
-  // Two seals of one body at one index differ (a random salt): a second history written by a
-  // copy of a storage never reuses a nonce.
+  // Two sessions seal one body at one index differently (each draws a salt): a second history
+  // written by a copy of a storage never reuses a nonce.
   assert.notEqual(hex(sealed(body, 3, key)), hex(block))
 })
 

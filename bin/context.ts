@@ -9,6 +9,8 @@ export interface GlobalOptions {
   storage: string
   bootstrap: string[]
   json: boolean
+  /** Bytes of one writer's log this peer downloads at most; the library's default without. */
+  maxWriterBytes?: number
 }
 
 export const DEFAULT_STORAGE = './.peerbee'
@@ -16,11 +18,16 @@ export const DEFAULT_STORAGE = './.peerbee'
 /** The global options as seen from a command. */
 export function globals(cmd: Command): GlobalOptions {
   const opts = cmd.optsWithGlobals<Partial<GlobalOptions>>()
-  return { storage: opts.storage ?? DEFAULT_STORAGE, bootstrap: opts.bootstrap ?? [], json: opts.json === true }
+  return {
+    storage: opts.storage ?? DEFAULT_STORAGE,
+    bootstrap: opts.bootstrap ?? [],
+    json: opts.json === true,
+    ...(opts.maxWriterBytes === undefined ? {} : { maxWriterBytes: opts.maxWriterBytes })
+  }
 }
 
 /** How a command finds its db: one the storage holds, a new one, or one named by its key. */
-export type OpenMode = { existing: true } | { create: true } | { key: string | Uint8Array }
+export type OpenMode = { existing: true; recover?: true } | { create: true } | { key: string | Uint8Array }
 
 /**
  * Checks what the storage folder holds before anything opens it: only `init`, `open` and
@@ -49,6 +56,8 @@ export async function withDb<T>(
   checkStorageFor(opts.storage, mode)
   const db = new PeerBee(opts.storage, {
     ...('key' in mode ? { key: mode.key } : {}),
+    ...('recover' in mode ? { recover: true } : {}),
+    ...(opts.maxWriterBytes === undefined ? {} : { maxWriterBytes: opts.maxWriterBytes }),
     ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {})
   })
   return closingOnSignal(db, async () => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
 import { PeerBeeError } from '../lib/index.js'
 import { DEFAULT_STORAGE } from './context.js'
+import { countOption } from './format.js'
 import { CommandExit, EXIT_INTERRUPTED, EXIT_NOT_FOUND, UserError } from './errors.js'
 import { helpOf, unknownCommand } from './suggest.js'
 import { shutdown } from './waits.js'
@@ -19,6 +20,7 @@ import { registerImport } from './commands/import.js'
 import { registerInit, registerOpen } from './commands/setup.js'
 import { registerInvite, registerJoin } from './commands/pairing.js'
 import { registerList } from './commands/list.js'
+import { registerRecover } from './commands/recover.js'
 import { registerReindex } from './commands/reindex.js'
 import { registerServe } from './commands/serve.js'
 import { registerStatus } from './commands/status.js'
@@ -58,6 +60,11 @@ function program(): Command {
         .default([], 'the public DHT')
     )
     .option('--json', 'machine-readable output: one JSON value per line')
+    .addOption(
+      new Option('--max-writer-bytes <bytes>', "bytes of one writer's log to download at most")
+        .argParser(countOption('--max-writer-bytes'))
+        .default(undefined, '1 GiB')
+    )
     // `help <command>` is a command of its own (below), so a typo in it gets a suggestion too.
     .helpCommand(false)
     .addHelpText(
@@ -82,6 +89,7 @@ function program(): Command {
   registerSync(root)
   registerStatus(root)
   registerReindex(root)
+  registerRecover(root)
   registerExport(root)
   registerImport(root)
   registerDht(root)

@@ -24,6 +24,7 @@ import {
 import { Overlay } from './db/overlay.js'
 import { pairDb } from './db/pairing.js'
 import { recoverStorage, storageMoved } from './db/recovery.js'
+import { ReplicationStreams } from './db/replication-streams.js'
 import { checkStorage } from './db/storage-guard.js'
 import { openStorage, openStore, storeIn, type OpenedStorage } from './db/storage.js'
 import { WriterRotation } from './db/writer-rotation.js'
@@ -85,6 +86,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private readonly clock: HybridClock
   private readonly feed = new ChangeFeed()
   private readonly overlay = new Overlay()
+  private readonly streams = new ReplicationStreams()
   private readonly data: KeySpace<K, V>
   private storage: OpenedStorage | null = null
   private keeper: IndexKeeper<K, V> | null = null
@@ -184,6 +186,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private async open(): Promise<void> {
     const { lifecycle } = this
     lifecycle.onClosing(() => this.made?.close())
+    lifecycle.onClosing(() => this.streams.close())
     if (this.made === null && this.dir !== null) {
       if (await storageMoved(this.dir)) {
         await recoverStorage(this.dir, this.opts.now ?? Date.now)
@@ -444,7 +447,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   /** Replicates every log of this db over a stream, as `corestore.replicate`. */
   replicate(isInitiatorOrStream: boolean | Duplex): Duplex {
     if (this.lifecycle.closing !== null) throw PeerBeeError.CLOSED()
-    return this.store.replicate(isInitiatorOrStream)
+    return this.streams.add(this.store.replicate(isInitiatorOrStream))
   }
 
   /**

@@ -115,7 +115,7 @@ export class Replication {
   /**
    * One writer cannot fill every peer's disk: once its log (as its signed head says, before
    * any block of it is fetched) passes `maxWriterBytes`, it is cut at the block holding that
-   * byte, and nothing past it is downloaded. Peers with the same quota cut it alike.
+   * byte, and nothing past it is downloaded or kept. Peers with the same quota cut it alike.
    */
   private async checkQuota(id: string, core: Hypercore): Promise<void> {
     const { maxWriterBytes, quota } = this.opts
@@ -126,6 +126,8 @@ export class Replication {
     await quota.record(id, at)
     this.download(id, core, at)
     this.opts.overQuota(id, at)
+    // Blocks that arrived before the quota was seen crossed are let go too.
+    if (at < core.length) await core.clear(at, core.length)
   }
 
   /**
@@ -182,9 +184,11 @@ export class Replication {
   /**
    * How much of a log `update()` waits for: the blocks that count. Nothing past a cut is
    * downloaded, and a forked log's copy stops where Hypercore saw the other history (what both
-   * share below the fork comes salvaged, over the evidence channel).
+   * share below the fork comes salvaged, over the evidence channel), proven or not yet.
    */
   private downloadTarget(id: string, core: Hypercore): number {
+    // Hypercore downloads nothing more of a log it froze, before the fork is proven here too.
+    if (core.core.header.frozen) return 0
     const member = this.opts.indexer.membership.member(id)
     if (member === undefined) return knownLength(core)
     if (member.forked) return 0

@@ -50,6 +50,32 @@ test('a copied storage: one line saying it was copied and how to go on', async (
   assertOneLine(await box.run(['--storage', 'copy', 'get', 'a']), /copied or restored from a backup.*recover/)
 })
 
+test('recover opens a copied storage on a new writer log; the old one shows in writers, the data stays', async (t) => {
+  const box = await Sandbox.create(t)
+  await box.ok(['init'])
+  await box.ok(['put', 'a', '1'])
+  const [oldKey] = (await box.ok(['--json', 'status'])).map((l) => JSON.parse(l).writerKey as string)
+  await cp(path.join(box.dir, '.peerbee'), path.join(box.dir, 'copy'), { recursive: true })
+  const copy = ['--storage', 'copy', '--bootstrap', '127.0.0.1:1']
+  const [line] = await box.ok([...copy, 'recover', '--timeout', '1'])
+  assert.match(line!, /^recovered: writing as \S+, not synced yet$/)
+  const [newKey] = (await box.ok([...copy, '--json', 'status'])).map((l) => JSON.parse(l).writerKey as string)
+  assert.notEqual(newKey, oldKey)
+  assert.deepEqual(await box.ok([...copy, 'get', 'a']), ['1'])
+  await box.ok([...copy, 'put', 'b', '2'])
+  const writers = await box.ok([...copy, 'writers'])
+  assert.ok(
+    writers.some((w) => w.startsWith(oldKey!) && w.includes('admin')),
+    writers.join('\n')
+  )
+  assert.ok(
+    writers.some((w) => w.startsWith(newKey!) && w.includes('admin') && w.includes('this peer')),
+    writers.join('\n')
+  )
+  const [again] = await box.ok([...copy, 'recover'])
+  assert.equal(again, 'nothing to recover: this storage was not copied or moved')
+})
+
 test('damaged storage files: one line, exit 1, nothing served', async (t) => {
   const box = await Sandbox.create(t)
   await box.ok(['init'])

@@ -376,7 +376,11 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return this.data.snapshot()
   }
 
-  /** Yields the changes of each index step that touch the range, until the db closes. */
+  /**
+   * Yields the changes of each index step that touches the range and lands after the call,
+   * until the db closes. A write that resolved just before the call may still be indexed after
+   * it (and so be yielded); after `await update()` it was indexed already.
+   */
   watch(range: Range<K> = {}): AsyncIterable<Array<Change<K, V>>> {
     return this.data.watch(range)
   }

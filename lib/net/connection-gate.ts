@@ -126,7 +126,10 @@ export class ConnectionGate {
     const id = peerId(publicKey)
     const standing = this.policy.standing(publicKey)
     let refusal: Refusal | null = refusalOf(standing, this.policy.membersOnly)
-    if (refusal === null && !trusted(standing) && (this.refused.get(id)?.until ?? 0) > Date.now()) refusal = 'idle'
+    const cooling = this.refused.get(id)
+    if (refusal === null && !trusted(standing) && cooling?.reason === 'idle' && cooling.until > Date.now()) {
+      refusal = 'idle'
+    }
     if (refusal === null && !this.makeRoom(direction, standing)) refusal = 'full'
     if (refusal !== null) {
       this.refusals[refusal]++

@@ -12,7 +12,8 @@ const HYPERCORE_PROTOCOL = 'hypercore/alpha'
  * channel it can open, knowing the topic).
  */
 export function hasOpenCore(conn: SwarmConnection): boolean {
-  if (!Protomux.isProtomux(conn.userData)) return false
+  // Protomux.isProtomux reads a property of what it is given: null has none.
+  if (conn.userData === null || !Protomux.isProtomux(conn.userData)) return false
   for (const channel of conn.userData) {
     if (channel.protocol === HYPERCORE_PROTOCOL && channel.opened && !channel.closed) return true
   }

@@ -36,7 +36,8 @@ export function diagnosis(input: DiagnosisInput): Diagnosis {
     nat,
     publicAddress: dht !== null && dht.host !== null && dht.port > 0 ? `${dht.host}:${dht.port}` : null,
     joined: state?.joined ?? false,
-    announced: state?.announced ?? false,
+    // An announce that reached no DHT node finished all the same.
+    announced: (state?.announced ?? false) && dht !== null && dht.nodes.length > 0,
     found: state?.found ?? 0,
     inbound: state?.inbound ?? 0,
     outbound: state?.outbound ?? 0,
@@ -59,6 +60,11 @@ export function diagnosis(input: DiagnosisInput): Diagnosis {
     membersOnly: input.membersOnly
   }
   return { ...out, findings: findings(out) }
+}
+
+/** `n` and the noun, plural unless n is 1. */
+function count(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : noun + 's'}`
 }
 
 function finding(level: Finding['level'], topic: string, message: string, advice: string | null = null): Finding {
@@ -99,7 +105,7 @@ function dhtFinding(d: Omit<Diagnosis, 'findings'>): Finding {
     )
   }
   const fastest = Math.min(...answered.map((b) => b.rtt ?? Infinity))
-  const message = `${answered.length} of ${d.bootstrap.length} DHT bootstrap nodes answered, fastest in ${fastest} ms`
+  const message = `${answered.length} of ${count(d.bootstrap.length, 'DHT bootstrap node')} answered, fastest in ${fastest} ms`
   return fastest > SLOW_RTT_MS
     ? finding('warn', 'dht', message, 'the network is slow: lookups and connections will take long')
     : finding('ok', 'dht', message)
@@ -137,8 +143,7 @@ function topicFinding(d: Omit<Diagnosis, 'findings'>): Finding {
       'not joined: this peer neither announces nor looks up the db',
       'db.join() or `peerbee serve`'
     )
-  if (!d.announced)
-    return finding('warn', 'topic', 'joined, but the announce and first lookup have not finished', 'see dht')
+  if (!d.announced) return finding('warn', 'topic', 'joined, but the announce has not reached the DHT (yet)', 'see dht')
   return finding('ok', 'topic', 'announced on the discovery key and looked it up')
 }
 
@@ -149,11 +154,11 @@ function peersFinding(d: Omit<Diagnosis, 'findings'>): Finding {
     return finding(
       'ok',
       'peers',
-      `${connected} connections: ${d.inbound} in, ${d.outbound} out${caps}; ${d.found} peers found`
+      `${count(connected, 'connection')}: ${d.inbound} in, ${d.outbound} out${caps}; ${count(d.found, 'peer')} found`
     )
   }
   if (d.found > 0) {
-    return finding('warn', 'peers', `${d.found} peers found, none connected`, 'see refused and dials')
+    return finding('warn', 'peers', `${count(d.found, 'peer')} found, none connected`, 'see refused and dials')
   }
   return finding(
     d.joined ? 'warn' : 'info',
@@ -187,21 +192,23 @@ function dialFindings(d: Omit<Diagnosis, 'findings'>): Finding[] {
       finding(
         'warn',
         'dials',
-        `${holepunch} dials failed to holepunch`,
+        `${count(holepunch, 'dial')} failed to holepunch`,
         'both ends are behind NATs that cannot be punched through: one of them must be on an open or consistent NAT'
       )
     )
   }
   if (timeout > 0) {
-    out.push(finding('warn', 'dials', `${timeout} dials timed out`, 'the peer went offline, or a firewall drops UDP'))
+    out.push(
+      finding('warn', 'dials', `${count(timeout, 'dial')} timed out`, 'the peer went offline, or a firewall drops UDP')
+    )
   }
   if (notFound + other > 0) {
     out.push(
       finding(
         'info',
         'dials',
-        `${notFound + other} dials found no peer at the address announced`,
-        'announces outlive peers that left; nothing to do unless no peer connects'
+        `${count(notFound + other, 'dial')} found no peer (an announce outlived its peer, or a listed peer is offline)`,
+        'nothing to do unless no peer connects'
       )
     )
   }
@@ -217,6 +224,7 @@ function lanFinding(d: Omit<Diagnosis, 'findings'>): Finding {
       'LAN discovery off',
       'lan: true (the default) finds peers on this network without the DHT'
     )
-  if (lan.active) return finding('ok', 'lan', `LAN discovery on: ${lan.heard} peers of this db heard on this network`)
+  if (lan.active)
+    return finding('ok', 'lan', `LAN discovery on: ${count(lan.heard, 'peer')} of this db heard on this network`)
   return finding('info', 'lan', `LAN discovery not running: ${lan.note ?? 'not joined'}`)
 }

@@ -79,7 +79,8 @@ export class Network {
         store: this.host.invites,
         addWriter: (key, role) => this.host.addWriter(key, role),
         used: (secret, binding) => {
-          void this.host.invitees.remove(pairingKeyPair(secret).publicKey)
+          // Lost if the db is closing: the invite is used, and refused, all the same.
+          this.host.invitees.remove(pairingKeyPair(secret).publicKey).catch(() => {})
           if (binding !== null) this.host.bound(binding)
         }
       })
@@ -116,7 +117,6 @@ export class Network {
       expires
     })
     await this.host.invitees.add(pairingKeyPair(decodeInvite(text).secret).publicKey, expires)
-    this.session?.recheck()
     return text
   }
 

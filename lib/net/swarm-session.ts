@@ -120,6 +120,8 @@ export class SwarmSession extends EventEmitter {
   private readonly onConnectionBound = this.onConnection.bind(this)
   private readonly found = new Set<string>()
   private readonly foundOnLan = new Set<string>()
+  /** Keys handed to `joinPeer`. */
+  private readonly dialling = new Map<string, Uint8Array>()
   private readonly failed: Record<DialFailure, number> = { timeout: 0, holepunch: 0, 'not-found': 0, other: 0 }
   private lan: LanDiscovery | null = null
   private lanWhy: string | null = null
@@ -261,6 +263,8 @@ export class SwarmSession extends EventEmitter {
     this.discovery = null
     this.announced = false
     this.stopRefresh()
+    for (const key of this.dialling.values()) this.made?.leavePeer(key)
+    this.dialling.clear()
     this.lan?.stop()
     this.lan = null
     await discovery.destroy()
@@ -352,12 +356,26 @@ export class SwarmSession extends EventEmitter {
     })
   }
 
-  /** Members' and allowed peers' keys are dialled directly: a crowd on the topic cannot hide them. */
+  /**
+   * Members' and allowed peers' keys are dialled directly, so a crowd on the topic cannot hide
+   * them; a key no longer among them is no longer dialled.
+   */
   private dialTrusted(): void {
-    if (this.made === null || this.discovery === null) return
-    const own = peerId(this.made.keyPair.publicKey)
-    for (const key of this.policy.dialable()) {
-      if (peerId(key) !== own && !this.byPeer.has(peerId(key))) this.made.joinPeer(key)
+    const swarm = this.made
+    if (swarm === null || this.discovery === null) return
+    const own = peerId(swarm.keyPair.publicKey)
+    const keys = new Map(this.policy.dialable().map((key) => [peerId(key), key]))
+    keys.delete(own)
+    for (const [id, key] of this.dialling) {
+      if (!keys.has(id)) {
+        swarm.leavePeer(key)
+        this.dialling.delete(id)
+      }
+    }
+    for (const [id, key] of keys) {
+      if (this.dialling.has(id)) continue
+      this.dialling.set(id, key)
+      swarm.joinPeer(key)
     }
   }
 

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { Command } from 'commander'
-import { PeerBee, PeerBeeError, checkStorage } from '../lib/index.js'
+import { PeerBee, PeerBeeError, checkStorage, type PeerBeeOptions } from '../lib/index.js'
 import { UserError } from './errors.js'
 import { abortable, shutdown } from './waits.js'
 
@@ -9,6 +9,10 @@ export interface GlobalOptions {
   storage: string
   bootstrap: string[]
   json: boolean
+  membersOnly: boolean
+  maxInbound: number | undefined
+  maxOutbound: number | undefined
+  lan: boolean
 }
 
 export const DEFAULT_STORAGE = './.peerbee'
@@ -16,7 +20,26 @@ export const DEFAULT_STORAGE = './.peerbee'
 /** The global options as seen from a command. */
 export function globals(cmd: Command): GlobalOptions {
   const opts = cmd.optsWithGlobals<Partial<GlobalOptions>>()
-  return { storage: opts.storage ?? DEFAULT_STORAGE, bootstrap: opts.bootstrap ?? [], json: opts.json === true }
+  return {
+    storage: opts.storage ?? DEFAULT_STORAGE,
+    bootstrap: opts.bootstrap ?? [],
+    json: opts.json === true,
+    membersOnly: opts.membersOnly === true,
+    maxInbound: opts.maxInbound,
+    maxOutbound: opts.maxOutbound,
+    lan: opts.lan !== false
+  }
+}
+
+/** The db options the global flags set: the DHT, and who may connect. */
+export function networkOptions(opts: GlobalOptions): PeerBeeOptions {
+  return {
+    ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {}),
+    membersOnly: opts.membersOnly,
+    lan: opts.lan,
+    ...(opts.maxInbound === undefined ? {} : { maxInbound: opts.maxInbound }),
+    ...(opts.maxOutbound === undefined ? {} : { maxOutbound: opts.maxOutbound })
+  }
 }
 
 /** How a command finds its db: one the storage holds, a new one, or one named by its key. */
@@ -47,10 +70,7 @@ export async function withDb<T>(
 ): Promise<T> {
   const opts = globals(cmd)
   checkStorageFor(opts.storage, mode)
-  const db = new PeerBee(opts.storage, {
-    ...('key' in mode ? { key: mode.key } : {}),
-    ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {})
-  })
+  const db = new PeerBee(opts.storage, { ...('key' in mode ? { key: mode.key } : {}), ...networkOptions(opts) })
   return closingOnSignal(db, async () => {
     await abortable(
       db.ready().catch((err: unknown) => {

@@ -6,17 +6,20 @@ import { Command, CommanderError, Option } from 'commander'
 import { PeerBeeError } from '../lib/index.js'
 import { DEFAULT_STORAGE } from './context.js'
 import { CommandExit, EXIT_INTERRUPTED, EXIT_NOT_FOUND, UserError } from './errors.js'
+import { countOption } from './format.js'
 import { helpOf, unknownCommand } from './suggest.js'
 import { shutdown } from './waits.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
+import { registerDoctor } from './commands/doctor.js'
 import { registerExport } from './commands/export.js'
 import { registerHistory } from './commands/history.js'
 import { registerImport } from './commands/import.js'
 import { registerInit, registerOpen } from './commands/setup.js'
 import { registerInvite, registerJoin } from './commands/pairing.js'
 import { registerList } from './commands/list.js'
+import { registerPeers } from './commands/peers.js'
 import { registerReindex } from './commands/reindex.js'
 import { registerServe } from './commands/serve.js'
 import { registerStatus } from './commands/status.js'
@@ -52,6 +55,18 @@ function program(): Command {
         .default([], 'the public DHT')
     )
     .option('--json', 'machine-readable output: one JSON value per line')
+    .option('--members-only', 'admit only the peers of current writers, allowed peers and invitees')
+    .addOption(
+      new Option('--max-inbound <n>', 'connections other peers open to this one, at most (default 48)').argParser(
+        countOption('--max-inbound')
+      )
+    )
+    .addOption(
+      new Option('--max-outbound <n>', 'connections this peer opens to others, at most (default 16)').argParser(
+        countOption('--max-outbound')
+      )
+    )
+    .option('--no-lan', 'neither announce this peer nor look for peers on the local network')
     // `help <command>` is a command of its own (below), so a typo in it gets a suggestion too.
     .helpCommand(false)
     .addHelpText(
@@ -73,6 +88,8 @@ function program(): Command {
   registerServe(root)
   registerSync(root)
   registerStatus(root)
+  registerPeers(root)
+  registerDoctor(root)
   registerReindex(root)
   registerExport(root)
   registerImport(root)

@@ -58,6 +58,29 @@ function firstPeer(db: PeerBee): Promise<void> {
   return new Promise((resolve) => db.once('peer-add', () => resolve()))
 }
 
+/**
+ * Joins the swarm and waits, at most `ms`, until there is something to report: the first
+ * lookup done and a peer connected; with no DHT bootstrap node answering, a peer found on the
+ * local network, or nothing more to wait for when LAN discovery is off (the announce would
+ * only time out). Never fails for want of a peer.
+ */
+export async function settle(db: PeerBee, bootstrap: string[], lan: boolean, ms: number): Promise<void> {
+  const connected = firstPeer(db)
+  const joined = db.join()
+  const silent = silentBootstrap(bootstrap).then(
+    (addresses) => (addresses === null ? new Promise<never>(() => {}) : lan ? connected : undefined),
+    // Stopped by Ctrl-C: the command is ending.
+    () => new Promise<never>(() => {})
+  )
+  let timer: NodeJS.Timeout | undefined
+  const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))
+  try {
+    await Promise.race([Promise.all([joined, connected]), silent, elapsed])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** For commands that stay online: says so when no bootstrap node answers, and goes on. */
 export function reportSilentBootstrap(out: Output, bootstrap: string[], lan: boolean): void {
   silentBootstrap(bootstrap).then(

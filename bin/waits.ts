@@ -86,21 +86,3 @@ export function until(
   const late = () => new UserError(`Timed out after ${Math.round(timeout / 1000)} s waiting for ${what}`)
   return within(held, timeout, late).finally(() => db.off('update', onUpdate))
 }
-
-/**
- * Joins the swarm and waits until the first lookup is done and a peer is connected, or `ms`
- * passed: then what is known is what there is to report. Never fails for want of a peer.
- */
-export async function settle(db: PeerBee, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const connected = new Promise<void>((resolve) => {
-    if (db.status().peers > 0) resolve()
-    else db.once('peer-add', () => resolve())
-  })
-  const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))
-  try {
-    await Promise.race([Promise.all([db.join(), connected]), elapsed])
-  } finally {
-    clearTimeout(timer)
-  }
-}

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import type { Diagnosis, Finding } from '../../lib/index.js'
+import { settle } from '../bootstrap-check.js'
 import { withDb } from '../context.js'
 import { Output, countOption, formatKey } from '../format.js'
-import { settle } from '../waits.js'
 
 function findingLine(f: Finding): string {
   return `${f.level.padEnd(4)}  ${f.topic.padEnd(7)}  ${f.message}${f.advice === null ? '' : ` — ${f.advice}`}`
@@ -22,7 +22,7 @@ export function registerDoctor(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for the first lookup and a peer', countOption('--timeout'), 10)
     .action(async (opts: { timeout: number }, cmd: Command) => {
       await withDb(cmd, { existing: true }, async (db, globalOpts) => {
-        await settle(db, opts.timeout * 1000)
+        await settle(db, globalOpts.bootstrap, globalOpts.lan, opts.timeout * 1000)
         const d = await db.diagnose()
         new Output(globalOpts).emit(diagnosisJson(d), () => d.findings.map(findingLine).join('\n'))
       })

@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
 import type { PeerBee, PeerConnection } from '../../lib/index.js'
+import { settle } from '../bootstrap-check.js'
 import { withDb } from '../context.js'
 import { Output, countOption, formatKey, parseKey, shortKey } from '../format.js'
 import { unknownCommand } from '../suggest.js'
-import { settle } from '../waits.js'
 
 /** Bytes as people read them. */
 function size(bytes: number): string {
@@ -57,7 +57,7 @@ export function registerPeers(program: Command): void {
       const [typed] = cmd.args
       if (typed !== undefined) throw unknownCommand(cmd, ['peers', typed])
       await withDb(cmd, { existing: true }, async (db, globalOpts) => {
-        await settle(db, opts.timeout * 1000)
+        await settle(db, globalOpts.bootstrap, globalOpts.lan, opts.timeout * 1000)
         report(db, new Output(globalOpts))
       })
     })

@@ -4,6 +4,7 @@ import b4a from 'b4a'
 import crypto from 'hypercore-crypto'
 import { ConnectionGate, type AccessPolicy, type Standing } from '../../lib/net/connection-gate.js'
 import { diagnosis } from '../../lib/net/diagnosis.js'
+import type { SessionState } from '../../lib/net/swarm-session.js'
 import { dialFailure } from '../../lib/net/dial-failure.js'
 import { Invitees } from '../../lib/net/invitees.js'
 import { openAnnouncement, sealAnnouncement } from '../../lib/net/lan-discovery.js'
@@ -196,4 +197,53 @@ test('dial failures and the diagnosis of a peer that reaches no DHT node', () =>
   assert.equal(d.nat, 'unknown')
   assert.equal(byTopic.get('topic')?.level, 'info', 'not joined')
   assert.match(byTopic.get('access')!.message, /members only/)
+})
+
+test('the diagnosis of a joined peer behind a randomizing NAT, with refusals and failed dials: one finding each, with advice', () => {
+  const dht = { nodes: [{}], firewalled: true, randomized: true, host: '203.0.113.5', port: 40000 }
+  const d = diagnosis({
+    peerKey: b4a.alloc(32),
+    bootstrap: [
+      { address: '192.0.2.1:49737', answered: true, rtt: 12 },
+      { address: '192.0.2.2:49737', answered: false, rtt: null }
+    ],
+    state: {
+      joined: true,
+      announced: true,
+      found: 9,
+      inbound: 1,
+      outbound: 2,
+      maxInbound: 48,
+      maxOutbound: 16,
+      refused: { denied: 1, 'not-member': 2, full: 3, idle: 0 },
+      evicted: 0,
+      failed: { timeout: 1, holepunch: 2, 'not-found': 0, other: 0 },
+      dht: dht as unknown as NonNullable<SessionState['dht']>,
+      lan: { enabled: true, active: true, heard: 1, why: null }
+    },
+    membersOnly: false,
+    lan: true
+  })
+  assert.equal(d.nat, 'random')
+  assert.equal(d.publicAddress, '203.0.113.5:40000')
+  assert.deepEqual(d.refused, { denied: 1, notMember: 2, full: 3, idle: 0 })
+  const lines = d.findings.map((f) => `${f.level} ${f.topic}: ${f.message}`)
+  assert.deepEqual(lines, [
+    'ok dht: 1 of 2 DHT bootstrap nodes answered, fastest in 12 ms',
+    'warn nat: behind a NAT that changes ports (randomized): holepunching to peers behind NATs rarely works (seen as 203.0.113.5:40000)',
+    'ok topic: announced on the discovery key and looked it up',
+    'ok peers: 3 connections: 1 in, 2 out (caps 48 in, 16 out); 9 peers found',
+    'info refused: refused: 1 denied, 2 not members, 3 at the caps',
+    'warn dials: 2 dials failed to holepunch',
+    'warn dials: 1 dial timed out',
+    'info relay: no relay in use: peers connect directly or by holepunching',
+    'ok lan: LAN discovery on: 1 peer of this db heard on this network',
+    'info access: open: any peer that knows the discovery key may connect (and learns this address)'
+  ])
+  const advice = new Map(d.findings.map((f) => [f.message, f.advice]))
+  assert.match(advice.get('refused: 1 denied, 2 not members, 3 at the caps')!, /peers allow.*--max-inbound/)
+  assert.ok(
+    d.findings.filter((f) => f.level === 'warn').every((f) => f.advice !== null),
+    'every warning says what to do'
+  )
 })

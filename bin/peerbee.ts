@@ -9,6 +9,8 @@ import { CommandExit, EXIT_INTERRUPTED, EXIT_NOT_FOUND, UserError } from './erro
 import { countOption } from './format.js'
 import { helpOf, unknownCommand } from './suggest.js'
 import { shutdown } from './waits.js'
+import { registerChanges } from './commands/changes.js'
+import { registerClear } from './commands/clear.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
@@ -81,6 +83,8 @@ function program(): Command {
   registerDataCommands(root)
   registerList(root)
   registerWatch(root)
+  registerChanges(root)
+  registerClear(root)
   registerHistory(root)
   registerWriters(root)
   registerInvite(root)

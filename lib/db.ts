@@ -3,25 +3,25 @@ import type { Duplex } from 'stream'
 import b4a from 'b4a'
 import Corestore from 'corestore'
 import * as ids from 'hypercore-id-encoding'
-import { EntryBatch } from './db/batch.js'
-import { ChangeFeed, publicChanges } from './db/change-feed.js'
+import { ChangeFeed } from './db/change-feed.js'
 import { dbNetwork } from './db/db-network.js'
 import { Encodings } from './db/encoding.js'
 import { decodeDbKey, decodePeerKey, decodeWriterKey } from './db/key-input.js'
 import { EvidenceKeeper } from './db/evidence-keeper.js'
 import { IndexKeeper, isCorruption } from './db/index-keeper.js'
+import { KeySpace, type DataHost } from './db/key-space.js'
 import type { Layers } from './db/layers.js'
 import { Lifecycle } from './db/lifecycle.js'
 import {
   DEFAULT_MAX_BATCH_OPS,
   DEFAULT_MAX_KEY_SIZE,
   DEFAULT_MAX_VALUE_SIZE,
+  DEFAULT_MAX_WRITER_BYTES,
   DEFAULT_REBUILD_TIMEOUT,
   type PeerBeeOptions
 } from './db/options.js'
 import { Overlay } from './db/overlay.js'
 import { openAccess, peerOptions, publicConnection, type PeerAccess, type PeerOptions } from './db/peer-access.js'
-import { deferredSnapshot } from './db/read-path.js'
 import { pairDb } from './db/pairing.js'
 import { recoverStorage, rotateWriter, storageMoved } from './db/recovery.js'
 import { checkStorage } from './db/storage-guard.js'
@@ -41,6 +41,8 @@ import type { Network } from './net/network.js'
 import type {
   Batch,
   Change,
+  ChangeBatch,
+  ChangesOptions,
   CorestoreLike,
   Diagnosis,
   Entry,
@@ -54,10 +56,11 @@ import type {
   Role,
   Snapshot,
   Status,
+  SubDatabase,
+  SubOptions,
   Version,
   WriterInfo
 } from './types.js'
-import { dataRange } from './view/keys.js'
 
 /** Events typed as `PeerBeeEvents` lists them. */
 export interface PeerBee<K extends Key = string, V = unknown> {
@@ -91,6 +94,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private readonly clock: HybridClock
   private readonly feed = new ChangeFeed()
   private readonly overlay = new Overlay()
+  private readonly data: KeySpace<K, V>
   private storage: OpenedStorage | null = null
   private keeper: IndexKeeper<K, V> | null = null
   private evidence: EvidenceKeeper | null = null
@@ -116,6 +120,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     // other files throws STORAGE_NOT_EMPTY here, before Corestore sees it.
     ;({ store: this.made, where: this.where, dir: this.dir } = openStore(storage, opts.recover === true))
     this.clock = new HybridClock(opts.now ?? Date.now)
+    this.data = new KeySpace<K, V>(this.dataHost(), this.enc)
     this.lifecycle.on('ready', () => this.emit('ready'))
     this.lifecycle.on('close', () => this.emit('close'))
   }
@@ -207,7 +212,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     storage.rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
     const opened = await openAccess(this.store, storage, { ...this.peerOpts, swarm: this.opts.swarm }, (writer) => {
       const member = this.keeper?.current?.indexer.membership.member(writer)
-      return this.keeper?.current ? member !== undefined && member.cut === Infinity : null
+      // A writer over this peer's quota is still a member: only its log past the quota is not read.
+      return this.keeper?.current ? member !== undefined && !member.removed && !member.forked : null
     })
     const access = opened.access
     ;({ access: this.access, keyPair: this.swarmKeys } = opened)
@@ -229,13 +235,18 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       store: this.store,
       storage,
       rebuildTimeout: this.opts.rebuildTimeout ?? DEFAULT_REBUILD_TIMEOUT,
-      reindexed: (progress) => this.emit('reindex', progress),
+      reindexed: (progress) => {
+        // Readers of the change log of the index being replaced must stop.
+        this.feed.interrupt()
+        this.emit('reindex', progress)
+      },
       failed: (err) => this.stop(err),
       check: () => lifecycle.check(),
       host: {
         store: this.store,
         enc: this.enc,
         maxBatchOps: this.maxBatchOps,
+        maxWriterBytes: this.opts.maxWriterBytes ?? DEFAULT_MAX_WRITER_BYTES,
         clock: this.clock,
         overlay: this.overlay,
         failure: lifecycle.failure,
@@ -248,6 +259,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         progressed: () => {
           evidence.retry()
           access.membersChanged()
+          const layers = keeper.current
+          if (layers !== null) void layers.replication.prune(layers.indexer.membership.members)
           if (keeper.progress !== null) return keeper.report()
           this.emit('update')
           this.emitSync()
@@ -325,7 +338,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   /** The layers when open and serving now: the hot paths skip an await. */
-  private usable(): Layers<K, V> | null {
+  private usable(): Layers | null {
     return this.lifecycle.usable ? (this.keeper?.ready ?? null) : null
   }
 
@@ -333,7 +346,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    * Opens the db if needed and waits (bounded) for a rebuild of the index; rejects once the db
    * is closing or failed. The guard of every call.
    */
-  private async live(): Promise<Layers<K, V>> {
+  private async live(): Promise<Layers> {
     this.lifecycle.check()
     await this.lifecycle.ready()
     this.lifecycle.check()
@@ -344,13 +357,29 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    * Runs a read; if it found the index damaged, rebuilds it and reads again. A read that a
    * rebuild interrupted (its index closed under it) reads again from the new index too.
    */
-  private async repaired<T>(read: (layers: Layers<K, V>) => Promise<T>, layers?: Layers<K, V> | null): Promise<T> {
+  private async repaired<T>(read: (layers: Layers) => Promise<T>, layers?: Layers | null): Promise<T> {
     try {
       return await read(layers ?? (await this.live()))
     } catch (err) {
       if (isCorruption(err)) this.keeper!.repair()
       else if (!this.keeper?.rebuilding) throw err
       return read(await this.live())
+    }
+  }
+
+  /** What the data API of the db and of its sub-databases runs on. */
+  private dataHost(): DataHost {
+    return {
+      maxBatchOps: this.maxBatchOps,
+      feed: this.feed,
+      failure: this.lifecycle.failure,
+      usable: () => this.usable(),
+      live: () => this.live(),
+      serving: () => this.keeper?.ready ?? null,
+      repaired: (read, layers) => this.repaired(read, layers),
+      damaged: (err) => {
+        if (isCorruption(err)) this.keeper?.repair()
+      }
     }
   }
 
@@ -363,58 +392,67 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     await this.keeper!.reindex()
   }
 
-  // Writes
+  // Data: the whole db as a key space (a sub-database is another, under a prefix). The
+  // methods of KeySpace are async: errors reach the caller as rejections.
 
-  async put(key: K, value: V): Promise<void> {
-    const op: QueuedOp = { type: 'put', key: this.enc.encodeWriteKey(key), value: this.enc.encodeValue(value) }
-    await this.repaired((layers) => layers.writes.write([op]), this.usable())
+  put(key: K, value: V): Promise<void> {
+    return this.data.put(key, value)
   }
 
-  async del(key: K): Promise<void> {
-    const op: QueuedOp = { type: 'del', key: this.enc.encodeWriteKey(key) }
-    await this.repaired((layers) => layers.writes.write([op]), this.usable())
+  del(key: K): Promise<void> {
+    return this.data.del(key)
   }
 
   /** Ops added to the batch are written as one entry: all of them or none, on every peer. */
   batch(): Batch<K, V> {
-    return new EntryBatch<K, V>(this.enc, this.maxBatchOps, (ops) =>
-      this.repaired((layers) => layers.writes.write(ops))
-    )
+    return this.data.batch()
   }
 
-  // Reads
-
-  async get(key: K): Promise<Entry<K, V> | null> {
-    return this.repaired((layers) => layers.reads.get(key), this.usable())
+  get(key: K): Promise<Entry<K, V> | null> {
+    return this.data.get(key)
   }
 
   /** Entries in key order over a snapshot taken at the call; deleted keys are skipped. */
   list(range: Range<K> = {}): AsyncIterable<Entry<K, V>> {
-    const layers = this.usable()
-    if (layers !== null) return layers.reads.iterate(layers.reads.frozen(), range)
-    return this.later((l) => l.reads.iterate(l.reads.frozen(), range))
+    return this.data.list(range)
   }
 
   /** A consistent read-only view: it sees every write resolved before the call and none after. */
   snapshot(): Snapshot<K, V> {
-    const layers = this.usable()
-    return layers !== null ? layers.reads.snapshot() : deferredSnapshot(this.live().then((l) => l.reads.snapshot()))
+    return this.data.snapshot()
   }
 
   /** Yields the changes of each index step that touch the range, until the db closes. */
   watch(range: Range<K> = {}): AsyncIterable<Array<Change<K, V>>> {
-    const bounds = dataRange(this.enc.encodeRange(range))
-    return this.feed.subscribe(bounds, (changes) => publicChanges(this.enc, changes))
+    return this.data.watch(range)
+  }
+
+  /**
+   * The changes of each index step, in order, from the first (or after `since`, a checkpoint
+   * an earlier batch gave, in this process or before a restart), each batch with the checkpoint
+   * after it. It includes every write resolved before the call; without `live` it ends once
+   * caught up, with `live` it goes on until the db closes.
+   */
+  changes(opts: ChangesOptions<K> = {}): AsyncIterable<ChangeBatch<K, V>> {
+    return this.data.changes(opts)
   }
 
   /** Every valid version of a key, oldest first by clock. */
-  async history(key: K): Promise<Array<Version<K, V>>> {
-    return this.repaired((layers) => layers.reads.history(key))
+  history(key: K): Promise<Array<Version<K, V>>> {
+    return this.data.history(key)
   }
 
-  /** An iterable that opens the db first (a call made before `ready()`). */
-  private async *later<T>(iterate: (layers: Layers<K, V>) => AsyncIterable<T>): AsyncIterable<T> {
-    yield* iterate(await this.live())
+  /**
+   * Deletes every key of the range this peer sees at the call, as one entry (several past
+   * `maxBatchOps`, then not atomic); resolves with how many keys it deleted.
+   */
+  clear(range: Range<K> = {}): Promise<number> {
+    return this.data.clear(range)
+  }
+
+  /** The sub-database `name`: the same data API over the keys under `name` 0x00, relative to it. */
+  sub<K2 extends Key = K, V2 = V>(name: string | Uint8Array, opts: SubOptions = {}): SubDatabase<K2, V2> {
+    return this.data.sub<K2, V2>(name, opts)
   }
 
   // Membership

@@ -25,6 +25,8 @@ export type PeerBeeErrorCode =
   | 'STORAGE_MOVED'
   | 'INDEX_REBUILDING'
   | 'STORAGE_NOT_EMPTY'
+  | 'CHECKPOINT_INVALID'
+  | 'CHECKPOINT_EXPIRED'
 
 /**
  * The one error class of peerbee. Construct it through the static factories. An error that
@@ -142,5 +144,20 @@ export class PeerBeeError extends Error {
   /** Thrown by `new PeerBee(dir)` for a folder holding files peerbee did not make; they stay untouched. */
   static STORAGE_NOT_EMPTY(msg: string) {
     return new PeerBeeError('STORAGE_NOT_EMPTY', msg)
+  }
+
+  /** Not a checkpoint of `changes()`, or one of another db. */
+  static CHECKPOINT_INVALID(msg = 'Not a checkpoint of this database') {
+    return new PeerBeeError('CHECKPOINT_INVALID', msg)
+  }
+
+  /**
+   * A checkpoint of an index this peer no longer has (rebuilt from the logs since, or of
+   * another storage of the db): start over from `changes()` without `since`.
+   */
+  static CHECKPOINT_EXPIRED(
+    msg = 'The checkpoint names an index this peer has replaced; read changes() from the start'
+  ) {
+    return new PeerBeeError('CHECKPOINT_EXPIRED', msg)
   }
 }

@@ -61,7 +61,9 @@ export interface WriterInfo {
   removed: boolean
   /** This writer signed two histories: its entries from `cut` (where they part) on never count. */
   forked: boolean
-  /** Entries of this writer from this seq on never count (a removal or a fork); null: none. */
+  /** This writer's log grew past this peer's `maxWriterBytes`: nothing of it from `cut` on is downloaded. */
+  overQuota: boolean
+  /** Entries of this writer from this seq on never count (a removal, a fork, the quota); null: none. */
   cut: number | null
 }
 
@@ -112,6 +114,56 @@ export interface Range<K extends Key = Key> {
   prefix?: K
   reverse?: boolean
   limit?: number
+}
+
+/** The keys of a range, without an order or a limit: what `changes()` filters on. */
+export type KeyBounds<K extends Key = Key> = Pick<Range<K>, 'gt' | 'gte' | 'lt' | 'lte' | 'prefix'>
+
+/** Options of `changes()`. */
+export interface ChangesOptions<K extends Key = Key> {
+  /** A `checkpoint` a batch of changes gave: only what changed after it. Default: from the first change. */
+  since?: string
+  /** Go on after catching up, yielding each index step as it lands, until the db closes. Default false. */
+  live?: boolean
+  /** Only keys in this range. */
+  range?: KeyBounds<K>
+}
+
+/**
+ * What `changes()` yields: the keys one index step changed (or a part of a large step), each
+ * with its value after the step, in the order of the steps; `checkpoint` names the place
+ * after them, for `changes({ since })`.
+ */
+export interface ChangeBatch<K extends Key = Key, V = unknown> {
+  checkpoint: string
+  changes: Array<Change<K, V>>
+}
+
+/** Options of `sub()`: the encodings of the sub-database; by default those of its parent. */
+export interface SubOptions {
+  keyEncoding?: KeyEncoding
+  valueEncoding?: ValueEncoding
+}
+
+/**
+ * A sub-database: the data API of a PeerBee over the keys under a prefix, given and returned
+ * relative to it (`db.sub('users').put('ada', v)` writes the key `users` 0x00 `ada`).
+ */
+export interface SubDatabase<K extends Key = string, V = unknown> {
+  /** What this sub-database's keys are stored after: each name on its path, followed by 0x00. */
+  readonly prefix: Uint8Array
+  put(key: K, value: V): Promise<void>
+  del(key: K): Promise<void>
+  batch(): Batch<K, V>
+  get(key: K): Promise<Entry<K, V> | null>
+  list(range?: Range<K>): AsyncIterable<Entry<K, V>>
+  snapshot(): Snapshot<K, V>
+  watch(range?: Range<K>): AsyncIterable<Array<Change<K, V>>>
+  changes(opts?: ChangesOptions<K>): AsyncIterable<ChangeBatch<K, V>>
+  history(key: K): Promise<Array<Version<K, V>>>
+  /** Deletes every key of the range this peer sees; resolves with how many. */
+  clear(range?: Range<K>): Promise<number>
+  sub<K2 extends Key = K, V2 = V>(name: string | Uint8Array, opts?: SubOptions): SubDatabase<K2, V2>
 }
 
 /** A consistent read-only view of the db at one moment. */

@@ -10,22 +10,56 @@ interface Subscriber {
   wake: (() => void) | null
 }
 
+/** A change as `watch()` and `changes()` yield it: the key with its value after the step (null: deleted). */
+export function publicChange<K extends Key, V>(
+  enc: Encodings<K, V>,
+  key: Uint8Array,
+  value: Uint8Array | null
+): Change<K, V> {
+  return { key: enc.decodeKey(key), value: value === null ? null : enc.decodeValue(value), deleted: value === null }
+}
+
 /** Index step changes as `watch()` yields them: each key with its winner after the step. */
 export function publicChanges<K extends Key, V>(enc: Encodings<K, V>, changes: KeyChange[]): Array<Change<K, V>> {
   return changes.map((c) => {
     const winner = c.record?.heads[0]
-    const deleted = winner === undefined || winner.deleted
-    return { key: enc.decodeKey(c.key), value: deleted ? null : enc.decodeValue(winner.value!), deleted }
+    return publicChange(enc, c.key, winner === undefined || winner.deleted ? null : winner.value!)
   })
 }
 
-/** Fans index steps out to `watch()` iterators; each sees only the keys of its range. */
+/**
+ * Fans index steps out to `watch()` iterators; each sees only the keys of its range. Readers
+ * of the change log wait here for the next step (`next()`).
+ */
 export class ChangeFeed {
   private readonly subscribers = new Set<Subscriber>()
-  private ended = false
-  private error: Error | null = null
+  /** Readers of the change log waiting for the next step. */
+  private readers: Array<() => void> = []
+  ended = false
+  error: Error | null = null
+
+  /**
+   * Resolves at the next step that changed keys, or when the index in use is replaced, or the
+   * feed ends: the change log may have grown, or the reader's index gone.
+   */
+  next(): Promise<void> {
+    if (this.ended) return Promise.resolve()
+    return new Promise((resolve) => this.readers.push(resolve))
+  }
+
+  /** The index in use is being replaced (a rebuild): readers of its change log must look. */
+  interrupt(): void {
+    this.wakeReaders()
+  }
+
+  private wakeReaders(): void {
+    const readers = this.readers
+    this.readers = []
+    for (const wake of readers) wake()
+  }
 
   publish(changes: KeyChange[]): void {
+    this.wakeReaders()
     for (const sub of this.subscribers) {
       const mine = changes.filter((c) => inBounds(dataKey(c.key), sub.bounds))
       if (mine.length === 0) continue
@@ -36,6 +70,7 @@ export class ChangeFeed {
 
   end(): void {
     this.ended = true
+    this.wakeReaders()
     for (const sub of this.subscribers) sub.wake?.()
   }
 

@@ -27,7 +27,7 @@ export interface IndexKeeperOptions<K extends Key, V> {
  */
 export class IndexKeeper<K extends Key, V> {
   private readonly opts: IndexKeeperOptions<K, V>
-  private layers: Layers<K, V> | null = null
+  private layers: Layers | null = null
   private serving = false
   private rebuild: Promise<void> | null = null
   private progressNow: ReindexProgress | null = null
@@ -37,12 +37,12 @@ export class IndexKeeper<K extends Key, V> {
   }
 
   /** The layers, once they serve: the hot paths use them without waiting. */
-  get ready(): Layers<K, V> | null {
+  get ready(): Layers | null {
     return this.serving ? this.layers : null
   }
 
   /** The layers being built or serving: status and progress read them at any time. */
-  get current(): Layers<K, V> | null {
+  get current(): Layers | null {
     return this.layers
   }
 
@@ -79,7 +79,7 @@ export class IndexKeeper<K extends Key, V> {
   }
 
   /** The serving layers, after a rebuild if one runs (bounded). */
-  async serve(): Promise<Layers<K, V>> {
+  async serve(): Promise<Layers> {
     const rebuild = this.rebuild
     if (!this.serving && rebuild !== null) {
       const timeout = this.opts.rebuildTimeout

@@ -16,7 +16,7 @@ import type { OpenedStorage } from './storage.js'
 import { WritePath } from './write-path.js'
 
 /** The layers over one index: what serves reads and writes once it has caught up. */
-export interface Layers<K extends Key, V> {
+export interface Layers {
   dbKey: Uint8Array
   writerLog: Hypercore
   rootLog: Hypercore
@@ -24,7 +24,7 @@ export interface Layers<K extends Key, V> {
   indexer: Indexer
   replication: Replication
   writes: WritePath
-  reads: ReadPath<K, V>
+  reads: ReadPath
   /** Resolves once every block held is indexed (or the layers closed). */
   catchUp(): Promise<void>
   /** Closes the layers; the storage (store, logs, local settings) stays open. */
@@ -36,6 +36,7 @@ export interface LayersHost<K extends Key, V> {
   store: Corestore
   enc: Encodings<K, V>
   maxBatchOps: number
+  maxWriterBytes: number
   clock: HybridClock
   overlay: Overlay
   /** Rejects when the db starts closing or indexing fails. */
@@ -59,7 +60,7 @@ export interface LayersHost<K extends Key, V> {
 }
 
 /** What evidence kept on disk gives the membership: successions, and the lowest fork cut per writer. */
-function membershipEvidence(evidence: Evidence[]): IndexerOptions['evidence'] {
+function membershipEvidence(evidence: Evidence[]): Omit<IndexerOptions['evidence'], 'quotaCuts'> {
   const successions: SuccessionFact[] = []
   const forkCuts: Array<[string, number]> = []
   for (const e of evidence) {
@@ -78,7 +79,7 @@ export async function wireLayers<K extends Key, V>(
   host: LayersHost<K, V>,
   storage: OpenedStorage,
   view: IndexView
-): Promise<Layers<K, V>> {
+): Promise<Layers> {
   const { dbKey, writerLog, rootLog } = storage
   const writer = writerId(writerLog.key)
   const { enc, overlay } = host
@@ -86,7 +87,7 @@ export async function wireLayers<K extends Key, V>(
   const indexer: Indexer = new Indexer({
     dbKey,
     view,
-    evidence: membershipEvidence(storage.evidence.all()),
+    evidence: { ...membershipEvidence(storage.evidence.all()), quotaCuts: [...storage.quota.cuts] },
     limits: { maxKeySize: enc.maxKeySize, maxValueSize: enc.maxValueSize, maxBatchOps: host.maxBatchOps },
     openWriter: (key) => replication.openLog(key),
     observeClock: (clock) => host.clock.observe(clock),
@@ -106,6 +107,9 @@ export async function wireLayers<K extends Key, V>(
     },
     conflict: host.conflict,
     salvaged: host.salvaged,
+    maxWriterBytes: host.maxWriterBytes,
+    quota: storage.quota,
+    overQuota: (writer, at) => indexer.overQuota(writer, at),
     indexer,
     ownReadable: () => writes.readable
   })
@@ -119,11 +123,10 @@ export async function wireLayers<K extends Key, V>(
     failure: host.failure,
     check: host.check
   })
-  const reads = new ReadPath<K, V>({
+  const reads = new ReadPath({
     view,
     overlay,
     indexer,
-    enc,
     writerKey: writerLog.key,
     failure: host.failure,
     interrupted: host.interrupted

@@ -1,6 +1,7 @@
 import b4a from 'b4a'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import { localCore } from './local-core.js'
 
 /** A core that is never appended to: its user data holds this peer's local settings. */
 const LOCAL_CORE = 'peerbee/local'
@@ -18,7 +19,7 @@ export class LocalSettings {
   }
 
   static async open(store: Corestore): Promise<LocalSettings> {
-    const core = store.get({ name: LOCAL_CORE })
+    const core = localCore(store, LOCAL_CORE)
     await core.ready()
     return new LocalSettings(core)
   }

@@ -44,9 +44,16 @@ export interface PeerBeeOptions {
   maxOutbound?: number
   /** Announce and find peers of this db on the local network (multicast). Default true. */
   lan?: boolean
+  /**
+   * Bytes of one writer's log this peer downloads at most (default 1 GiB): past it, the writer
+   * is cut where its log crossed the quota (`overQuota` in `writers()`) and the others go on.
+   * Peers with the same quota agree on the state.
+   */
+  maxWriterBytes?: number
 }
 
 export const DEFAULT_MAX_KEY_SIZE = 1024
 export const DEFAULT_MAX_VALUE_SIZE = 1024 * 1024
 export const DEFAULT_MAX_BATCH_OPS = 10_000
 export const DEFAULT_REBUILD_TIMEOUT = 60_000
+export const DEFAULT_MAX_WRITER_BYTES = 1024 * 1024 * 1024

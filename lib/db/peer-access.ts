@@ -39,7 +39,7 @@ export interface PeerAccessOptions {
   keyPair: { publicKey: Uint8Array; secretKey?: Uint8Array }
   /** This peer's writer log now (a recovery moves it to a new one). */
   writerLog(): Hypercore
-  /** Whether a writer is a current member (not removed, not cut); null while unknown. */
+  /** Whether a writer is a current member (not removed, not cut by a fork); null while unknown. */
   member(writer: string): boolean | null
   allow: Uint8Array[]
   deny: Uint8Array[]

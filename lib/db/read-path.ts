@@ -4,14 +4,14 @@ import { refId, type KeyRecord, type KeyVersion } from '../model/version.js'
 import { applyVersions, compareVersions } from '../merge/heads.js'
 import type { Entry, Key, Range, Snapshot, Version } from '../types.js'
 import type { IndexReader, IndexView } from '../view/index-view.js'
+import type { KeyRange } from '../view/keys.js'
 import type { Encodings } from './encoding.js'
 import { deferred, notIndexed, overlaid, type Overlay, type OverlayView } from './overlay.js'
 
-export interface ReadPathOptions<K extends Key, V> {
+export interface ReadPathOptions {
   view: IndexView
   overlay: Overlay
   indexer: Indexer
-  enc: Encodings<K, V>
   /** This peer's writer log key. */
   writerKey: Uint8Array
   /** Rejects when the db starts closing or indexing fails: what every wait races against. */
@@ -27,16 +27,15 @@ export interface ReadPathOptions<K extends Key, V> {
  * The read path: every read pairs a state of the index with this peer's writes pending at the
  * same moment (the overlay), so no read misses an acknowledged write and none applies a
  * pending version on top of a state that already holds (and may supersede) it. The moment is
- * told by the index's step counter: a read that overlapped a step is retried.
+ * told by the index's step counter: a read that overlapped a step is retried. Keys and values
+ * are encoded by the `Encodings` each call names: the db's, or a sub-database's.
  */
-export class ReadPath<K extends Key, V> {
-  private readonly opts: ReadPathOptions<K, V>
-  private readonly enc: Encodings<K, V>
+export class ReadPath {
+  private readonly opts: ReadPathOptions
   private readonly writer: string
 
-  constructor(opts: ReadPathOptions<K, V>) {
+  constructor(opts: ReadPathOptions) {
     this.opts = opts
-    this.enc = opts.enc
     this.writer = writerId(opts.writerKey)
   }
 
@@ -75,27 +74,27 @@ export class ReadPath<K extends Key, V> {
     )
   }
 
-  async get(key: K): Promise<Entry<K, V> | null> {
-    const encoded = this.enc.encodeKey(key)
+  async get<K extends Key, V>(enc: Encodings<K, V>, key: K): Promise<Entry<K, V> | null> {
+    const encoded = enc.encodeKey(key)
     const id = keyId(encoded)
     const { value: record, pending } = await this.consistent(() => this.opts.view.getRecord(encoded, id))
     const mine = pending.size === 0 ? undefined : pending.get(id)
-    return this.toEntry(encoded, mine === undefined ? record : applyVersions(record, mine.versions))
+    return toEntry(enc, encoded, mine === undefined ? record : applyVersions(record, mine.versions))
   }
 
   /** A consistent read-only view: it sees every write resolved before the call and none after. */
-  snapshot(): Snapshot<K, V> {
+  snapshot<K extends Key, V>(enc: Encodings<K, V>): Snapshot<K, V> {
     const reader = this.frozen()
     return {
       get: async (key: K) => {
-        const encoded = this.enc.encodeKey(key)
+        const encoded = enc.encodeKey(key)
         try {
-          return this.toEntry(encoded, await reader.getRecord(encoded))
+          return toEntry(enc, encoded, await reader.getRecord(encoded))
         } catch (err) {
           throw this.opts.interrupted(err)
         }
       },
-      list: (range: Range<K> = {}) => this.iterate(reader, range, false),
+      list: (range: Range<K> = {}) => this.iterate(enc, reader, range, false),
       close: () => reader.close()
     }
   }
@@ -104,14 +103,19 @@ export class ReadPath<K extends Key, V> {
    * Entries of a range in key order, deleted keys skipped. `owned`: the reader is closed when
    * the iteration ends.
    */
-  async *iterate(reader: IndexReader, range: Range<K>, owned = true): AsyncIterable<Entry<K, V>> {
-    const keyRange = this.enc.encodeRange(range)
+  async *iterate<K extends Key, V>(
+    enc: Encodings<K, V>,
+    reader: IndexReader,
+    range: Range<K>,
+    owned = true
+  ): AsyncIterable<Entry<K, V>> {
+    const keyRange = enc.encodeRange(range)
     const limit = range.limit ?? Infinity
     let count = 0
     try {
       if (limit <= 0) return
       for await (const { key, record } of reader.records(keyRange)) {
-        const entry = this.toEntry(key, record)
+        const entry = toEntry(enc, key, record)
         if (entry === null) continue
         yield entry
         if (++count >= limit) return
@@ -123,9 +127,31 @@ export class ReadPath<K extends Key, V> {
     }
   }
 
+  /**
+   * The keys of a range (encoded) that reads see, in range order, over a view of this moment:
+   * those whose winner is not a delete, at most `limit` of them.
+   */
+  async visibleKeys(range: KeyRange, limit: number): Promise<Uint8Array[]> {
+    const reader = this.frozen()
+    const out: Uint8Array[] = []
+    try {
+      if (limit <= 0) return out
+      for await (const { key, record } of reader.records(range)) {
+        if (record.heads[0]?.deleted !== false) continue
+        out.push(key)
+        if (out.length >= limit) break
+      }
+      return out
+    } catch (err) {
+      throw this.opts.interrupted(err)
+    } finally {
+      await reader.close()
+    }
+  }
+
   /** Every valid version of a key, oldest first by clock. */
-  async history(key: K): Promise<Array<Version<K, V>>> {
-    const encoded = this.enc.encodeKey(key)
+  async history<K extends Key, V>(enc: Encodings<K, V>, key: K): Promise<Array<Version<K, V>>> {
+    const encoded = enc.encodeKey(key)
     const { view } = this.opts
     // Heads the pending writes supersede are still heads in the index: they count too.
     const all = new Map<string, KeyVersion>()
@@ -136,33 +162,38 @@ export class ReadPath<K extends Key, V> {
     })
     for (const v of pending.get(keyId(encoded))?.versions ?? []) all.set(refId(v), v)
     return [...all.values()].sort(compareVersions).map((v) => ({
-      key: this.enc.decodeKey(encoded),
-      value: v.deleted ? null : this.enc.decodeValue(v.value!),
+      key: enc.decodeKey(encoded),
+      value: v.deleted ? null : enc.decodeValue(v.value!),
       deleted: v.deleted,
       writer: v.writer,
       seq: v.seq,
       clock: v.clock.wall
     }))
   }
+}
 
-  private toEntry(key: Uint8Array, record: KeyRecord | null): Entry<K, V> | null {
-    if (record === null) return null
-    const [winner, ...others] = record.heads
-    if (winner === undefined || winner.deleted) return null
-    return {
-      key: this.enc.decodeKey(key),
-      value: this.enc.decodeValue(winner.value!),
-      writer: winner.writer,
-      seq: winner.seq,
-      clock: winner.clock.wall,
-      conflicts: others.map((h) => ({
-        value: h.deleted ? null : this.enc.decodeValue(h.value!),
-        deleted: h.deleted,
-        writer: h.writer,
-        seq: h.seq,
-        clock: h.clock.wall
-      }))
-    }
+/** A key's record as the entry reads return: null when it has no winner or its winner is a delete. */
+function toEntry<K extends Key, V>(
+  enc: Encodings<K, V>,
+  key: Uint8Array,
+  record: KeyRecord | null
+): Entry<K, V> | null {
+  if (record === null) return null
+  const [winner, ...others] = record.heads
+  if (winner === undefined || winner.deleted) return null
+  return {
+    key: enc.decodeKey(key),
+    value: enc.decodeValue(winner.value!),
+    writer: winner.writer,
+    seq: winner.seq,
+    clock: winner.clock.wall,
+    conflicts: others.map((h) => ({
+      value: h.deleted ? null : enc.decodeValue(h.value!),
+      deleted: h.deleted,
+      writer: h.writer,
+      seq: h.seq,
+      clock: h.clock.wall
+    }))
   }
 }
 

@@ -4,10 +4,12 @@ import type { Indexer } from '../indexer/indexer.js'
 import type { LogSource } from '../indexer/log-reader.js'
 import { writerId, writerKeyOf } from '../model/ids.js'
 import { attached, knownLength, replicaProgress, replicated, syncProgress } from '../net/sync-progress.js'
+import type { Member } from '../model/membership.js'
 import type { Status, SyncProgress, WriterInfo } from '../types.js'
+import type { QuotaBook } from './quota.js'
 
 export interface ReplicationOptions {
-  /** This peer's writer log: never downloaded, never waited on. */
+  /** This peer's writer log, appended to here (and downloaded only what a copy of it wrote). */
   ownLog: Hypercore
   /** Its connected peers are the peers of the db. */
   rootLog: Hypercore
@@ -19,6 +21,12 @@ export interface ReplicationOptions {
   conflict(writer: Uint8Array, length: number): void
   /** A block of a forked writer's log kept apart (Hypercore no longer replicates it), or null. */
   salvaged(writer: string, seq: number): Promise<Uint8Array | null>
+  /** Bytes of one writer's log this peer downloads at most. */
+  maxWriterBytes: number
+  /** Where writers past the quota are cut, kept across opens. */
+  quota: QuotaBook
+  /** A writer's log grew past the quota: it is cut at block `at`. */
+  overQuota(writer: string, at: number): void
   indexer: Indexer
   /** Blocks of this peer's log that reads see: its writes are readable once appended. */
   ownReadable(): number
@@ -35,12 +43,20 @@ export class Replication {
   private readonly logs = new Map<string, Hypercore>()
   private readonly opening = new Map<string, Promise<void>>()
   private readonly sources = new Map<string, LogSource>()
-  private readonly downloads: Array<{ destroy(): void }> = []
+  private readonly downloads = new Map<string, { destroy(): void }>()
+  /** Writers whose blocks past a removal were freed. */
+  private readonly pruned = new Set<string>()
   private closed = false
 
   constructor(opts: ReplicationOptions) {
     this.opts = opts
-    this.logs.set(writerId(opts.ownLog.key), opts.ownLog)
+    const id = writerId(opts.ownLog.key)
+    this.logs.set(id, opts.ownLog)
+    // A copy of this peer's storage (a backup restored while the original lived on) may have
+    // written on: Hypercore takes that longer history as this log's, and its blocks count here
+    // as any writer's do.
+    opts.ownLog.on('download', opts.changed)
+    this.download(id, opts.ownLog, -1)
   }
 
   /**
@@ -82,7 +98,46 @@ export class Replication {
       if (this.closed || this.logs.get(id) !== core) return
       this.follow(id, key).then(this.opts.changed, () => {})
     })
-    this.downloads.push(core.download({ start: 0, end: -1 }))
+    const check = () => void this.checkQuota(id, core).catch(() => {})
+    core.on('append', check)
+    this.download(id, core, this.opts.quota.cuts.get(id) ?? -1)
+    check()
+  }
+
+  /** Downloads a log in full and live (`end` -1), or up to a quota cut. */
+  private download(id: string, core: Hypercore, end: number): void {
+    this.downloads.get(id)?.destroy()
+    this.downloads.set(id, core.download({ start: 0, end }))
+  }
+
+  /**
+   * One writer cannot fill every peer's disk: once its log (as its signed head says, before
+   * any block of it is fetched) passes `maxWriterBytes`, it is cut at the block holding that
+   * byte, and nothing past it is downloaded. Peers with the same quota cut it alike.
+   */
+  private async checkQuota(id: string, core: Hypercore): Promise<void> {
+    const { maxWriterBytes, quota } = this.opts
+    if (quota.cuts.has(id) || core === this.opts.ownLog || core.byteLength <= maxWriterBytes) return
+    const found = await core.seek(maxWriterBytes)
+    if (found === null || quota.cuts.has(id) || this.closed) return
+    const [at] = found
+    await quota.record(id, at)
+    this.download(id, core, at)
+    this.opts.overQuota(id, at)
+  }
+
+  /**
+   * Frees what removed writers wrote past their cut: it never counts, and no peer needs it
+   * from this one. Called as membership changes.
+   */
+  async prune(members: ReadonlyMap<string, Member>): Promise<void> {
+    for (const [id, m] of members) {
+      const core = this.logs.get(id)
+      if (!m.removed || this.pruned.has(id) || core === undefined || core === this.opts.ownLog) continue
+      this.pruned.add(id)
+      this.download(id, core, m.cut)
+      if (m.cut < core.length) await core.clear(m.cut, core.length).catch(() => {})
+    }
   }
 
   /** A member's log, if it was opened. */
@@ -103,19 +158,32 @@ export class Replication {
     const { indexer } = this.opts
     for (;;) {
       const known = indexer.writers.size
-      const remote = [...this.logs.values()].filter((c) => c !== this.opts.ownLog)
+      const logs = [...this.logs]
+      const remote = logs.filter(([, c]) => c !== this.opts.ownLog)
       // Learn what the connected peers have now (this returns at once with no peer), once
       // each log is on every connected peer (the root log's peers are the connected ones).
       const connected = this.opts.rootLog.peers.length
-      await Promise.all(remote.map((c) => attached(c, connected)))
-      await Promise.all(remote.map((c) => c.update({ wait: true }).catch(() => false)))
-      await Promise.all(remote.map((c) => replicated(c, knownLength(c))))
+      await Promise.all(remote.map(([, c]) => attached(c, connected)))
+      await Promise.all(remote.map(([, c]) => c.update({ wait: true }).catch(() => false)))
+      await Promise.all(logs.map(([id, c]) => replicated(c, this.downloadTarget(id, c))))
       indexer.trigger()
       await indexer.idle()
       if (indexer.error !== null) throw indexer.error
       // Writers discovered on the way are caught up too.
       if (indexer.writers.size === known) return
     }
+  }
+
+  /**
+   * How much of a log `update()` waits for: the blocks that count. Nothing past a cut is
+   * downloaded, and a forked log's copy stops where Hypercore saw the other history (what both
+   * share below the fork comes salvaged, over the evidence channel).
+   */
+  private downloadTarget(id: string, core: Hypercore): number {
+    const member = this.opts.indexer.membership.member(id)
+    if (member === undefined) return knownLength(core)
+    if (member.forked) return 0
+    return Math.min(knownLength(core), member.cut)
   }
 
   /** Every member with how far its log got; this peer's own writes count as indexed once readable. */
@@ -135,6 +203,7 @@ export class Replication {
         indexed,
         removed: m.removed,
         forked: m.forked,
+        overQuota: m.overQuota,
         cut
       })
     }
@@ -164,7 +233,7 @@ export class Replication {
   /** Stops the downloads and closes the logs this opened (the storage owns its own and the root's). */
   async close(): Promise<void> {
     this.closed = true
-    for (const d of this.downloads) d.destroy()
+    for (const d of this.downloads.values()) d.destroy()
     const { ownLog, rootLog } = this.opts
     const opened = [...this.logs.values()].filter((log) => log !== ownLog && log !== rootLog)
     await Promise.all(opened.map((log) => log.close().catch(() => {})))

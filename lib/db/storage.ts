@@ -9,7 +9,9 @@ import { encodeHeader } from '../log/codec.js'
 import { EvidenceStore } from '../trust/evidence-store.js'
 import type { CorestoreLike } from '../types.js'
 import { IndexView } from '../view/index-view.js'
+import { localCore } from './local-core.js'
 import { LocalSettings } from './local-settings.js'
+import { QuotaBook } from './quota.js'
 import { checkStorage, guarded } from './storage-guard.js'
 
 /** Core names inside the store: the writer log of this peer and its local index. */
@@ -33,6 +35,8 @@ export interface OpenedStorage {
   local: LocalSettings
   /** Successions and fork proofs this peer learnt and checked. */
   evidence: EvidenceStore
+  /** Writers past this peer's quota, and where they are cut. */
+  quota: QuotaBook
   /** This peer's writer log; its header is written. */
   writerLog: Hypercore
   /** The root writer's log: `writerLog` itself on the db's creator. */
@@ -122,7 +126,8 @@ export async function openStorage(
   const rootLog = b4a.equals(dbKey, writerLog.key) ? writerLog : store.get({ key: dbKey })
   await rootLog.ready()
   const evidence = await EvidenceStore.open(local)
-  return { dbKey, local, evidence, writerLog, rootLog }
+  const quota = await QuotaBook.open(local)
+  return { dbKey, local, evidence, quota, writerLog, rootLog }
 }
 
 /** This peer's writer log: the first one, or the one a recovery went on with. */
@@ -139,7 +144,7 @@ export async function openWriterLog(store: Corestore, local: LocalSettings): Pro
  * Returns the db the storage holds, if any.
  */
 async function adoptLegacySettings(store: Corestore, local: LocalSettings): Promise<Uint8Array | null> {
-  const view = new IndexView(store.get({ name: FIRST_INDEX, wait: false }))
+  const view = new IndexView(localCore(store, FIRST_INDEX))
   try {
     await view.ready()
     const health = await view.health()
@@ -210,14 +215,14 @@ export async function swapIndex(store: Corestore, local: LocalSettings, chosen: 
   await local.setText(INDEX, chosen.name)
   await local.setText(STALE, null)
   await local.setText(REBUILDING, null)
-  const old = store.get({ name: chosen.replaces })
+  const old = localCore(store, chosen.replaces)
   await old.ready()
   await old.clear(0, old.length)
   await old.close()
 }
 
 function openIndex(store: Corestore, name: string): IndexView {
-  return new IndexView(store.get({ name, wait: false }))
+  return new IndexView(localCore(store, name))
 }
 
 /**

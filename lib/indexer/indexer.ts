@@ -21,7 +21,7 @@ export interface IndexerOptions {
   view: IndexView
   limits: Limits
   /** Evidence known when the indexer opens (later evidence comes through `succession`, `forked`). */
-  evidence: { successions: SuccessionFact[]; forkCuts: Array<[string, number]> }
+  evidence: { successions: SuccessionFact[]; forkCuts: Array<[string, number]>; quotaCuts: Array<[string, number]> }
   /** Opens (and starts downloading) the log of a writer the membership names. */
   openWriter(key: Uint8Array): Promise<LogSource>
   /** Every clock of an indexed entry, so the local clock stays ahead of what it has seen. */
@@ -58,7 +58,9 @@ export class Indexer {
   private readonly applier: Applier
   private rebuildNeeded = false
   /** Evidence learnt since the last step: it takes effect at the start of the next one. */
-  private learnt: Array<{ succession: SuccessionFact } | { writer: string; at: number }> = []
+  private learnt: Array<
+    { succession: SuccessionFact } | { writer: string; at: number } | { overQuota: string; at: number }
+  > = []
   private dirty = false
   private running: Promise<void> | null = null
   private closed = false
@@ -86,8 +88,8 @@ export class Indexer {
   /** Loads cursors and membership facts, and opens the log of every member. */
   async open(): Promise<void> {
     const cursors = await this.view.cursors()
-    const { successions, forkCuts } = this.opts.evidence
-    this.membership.load(await this.view.facts(), successions, forkCuts)
+    const { successions, forkCuts, quotaCuts } = this.opts.evidence
+    this.membership.load(await this.view.facts(), successions, forkCuts, quotaCuts)
     for (const id of this.membership.members.keys()) await this.writers.add(id, cursors.get(id))
   }
 
@@ -117,6 +119,12 @@ export class Indexer {
   /** A checked fork proof: the writer is cut where its histories part, from the next step on. */
   forked(writer: string, at: number): void {
     this.learnt.push({ writer, at })
+    this.trigger()
+  }
+
+  /** A writer's log grew past this peer's quota: it is cut there, from the next step on. */
+  overQuota(writer: string, at: number): void {
+    this.learnt.push({ overQuota: writer, at })
     this.trigger()
   }
 
@@ -210,7 +218,9 @@ export class Indexer {
       const outcome =
         'succession' in e
           ? this.membership.addSuccession(e.succession, indexed)
-          : this.membership.addForkCut(e.writer, e.at)
+          : 'overQuota' in e
+            ? this.membership.addQuotaCut(e.overQuota, e.at)
+            : this.membership.addForkCut(e.writer, e.at)
       // No cut comes from evidence that a retraction could take: a fork rebuilds.
       if (outcome === 'rebuild') this.rebuildNeeded = true
     }

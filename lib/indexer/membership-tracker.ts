@@ -23,6 +23,7 @@ export class MembershipTracker {
   private readonly facts = new Map<string, MembershipFact>()
   private readonly successions = new Map<string, SuccessionFact>()
   private readonly forkCuts = new Map<string, number>()
+  private readonly quotaCuts = new Map<string, number>()
   private current: Membership
   private cuts = new Map<string, Cut>()
 
@@ -35,13 +36,30 @@ export class MembershipTracker {
   private resolve(): Membership {
     return resolveMembership(this.root, this.facts.values(), {
       successions: this.successions.values(),
-      forkCuts: this.forkCuts
+      forkCuts: this.forkCuts,
+      quotaCuts: this.quotaCuts
     })
   }
 
   /** Where a writer's log parted into two histories (Infinity: it did not). */
   forkCut(writer: string): number {
     return this.forkCuts.get(writer) ?? Infinity
+  }
+
+  /**
+   * From where a writer's log is never read: past a fork (content differs by branch) or past
+   * this peer's quota (never downloaded). Entries citing it there count it as seen, unread.
+   */
+  unreadFrom(writer: string): number {
+    return Math.min(this.forkCut(writer), this.quotaCuts.get(writer) ?? Infinity)
+  }
+
+  /** A writer's log grew past this peer's quota: nothing of it from `at` on is read. */
+  addQuotaCut(writer: string, at: number): MembershipOutcome {
+    if (at >= (this.quotaCuts.get(writer) ?? Infinity)) return 'done'
+    this.quotaCuts.set(writer, at)
+    this.current = this.resolve()
+    return 'rebuild'
   }
 
   get members(): ReadonlyMap<string, Member> {
@@ -66,11 +84,13 @@ export class MembershipTracker {
   load(
     facts: Iterable<MembershipFact>,
     successions: Iterable<SuccessionFact> = [],
-    forkCuts: Iterable<[string, number]> = []
+    forkCuts: Iterable<[string, number]> = [],
+    quotaCuts: Iterable<[string, number]> = []
   ): void {
     for (const fact of facts) this.facts.set(entryId(fact.writer, fact.seq), fact)
     for (const s of successions) this.successions.set(s.to, s)
     for (const [writer, at] of forkCuts) this.forkCuts.set(writer, Math.min(at, this.forkCut(writer)))
+    for (const [writer, at] of quotaCuts) this.quotaCuts.set(writer, at)
     this.current = this.resolve()
   }
 

@@ -22,7 +22,7 @@ export interface ReadinessContext {
  * can never be satisfied (an invalid entry, or one that does not touch the key) makes it
  * invalid. All of it depends on log content only, so every peer decides alike. A parent in a
  * forked writer's log past the fork counts as seen without being read: its content depends on
- * the branch a peer holds.
+ * the branch a peer holds (and past a quota, this peer does not hold it).
  */
 export async function readiness(
   entry: LogEntry,
@@ -36,7 +36,7 @@ export async function readiness(
     if (!isDataOp(op)) continue
     for (const parent of op.parents) {
       const writer = writerId(parent.writer)
-      if (parent.seq >= ctx.membership.forkCut(writer)) continue
+      if (parent.seq >= ctx.membership.unreadFrom(writer)) continue
       const cites = ctx.writers.get(writer)
       if (cites === undefined || cites.cursor.indexed <= parent.seq) return 'blocked'
       const cited = await ctx.reader.entry(cites.id, cites.core, parent.seq)

@@ -8,6 +8,11 @@ export interface MembershipEvidence {
   successions: Iterable<SuccessionFact>
   /** By writer id: the writer signed two histories; entries from this seq on never count. */
   forkCuts: ReadonlyMap<string, number>
+  /**
+   * By writer id: the writer's log grew past this peer's quota (`maxWriterBytes`); entries from
+   * this seq on are never downloaded nor counted. A local policy: peers agree when their quotas do.
+   */
+  quotaCuts?: ReadonlyMap<string, number>
 }
 
 const NO_EVIDENCE: MembershipEvidence = { successions: [], forkCuts: new Map() }
@@ -61,14 +66,17 @@ export function resolveMembership(
   for (const fact of evidence.successions) items.push({ kind: 'succession', fact })
   items.sort(byClock)
   const forkCut = (w: string) => evidence.forkCuts.get(w) ?? Infinity
+  const quotaCut = (w: string) => evidence.quotaCuts?.get(w) ?? Infinity
   const pinned = new Map<string, number>()
 
   for (;;) {
-    const members = new Map<string, Member>([[root, { role: 'admin', cut: Infinity, removed: false, forked: false }]])
+    const members = new Map<string, Member>([
+      [root, { role: 'admin', cut: Infinity, removed: false, forked: false, overQuota: false }]
+    ])
     // The root and its successors: removals never cut them.
     const roots = new Set([root])
     const cuts = new Map(pinned)
-    const cutOf = (w: string) => Math.min(forkCut(w), roots.has(w) ? Infinity : (cuts.get(w) ?? Infinity))
+    const cutOf = (w: string) => Math.min(forkCut(w), quotaCut(w), roots.has(w) ? Infinity : (cuts.get(w) ?? Infinity))
     const applied: Item[] = []
     const done = new Set<Item>()
 
@@ -83,7 +91,7 @@ export function resolveMembership(
           if (issuer === undefined) continue
           const existing = members.get(to)
           if (existing === undefined)
-            members.set(to, { role: issuer.role, cut: Infinity, removed: false, forked: false })
+            members.set(to, { role: issuer.role, cut: Infinity, removed: false, forked: false, overQuota: false })
           else if (issuer.role === 'admin') existing.role = 'admin'
           if (roots.has(from)) roots.add(to)
         } else {
@@ -99,7 +107,7 @@ export function resolveMembership(
             if (op.type === 'add-writer') {
               const existing = members.get(op.key)
               if (existing === undefined)
-                members.set(op.key, { role: op.role, cut: Infinity, removed: false, forked: false })
+                members.set(op.key, { role: op.role, cut: Infinity, removed: false, forked: false, overQuota: false })
               else if (op.role === 'admin') existing.role = 'admin'
             } else if (!roots.has(op.key)) {
               cuts.set(op.key, Math.min(cuts.get(op.key) ?? Infinity, op.length))
@@ -123,6 +131,7 @@ export function resolveMembership(
         member.cut = cutOf(key)
         member.removed = !roots.has(key) && cuts.has(key)
         member.forked = forkCut(key) !== Infinity
+        member.overQuota = quotaCut(key) !== Infinity
       }
       const ids = applied.map((i) => (i.kind === 'log' ? entryId(i.fact.writer, i.fact.seq) : successionId(i.fact.to)))
       return { members, applied: new Set(ids), roots }

@@ -22,6 +22,8 @@ export interface Member {
   removed: boolean
   /** The writer signed two histories: its cut is (or is below) where they part. */
   forked: boolean
+  /** The writer's log grew past this peer's quota: its cut is (or is below) where it did. */
+  overQuota: boolean
 }
 
 export interface Membership {

@@ -40,6 +40,16 @@ export interface KeyChange {
   record: KeyRecord | null
 }
 
+/**
+ * A key as an index step left it, as the change log keeps it: the put that won (its value is
+ * in that entry of the writer's log), or null when the key has no value (its winner is a
+ * delete, or no version of it is valid).
+ */
+export interface LoggedChange {
+  key: Uint8Array
+  winner: Ref | null
+}
+
 /** The `writer:seq` id of a ref (see `entryId`). */
 export function refId(ref: Ref): string {
   return entryId(writerId(ref.writer), ref.seq)

@@ -2,7 +2,8 @@ import b4a from 'b4a'
 import type { WriterCursor } from '../model/cursor.js'
 import { keyId } from '../model/ids.js'
 import type { MembershipFact } from '../model/membership.js'
-import type { KeyRecord, KeyVersion } from '../model/version.js'
+import type { KeyRecord, KeyVersion, LoggedChange } from '../model/version.js'
+import { changeLogEntries, loggedChange } from './change-log.js'
 import { guarded } from './corruption.js'
 import type { IndexView } from './index-view.js'
 import * as keys from './keys.js'
@@ -14,6 +15,8 @@ import { encodeCursor, encodeFact, encodeKeyRecord, encodeVersionRecord } from '
  * are encoded only then, once each, however often the step rewrote them.
  * A fresh batch starts from an empty index: at flush it also wipes every derived record it
  * did not rewrite, so a rebuild replaces the old state in one atomic step.
+ * A step that changed keys also appends them to the change log (`change-log.ts`), in the same
+ * Hyperbee batch: the log never misses a step that landed, nor holds one that did not.
  */
 export class IndexBatch {
   private readonly view: IndexView
@@ -87,33 +90,41 @@ export class IndexBatch {
   async flush(landed: () => void = noop): Promise<Uint8Array[]> {
     this.view.beginStep()
     let wiped: Uint8Array[] = []
+    let step = 0
     try {
       if (this.fresh) wiped = await guarded(() => this.wipeStale())
-      if (this.size > 0) await guarded(() => this.writeTree())
+      if (this.records.size > 0) step = (await this.view.lastLoggedStep()) + 1
+      if (this.size > 0) await guarded(() => this.writeTree(step))
     } catch (err) {
       this.view.endStep()
       throw err
     }
     if (this.fresh) this.view.forgetAll()
     for (const [id, { record }] of this.records) this.view.remember(id, record)
+    if (step > 0) this.view.logged(step)
     landed()
     this.view.endStep()
     return wiped
   }
 
-  private async writeTree(): Promise<void> {
+  /** `step`: the change log step of this step's data changes (0 when it has none). */
+  private async writeTree(step: number): Promise<void> {
     const batch = this.view.bee.batch()
-    // The data space sorts before every other space; latin1 ids sort in byte order.
+    // The data space sorts before every other space, the change log after; latin1 ids sort
+    // in byte order.
+    const changes: LoggedChange[] = []
     for (const id of [...this.records.keys()].sort()) {
       const { key, record } = this.records.get(id)!
       if (record === null) await batch.del(keys.dataKey(key))
       else await batch.put(keys.dataKey(key), encodeKeyRecord(record))
+      changes.push(loggedChange(key, record))
     }
     for (const id of [...this.writes.keys()].sort()) {
       const { key, value } = this.writes.get(id)!
       if (value === null) await batch.del(key)
       else await batch.put(key, value)
     }
+    if (step > 0) for (const { key, value } of changeLogEntries(step, changes)) await batch.put(key, value)
     await batch.flush()
   }
 

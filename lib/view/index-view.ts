@@ -2,6 +2,7 @@ import b4a from 'b4a'
 import Hyperbee from 'hyperbee'
 import type Hypercore from 'hypercore'
 import { PeerBeeError } from '../errors.js'
+import { lastLoggedStep, readChangeLog, type ChangeChunk, type ChangePosition } from './change-log.js'
 import { guarded } from './corruption.js'
 import type { WriterCursor } from '../model/cursor.js'
 import { keyId, type IdentifiedKey } from '../model/ids.js'
@@ -84,6 +85,8 @@ export class IndexView {
   private stepWaiters: Array<() => void> = []
   /** Prefetches under way, each collecting the keys that index steps rewrote meanwhile. */
   private readonly watchers = new Set<Set<string>>()
+  /** The last step of the change log, read once, then kept by the steps that write it. */
+  private loggedStep: Promise<number> | null = null
 
   constructor(core: Hypercore) {
     const opts = { keyEncoding: 'binary', valueEncoding: 'binary', extension: false } as const
@@ -127,6 +130,27 @@ export class IndexView {
   async close(): Promise<void> {
     await this.snapshots.close()
     await this.bee.close()
+  }
+
+  /** Names this index (the discovery key of its core): a rebuild replaces it with another. */
+  get id(): Uint8Array {
+    return this.bee.core.discoveryKey
+  }
+
+  /** The last step of the change log (0 before the first step that changed keys). */
+  lastLoggedStep(): Promise<number> {
+    this.loggedStep ??= lastLoggedStep(this.bee)
+    return this.loggedStep
+  }
+
+  /** A step that changed keys landed (called by `IndexBatch.flush` only). */
+  logged(step: number): void {
+    this.loggedStep = Promise.resolve(step)
+  }
+
+  /** The change log after `after`, up to the last chunk of step `upTo`. */
+  changesAfter(after: ChangePosition, upTo: number): AsyncIterable<ChangeChunk> {
+    return readChangeLog(this.bee, after, upTo)
   }
 
   /** Index steps begun and ended, counted twice each: odd while one is being written. */
@@ -213,6 +237,12 @@ export class IndexView {
       records: (range) => readRecords(snap, range),
       close: () => snap.close()
     }
+  }
+
+  /** A valid version of a key that is no longer a head, or null. */
+  async storedVersion(key: Uint8Array, writer: Uint8Array, seq: number): Promise<KeyVersion | null> {
+    const node = await guarded(() => this.bee.get(keys.versionKey(key, writer, seq)))
+    return node === null ? null : decodeVersionRecord(node.value)
   }
 
   /** The valid versions of a key that are no longer heads, in storage order. */

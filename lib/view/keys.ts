@@ -14,6 +14,7 @@ const INVALID = 0x05
 /** Peer-local settings of indexes of the first format; they live outside the index since. */
 const LOCAL = 0x06
 const META = 0x07
+const CHANGES = 0x08
 
 const DATA_START = b4a.from([DATA])
 const DATA_END = b4a.from([DATA + 1])
@@ -90,6 +91,27 @@ export function localKey(name: string): Uint8Array {
 }
 
 export const LOCAL_RANGE = { gt: b4a.from([LOCAL]), lt: b4a.from([LOCAL + 1]) }
+
+/**
+ * One chunk of the keys an index step changed: step (u64 BE, from 1, counting the steps that
+ * changed keys), chunk (u32 BE). Keys sort in step order, so the change log is one range.
+ */
+export function changeKey(step: number, chunk: number): Uint8Array {
+  const out = b4a.alloc(13)
+  const view = new DataView(out.buffer, out.byteOffset, 13)
+  out[0] = CHANGES
+  view.setBigUint64(1, BigInt(step))
+  view.setUint32(9, chunk)
+  return out
+}
+
+/** The step and chunk a `changeKey` names. */
+export function changePositionOf(indexKey: Uint8Array): { step: number; chunk: number } {
+  const view = new DataView(indexKey.buffer, indexKey.byteOffset, 13)
+  return { step: Number(view.getBigUint64(1)), chunk: view.getUint32(9) }
+}
+
+export const CHANGES_RANGE = { gt: b4a.from([CHANGES]), lt: b4a.from([CHANGES + 1]) }
 
 /** The index's own header: its format. */
 export const FORMAT_KEY = b4a.from([META, 0x00])

@@ -4,7 +4,7 @@ import { PeerBeeError } from '../errors.js'
 import { clockEncoding, refsEncoding } from '../model/codecs.js'
 import type { WriterCursor } from '../model/cursor.js'
 import { roleCode, roleOf, type MembershipChange, type MembershipFact } from '../model/membership.js'
-import type { KeyRecord, KeyVersion } from '../model/version.js'
+import { refId, type KeyRecord, type KeyVersion, type LoggedChange, type Ref } from '../model/version.js'
 
 /**
  * Codecs of the index records. The index is local and derived from the logs: its header
@@ -12,9 +12,10 @@ import type { KeyRecord, KeyVersion } from '../model/version.js'
  * the logs, never read. Every record also starts with the version of its own encoding, so
  * one that is not what this code writes is refused (`STORAGE_CORRUPT`) instead of misread.
  * Format 1 had no header and kept peer-local settings inside; 2 has a header and keeps them
- * outside, where a rebuild cannot lose them.
+ * outside, where a rebuild cannot lose them; 3 adds the change log, which only an index built
+ * with it from the first step holds whole.
  */
-export const INDEX_FORMAT = 2
+export const INDEX_FORMAT = 3
 const RECORD_VERSION = 1
 
 type State = c.State
@@ -148,6 +149,81 @@ const fact = {
   }
 }
 
+/**
+ * A chunk of the change log: the entries whose puts won, once each, then each key with the
+ * number of its winner in that list (0: the key has no value). A step's keys mostly come from
+ * a few entries, so a change costs its key and a byte or two.
+ */
+interface ChangeChunk {
+  winners: Ref[]
+  changes: Array<{ key: Uint8Array; winner: number }>
+}
+
+const refEncoding = {
+  preencode(s: State, r: Ref) {
+    c.fixed32.preencode(s, r.writer)
+    c.uint.preencode(s, r.seq)
+  },
+  encode(s: State, r: Ref) {
+    c.fixed32.encode(s, r.writer)
+    c.uint.encode(s, r.seq)
+  },
+  decode: (s: State): Ref => ({ writer: c.fixed32.decode(s), seq: c.uint.decode(s) })
+}
+
+const chunkChange = {
+  preencode(s: State, v: { key: Uint8Array; winner: number }) {
+    c.buffer.preencode(s, v.key)
+    c.uint.preencode(s, v.winner)
+  },
+  encode(s: State, v: { key: Uint8Array; winner: number }) {
+    c.buffer.encode(s, v.key)
+    c.uint.encode(s, v.winner)
+  },
+  decode: (s: State) => ({ key: c.buffer.decode(s) ?? EMPTY, winner: c.uint.decode(s) })
+}
+
+const changeChunk = {
+  preencode(s: State, v: ChangeChunk) {
+    c.array(refEncoding).preencode(s, v.winners)
+    c.array(chunkChange).preencode(s, v.changes)
+  },
+  encode(s: State, v: ChangeChunk) {
+    c.array(refEncoding).encode(s, v.winners)
+    c.array(chunkChange).encode(s, v.changes)
+  },
+  decode: (s: State): ChangeChunk => ({
+    winners: c.array(refEncoding).decode(s),
+    changes: c.array(chunkChange).decode(s)
+  })
+}
+
+function toChunk(logged: LoggedChange[]): ChangeChunk {
+  const numbers = new Map<string, number>()
+  const winners: Ref[] = []
+  const changes = logged.map(({ key, winner }) => {
+    if (winner === null) return { key, winner: 0 }
+    const id = refId(winner)
+    let n = numbers.get(id)
+    if (n === undefined) {
+      winners.push(winner)
+      n = winners.length
+      numbers.set(id, n)
+    }
+    return { key, winner: n }
+  })
+  return { winners, changes }
+}
+
+function fromChunk(chunk: ChangeChunk, what: string): LoggedChange[] {
+  return chunk.changes.map(({ key, winner }) => {
+    if (winner === 0) return { key, winner: null }
+    const ref = chunk.winners[winner - 1]
+    if (ref === undefined) throw PeerBeeError.STORAGE_CORRUPT(`An index ${what} record names no such entry`)
+    return { key, winner: ref }
+  })
+}
+
 export const encodeKeyRecord = (r: KeyRecord) => encodeWith(keyRecord, r)
 export const decodeKeyRecord = (b: Uint8Array) => decodeWith(keyRecord, b, 'key')
 export const encodeVersionRecord = (v: KeyVersion) => encodeWith(version, v)
@@ -158,3 +234,5 @@ export const encodeFact = (f: MembershipFact) => encodeWith(fact, f)
 export const encodeFormat = (format: number) => encodeWith(c.uint, format)
 export const decodeFormat = (b: Uint8Array) => decodeWith(c.uint, b, 'header')
 export const decodeFact = (b: Uint8Array) => decodeWith(fact, b, 'membership')
+export const encodeChangeChunk = (changes: LoggedChange[]) => encodeWith(changeChunk, toChunk(changes))
+export const decodeChangeChunk = (b: Uint8Array) => fromChunk(decodeWith(changeChunk, b, 'change'), 'change')

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { readdir } from 'node:fs/promises'
+import { readFile, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
+import { PeerBee } from '../../lib/index.js'
 import { ROOT, runTs, scratch } from './example-helpers.js'
 
 const example = (name: string) => path.join(ROOT, 'examples', name)
@@ -66,4 +67,47 @@ test('quickstart and notes, run from the clone, write only into folders git igno
     // Exits 0 when the clone's .gitignore covers the path, 1 when it does not.
     await promisify(execFile)('git', ['check-ignore', '--quiet', `${folder}/`], { cwd: ROOT })
   }
+})
+
+test('json-mirror keeps a JSON file in step across runs, reading only what changed since its checkpoint', async (t) => {
+  const dir = await scratch(t)
+  const storage = path.join(dir, 'db')
+  const file = path.join(dir, 'mirror.json')
+  /** Opens the db while the app is not running, does `fn`, closes it; returns the db's state. */
+  const between = async (fn: (db: PeerBee<string, unknown>) => Promise<unknown>) => {
+    const db = new PeerBee<string, unknown>(storage)
+    try {
+      await db.ready()
+      await fn(db)
+      const state: Record<string, unknown> = {}
+      for await (const e of db.list()) state[e.key] = e.value
+      return state
+    } finally {
+      await db.close()
+    }
+  }
+  const mirrored = async () => (JSON.parse(await readFile(file, 'utf-8')) as { data: unknown }).data
+  const run = () => runTs(path.join(ROOT, 'examples', 'json-mirror.ts'), [storage, file], dir)
+
+  let state = await between(async (db) => {
+    await db.put('todo/1', { text: 'milk' })
+    await db.put('todo/2', { text: 'bread' })
+  })
+  assert.equal(await run(), 'applied 2 changes from the start\n')
+  assert.deepEqual(await mirrored(), state)
+
+  state = await between(async (db) => {
+    await db.del('todo/1')
+    await db.put('todo/3', { text: 'eggs' })
+  })
+  assert.equal(await run(), 'applied 2 changes since the last run\n')
+  assert.deepEqual(await mirrored(), state)
+
+  // A rebuilt index has a new change log: the mirror starts over, and ends equal all the same.
+  state = await between(async (db) => {
+    await db.reindex()
+    await db.put('todo/2', { text: 'rye bread' })
+  })
+  assert.match(await run(), /^checkpoint expired: mirroring again\napplied \d+ changes from the start\n$/)
+  assert.deepEqual(await mirrored(), state)
 })

@@ -22,6 +22,8 @@ import {
   PeerBeeError,
   type Batch,
   type Change,
+  type ChangeBatch,
+  type ChangesOptions,
   type CorestoreLike,
   type Entry,
   type HyperswarmLike,
@@ -31,10 +33,12 @@ import {
   type Range,
   type Snapshot,
   type Status,
+  type SubDatabase,
   type SyncProgress,
   type Version,
   type WriterInfo
 } from 'peerbee'
+import { PeerBeeLevel } from 'peerbee/level'
 
 const db = new PeerBee<string, { n: number }>('./data', { valueEncoding: 'json', bootstrap: ['127.0.0.1:49737'] })
 await db.ready()
@@ -66,6 +70,26 @@ for await (const changes of db.watch({ prefix: 'a' })) {
   break
 }
 const versions: Array<Version<string, { n: number }>> = await db.history('a')
+const feed: ChangesOptions<string> = { since: 'checkpoint', live: false, range: { prefix: 'a' } }
+for await (const batch of db.changes(feed)) {
+  const cp: string = batch.checkpoint
+  const first: Change<string, { n: number }> | undefined = batch.changes[0]
+  console.log(cp, first?.value?.n)
+}
+const users: SubDatabase<string, { name: string }> = db.sub<string, { name: string }>('users')
+await users.put('ada', { name: 'Ada' })
+const userBatch: AsyncIterable<ChangeBatch<string, { name: string }>> = users.changes()
+const blobs: SubDatabase<Uint8Array, Uint8Array> = users.sub<Uint8Array, Uint8Array>(new Uint8Array([1]), {
+  keyEncoding: 'binary',
+  valueEncoding: 'binary'
+})
+const cleared: number = await db.clear({ prefix: 'a', limit: 10 })
+const prefix: Uint8Array = blobs.prefix
+const level = new PeerBeeLevel<string, { n: number }>(db, { valueEncoding: 'json', prefix: 'level' })
+await level.put('k', { n: 1 })
+const fromLevel: { n: number } | undefined = await level.get('k')
+await level.close()
+console.log(userBatch, cleared, prefix, fromLevel?.n)
 await db.addWriter(new Uint8Array(32), { role: 'writer' })
 await db.removeWriter('a'.repeat(64))
 const writers: WriterInfo[] = await db.writers()
@@ -115,6 +139,10 @@ db.write([])
 db.layers
 // @ts-expect-error keys are strings with the default key encoding
 await db.get(new Uint8Array([1]))
+// @ts-expect-error a sub-database's keys are of its own type
+await users.get(42)
+// @ts-expect-error changes() takes a range without reverse or limit
+db.changes({ range: { reverse: true } })
 `
 
 async function installedVersion(name: string): Promise<string> {

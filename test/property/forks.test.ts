@@ -115,9 +115,10 @@ async function logOf(dbs: Array<PeerBee<string, unknown>>, key: Uint8Array, upTo
 
 /**
  * Where two stores' copies of a writer's log part: the first length at which the trees they
- * sign differ, found with Hypercore's own proofs (not peerbee's fork finder).
+ * sign differ, found with Hypercore's own proofs (not peerbee's fork finder); null when one
+ * history extends the other (a copy that wrote nothing, or wrote only on top of the other's).
  */
-async function partAt(a: Corestore, b: Corestore, key: Uint8Array, from: number): Promise<number> {
+async function partAt(a: Corestore, b: Corestore, key: Uint8Array, from: number): Promise<number | null> {
   const la = a.get({ key, wait: false })
   const lb = b.get({ key, wait: false })
   await Promise.all([la.ready(), lb.ready()])
@@ -127,7 +128,7 @@ async function partAt(a: Corestore, b: Corestore, key: Uint8Array, from: number)
     for (let n = from + 1; n <= Math.min(la.length, lb.length); n++) {
       if (!b4a.equals(await tree(la, n), await tree(lb, n))) return n - 1
     }
-    return Math.min(la.length, lb.length)
+    return null
   } finally {
     await Promise.all([la.close(), lb.close()])
   }
@@ -135,7 +136,8 @@ async function partAt(a: Corestore, b: Corestore, key: Uint8Array, from: number)
 
 /**
  * The state the merge rules give from the logs alone: membership from every membership op and
- * succession, the cloned writer cut at `forkAt`; every valid version; heads per key.
+ * succession, the cloned writer cut at `forkAt` (if its copies forked); every valid version;
+ * heads per key.
  */
 async function model(dbs: Array<PeerBee<string, unknown>>, forked: Uint8Array, forkAt: number): Promise<unknown[]> {
   const root = dbs[0]!
@@ -172,7 +174,7 @@ async function model(dbs: Array<PeerBee<string, unknown>>, forked: Uint8Array, f
   }
   const membership = resolveMembership(rootId, facts, {
     successions,
-    forkCuts: new Map([[writerId(forked), forkAt]])
+    forkCuts: new Map(forkAt === Infinity ? [] : [[writerId(forked), forkAt]])
   })
   const byKey = new Map<string, KeyVersion[]>()
   for (const [writer, entries] of logs) {
@@ -267,6 +269,12 @@ async function run(sc: Scenario): Promise<void> {
     await twin.ready()
     await playRounds(sc.after)
 
+    // The copies' histories of the writer's log are final: neither appends to it from here on.
+    // They can share more than the clone held: each replicates the other's blocks and may
+    // write on top of them, until Hypercore sees the two histories.
+    const parted = await partAt(storeOf(dbs[CLONED]), store, forked, forkAt)
+    const fork = parted === null ? null : { writer: forked, copies: [dbs[CLONED], twin] }
+
     // Heal every partition, then update until every peer holds the same state.
     cuts.push(mesh(dbs))
     let states: unknown[] = []
@@ -274,20 +282,46 @@ async function run(sc: Scenario): Promise<void> {
     while (Date.now() < deadline) {
       await Promise.all(dbs.map((db) => db.update()))
       states = await Promise.all(dbs.map((db) => dump(db)))
-      const settled = await Promise.all(dbs.map(async (db) => (await db.writers()).some((w) => w.forked)))
-      if (settled.every(Boolean) && states.every((s) => isDeepStrictEqual(s, states[0]))) break
+      if ((await settled(dbs, fork)) && states.every((s) => isDeepStrictEqual(s, states[0]))) break
     }
     for (let i = 1; i < dbs.length; i++) assert.deepEqual(states[i], states[0], `peer ${i} differs from peer 0`)
-    // The copies can share more than the clone held: each replicates the other's blocks and
-    // may write on top of them, until Hypercore sees the two histories.
-    const parted = await partAt(storeOf(dbs[CLONED]), store, forked, forkAt)
-    assert.deepEqual(states[0], await model(dbs, forked, parted), 'the state is the model cut where the copies part')
+    const expected = await model(dbs, forked, parted ?? Infinity)
+    assert.deepEqual(states[0], expected, 'the state is the model cut where the copies part')
   } finally {
     while (cuts.length > 0) cuts.pop()!()
     for (const db of dbs) await db.close()
     for (const store of stores) await store.close()
     for (const dir of dirs) await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Every peer is settled once it holds and has indexed every log it knows of. If the copies
+ * forked, also once both have gone on with new logs, and every peer knows the fork and holds
+ * the copies' new logs in full (the forked log aside: peers of the other branch may announce
+ * a longer one).
+ */
+async function settled(
+  dbs: Array<PeerBee<string, unknown>>,
+  fork: { writer: Uint8Array; copies: Array<PeerBee<string, unknown>> } | null
+): Promise<boolean> {
+  if (fork !== null && fork.copies.some((copy) => b4a.equals(copy.writerKey, fork.writer))) return false
+  const successors =
+    fork === null
+      ? []
+      : await Promise.all(
+          fork.copies.map(async (copy) => (await copy.writers()).find((w) => b4a.equals(w.key, copy.writerKey))!)
+        )
+  for (const db of dbs) {
+    const writers = await db.writers()
+    if (fork !== null && !writers.some((w) => w.forked)) return false
+    if (!writers.every((w) => w.forked || (w.downloaded >= w.length && w.indexed >= w.length))) return false
+    for (const successor of successors) {
+      const known = writers.find((w) => b4a.equals(w.key, successor.key))
+      if (known === undefined || known.indexed < successor.length) return false
+    }
+  }
+  return true
 }
 
 function isDeepStrictEqual(a: unknown, b: unknown): boolean {

@@ -103,7 +103,7 @@ async function harness(t: TestContext): Promise<Harness> {
     dbKey: root.key,
     view,
     limits: LIMITS,
-    evidence: { successions: [], forkCuts: [] },
+    evidence: { successions: [], forkCuts: [], quotaCuts: [] },
     openWriter: async (key) => {
       const log = logs.get(writerId(key))
       assert.ok(log, 'the indexer opens only logs that exist')

@@ -8,7 +8,10 @@ declare module 'corestore' {
       name?: string
       key?: Uint8Array
       exclusive?: boolean
+      /** false: the core is not offered to peers on replication streams. */
       active?: boolean
+      /** true: the core never downloads (no block, length or fork is asked of peers). */
+      pushOnly?: boolean
       /** false: a get of a block not held returns null at once instead of waiting for peers. */
       wait?: boolean
       /** A writer log on a key pair of its own (not derived from the store's primary key). */

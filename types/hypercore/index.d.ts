@@ -124,6 +124,8 @@ declare module 'hypercore' {
     clear(start: number, end?: number): Promise<unknown>
     /** Closes every session and deletes the core from the storage. */
     purge(): Promise<void>
+    /** The block holding byte `bytes` of the log, and the offset in it; null if the tree nodes are not held. */
+    seek(bytes: number, opts?: { wait?: boolean }): Promise<[number, number] | null>
     /** A proof made from this core's signed head (blocks held locally only). */
     proof(request: Hypercore.ProofRequest): Promise<Hypercore.Proof>
     /** Checks a proof against this core's key alone, without touching what is stored. */

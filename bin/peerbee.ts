@@ -32,6 +32,10 @@ import { registerWriters } from './commands/writers.js'
 /** Commands whose job ends with Ctrl-C: interrupted, they exit 0. */
 const RUN_UNTIL_INTERRUPTED = new Set(['serve', 'watch', 'invite', 'dht'])
 
+function runsUntilInterrupted(action: Command): boolean {
+  return RUN_UNTIL_INTERRUPTED.has(action.name()) || (action.name() === 'changes' && action.opts().live === true)
+}
+
 /** The version in the nearest package.json: the same walk works from `bin/` and `dist/bin/`. */
 function packageVersion(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url))
@@ -167,9 +171,9 @@ async function main(): Promise<void> {
     cli.outputHelp()
     return exit(0)
   }
-  let running = ''
+  let untilInterrupted = false
   cli.hook('preAction', (_root, action) => {
-    running = action.name()
+    untilInterrupted = runsUntilInterrupted(action)
   })
   try {
     await cli.parseAsync(process.argv)
@@ -178,7 +182,7 @@ async function main(): Promise<void> {
     if (err instanceof CommanderError) return exit(err.exitCode)
     if (err instanceof CommandExit) return exit(err.exitCode)
     // Cut off by Ctrl-C: its db is already closed, nothing more to say.
-    if (shutdown.signal.aborted) return exit(RUN_UNTIL_INTERRUPTED.has(running) ? 0 : EXIT_INTERRUPTED)
+    if (shutdown.signal.aborted) return exit(untilInterrupted ? 0 : EXIT_INTERRUPTED)
     report(err)
     exit(1)
   }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'events'
 import type { Duplex } from 'stream'
 import b4a from 'b4a'
 import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
 import * as ids from 'hypercore-id-encoding'
 import { ChangeFeed } from './db/change-feed.js'
 import { dbNetwork } from './db/db-network.js'
@@ -23,15 +24,12 @@ import {
 import { Overlay } from './db/overlay.js'
 import { openAccess, peerOptions, publicConnection, type PeerAccess, type PeerOptions } from './db/peer-access.js'
 import { pairDb } from './db/pairing.js'
-import { recoverStorage, rotateWriter, storageMoved } from './db/recovery.js'
+import { recoverStorage, storageMoved } from './db/recovery.js'
 import { checkStorage } from './db/storage-guard.js'
 import { openStorage, openStore, storeIn, type OpenedStorage } from './db/storage.js'
+import { WriterRotation } from './db/writer-rotation.js'
 import { PeerBeeError } from './errors.js'
-import { decodeEntry } from './log/codec.js'
-import { isMembershipOp, type LogEntry, type Op } from './log/entry.js'
-import type { QueuedOp } from './log/group-commit.js'
 import { HybridClock } from './log/hybrid-clock.js'
-import type { Evidence } from './model/evidence.js'
 import { writerId } from './model/ids.js'
 import { probeBootstrap } from './net/bootstrap-probe.js'
 import type { KeyPair } from './net/create-swarm.js'
@@ -97,8 +95,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private readonly data: KeySpace<K, V>
   private storage: OpenedStorage | null = null
   private keeper: IndexKeeper<K, V> | null = null
-  private evidence: EvidenceKeeper | null = null
-  private rotation: Promise<void> | null = null
+  private rotation: WriterRotation | null = null
   private network: Network | null = null
   private readonly peerOpts: PeerOptions
   private access: PeerAccess | null = null
@@ -226,11 +223,22 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       store: this.store,
       storage,
       indexer: () => keeper.current?.indexer ?? null,
-      ownForked: (at) => this.ownForked(at),
+      ownForked: (at) => rotation.forked(at),
       salvaged: () => keeper.current?.indexer.trigger()
     })
-    this.evidence = evidence
     lifecycle.onClosing(() => evidence.close())
+    const rotation = new WriterRotation({
+      store: this.store,
+      storage,
+      evidence,
+      clock: this.clock,
+      overlay: this.overlay,
+      reindex: (between) => keeper.reindex(between),
+      live: () => this.live(),
+      failed: (err) => this.stop(err),
+      closing: () => this.lifecycle.closing !== null
+    })
+    this.rotation = rotation
     const keeper: IndexKeeper<K, V> = new IndexKeeper<K, V>({
       store: this.store,
       storage,
@@ -285,44 +293,6 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     access.membersChanged()
   }
 
-  /**
-   * This peer's own writer log forked (a clone of its storage wrote too): it never appends to
-   * it again, goes on with a new writer log the old key certifies, and writes again what it had
-   * written past the fork (those entries never count on any peer).
-   */
-  private ownForked(at: number): void {
-    if (this.rotation !== null) return
-    this.rotation = this.rotate(at)
-      .catch((err: unknown) => {
-        if (this.lifecycle.closing === null) this.stop(err instanceof Error ? err : new Error(String(err)))
-      })
-      .finally(() => {
-        this.rotation = null
-      })
-  }
-
-  private async rotate(at: number): Promise<void> {
-    const storage = this.required()
-    let replay: LogEntry[] = []
-    let succession: Evidence | null = null
-    await this.keeper!.reindex(async () => {
-      const old = storage.writerLog
-      replay = await entriesFrom(this.store, old.key, at)
-      const rotated = await rotateWriter(this.store, storage.local, storage.evidence, old, this.clock)
-      storage.writerLog = rotated.log
-      succession = rotated.succession
-      // Pending versions were of the old log: indexed by now, or past the fork and void.
-      this.overlay.clear()
-    })
-    if (succession !== null) this.evidence!.publish(succession)
-    for (const entry of replay) {
-      const ops = entry.ops.map(toQueued)
-      const { writes } = await this.live()
-      // Membership changes need the successor to be admin; data ops go again as they were.
-      await writes.write(writes.role === 'admin' ? ops : ops.filter((op) => !isMembershipOp(op)))
-    }
-  }
-
   /** A core closed while the db is not closing. */
   private closedUnder(err: unknown): boolean {
     return (err as { code?: unknown } | null)?.code === 'SESSION_CLOSED' && this.lifecycle.closing === null
@@ -358,13 +328,19 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    * rebuild interrupted (its index closed under it) reads again from the new index too.
    */
   private async repaired<T>(read: (layers: Layers) => Promise<T>, layers?: Layers | null): Promise<T> {
+    const writerLog = this.storage?.writerLog
     try {
       return await read(layers ?? (await this.live()))
     } catch (err) {
       if (isCorruption(err)) this.keeper!.repair()
-      else if (!this.keeper?.rebuilding) throw err
+      else if (!(await this.movedOn(err, writerLog)) && !this.keeper?.rebuilding) throw err
       return read(await this.live())
     }
+  }
+
+  /** Whether a call failed because this peer's writer log forked under it (see `WriterRotation`). */
+  private async movedOn(err: unknown, writerLog: Hypercore | undefined): Promise<boolean> {
+    return writerLog !== undefined && this.rotation !== null && this.rotation.retry(err, writerLog)
   }
 
   /** What the data API of the db and of its sub-databases runs on. */
@@ -650,29 +626,4 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     await this.live()
     return this.access!
   }
-}
-
-/** The entries of a writer log from `from` on, read through a session of its own. */
-async function entriesFrom(store: Corestore, key: Uint8Array, from: number): Promise<LogEntry[]> {
-  const log = store.get({ key, wait: false })
-  await log.ready()
-  try {
-    const out: LogEntry[] = []
-    for (let seq = Math.max(from, 1); seq < log.length; seq++) {
-      const block = await log.get(seq)
-      if (block !== null) out.push(decodeEntry(block))
-    }
-    return out
-  } finally {
-    await log.close()
-  }
-}
-
-/** An op as the write path takes it: its parents are computed again when it is written. */
-function toQueued(op: Op): QueuedOp {
-  return op.type === 'put'
-    ? { type: 'put', key: op.key, value: op.value }
-    : op.type === 'del'
-      ? { type: 'del', key: op.key }
-      : op
 }

@@ -27,6 +27,7 @@ export type PeerBeeErrorCode =
   | 'STORAGE_NOT_EMPTY'
   | 'CHECKPOINT_INVALID'
   | 'CHECKPOINT_EXPIRED'
+  | 'WRITER_FORKED'
 
 /**
  * The one error class of peerbee. Construct it through the static factories. An error that
@@ -159,5 +160,16 @@ export class PeerBeeError extends Error {
     msg = 'The checkpoint names an index this peer has replaced; read changes() from the start'
   ) {
     return new PeerBeeError('CHECKPOINT_EXPIRED', msg)
+  }
+
+  /**
+   * A copy of this peer's storage wrote to its writer log too, and no connected peer holds the
+   * other history to prove it: the write was not made. Once a peer that holds it connects, this
+   * peer moves to a new writer log and writes work again.
+   */
+  static WRITER_FORKED(
+    msg = 'A copy of this storage wrote to its writer log; no connected peer can show where the two part yet'
+  ) {
+    return new PeerBeeError('WRITER_FORKED', msg)
   }
 }

@@ -54,8 +54,10 @@ export class Replication {
     this.logs.set(id, opts.ownLog)
     // A copy of this peer's storage (a backup restored while the original lived on) may have
     // written on: Hypercore takes that longer history as this log's, and its blocks count here
-    // as any writer's do.
+    // as any writer's do. A copy that went on from an equal length is a second history: this
+    // peer's log is closed by Hypercore then, and the fork is sought as any writer's.
     opts.ownLog.on('download', opts.changed)
+    opts.ownLog.on('conflict', (length) => opts.conflict(opts.ownLog.key, length))
     this.download(id, opts.ownLog, -1)
   }
 
@@ -164,7 +166,10 @@ export class Replication {
       // each log is on every connected peer (the root log's peers are the connected ones).
       const connected = this.opts.rootLog.peers.length
       await Promise.all(remote.map(([, c]) => attached(c, connected)))
-      await Promise.all(remote.map(([, c]) => c.update({ wait: true }).catch(() => false)))
+      // A log Hypercore froze on meeting a second history asks no peer for anything: waiting for
+      // its update would never end (the fork, once proven, decides what of it counts).
+      const asking = remote.filter(([, c]) => !c.core.header.frozen)
+      await Promise.all(asking.map(([, c]) => c.update({ wait: true }).catch(() => false)))
       await Promise.all(logs.map(([id, c]) => replicated(c, this.downloadTarget(id, c))))
       indexer.trigger()
       await indexer.idle()

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { Command } from 'commander'
-import { PeerBee, PeerBeeError, checkStorage } from '../lib/index.js'
+import { PeerBee, PeerBeeError, checkStorage, type PeerBeeOptions } from '../lib/index.js'
 import { UserError } from './errors.js'
 import { abortable, shutdown } from './waits.js'
 
@@ -10,7 +10,11 @@ export interface GlobalOptions {
   bootstrap: string[]
   json: boolean
   /** Bytes of one writer's log this peer downloads at most; the library's default without. */
-  maxWriterBytes?: number
+  maxWriterBytes: number | undefined
+  membersOnly: boolean
+  maxInbound: number | undefined
+  maxOutbound: number | undefined
+  lan: boolean
 }
 
 export const DEFAULT_STORAGE = './.peerbee'
@@ -22,7 +26,22 @@ export function globals(cmd: Command): GlobalOptions {
     storage: opts.storage ?? DEFAULT_STORAGE,
     bootstrap: opts.bootstrap ?? [],
     json: opts.json === true,
-    ...(opts.maxWriterBytes === undefined ? {} : { maxWriterBytes: opts.maxWriterBytes })
+    maxWriterBytes: opts.maxWriterBytes,
+    membersOnly: opts.membersOnly === true,
+    maxInbound: opts.maxInbound,
+    maxOutbound: opts.maxOutbound,
+    lan: opts.lan !== false
+  }
+}
+
+/** The db options the global flags set: the DHT, and who may connect. */
+export function networkOptions(opts: GlobalOptions): PeerBeeOptions {
+  return {
+    ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {}),
+    membersOnly: opts.membersOnly,
+    lan: opts.lan,
+    ...(opts.maxInbound === undefined ? {} : { maxInbound: opts.maxInbound }),
+    ...(opts.maxOutbound === undefined ? {} : { maxOutbound: opts.maxOutbound })
   }
 }
 
@@ -58,7 +77,7 @@ export async function withDb<T>(
     ...('key' in mode ? { key: mode.key } : {}),
     ...('recover' in mode ? { recover: true } : {}),
     ...(opts.maxWriterBytes === undefined ? {} : { maxWriterBytes: opts.maxWriterBytes }),
-    ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {})
+    ...networkOptions(opts)
   })
   return closingOnSignal(db, async () => {
     await abortable(

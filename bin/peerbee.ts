@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
 import { PeerBeeError } from '../lib/index.js'
 import { DEFAULT_STORAGE } from './context.js'
-import { countOption } from './format.js'
 import { CommandExit, EXIT_INTERRUPTED, EXIT_NOT_FOUND, UserError } from './errors.js'
+import { countOption } from './format.js'
 import { helpOf, unknownCommand } from './suggest.js'
 import { shutdown } from './waits.js'
 import { registerChanges } from './commands/changes.js'
@@ -14,12 +14,14 @@ import { registerClear } from './commands/clear.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
+import { registerDoctor } from './commands/doctor.js'
 import { registerExport } from './commands/export.js'
 import { registerHistory } from './commands/history.js'
 import { registerImport } from './commands/import.js'
 import { registerInit, registerOpen } from './commands/setup.js'
 import { registerInvite, registerJoin } from './commands/pairing.js'
 import { registerList } from './commands/list.js'
+import { registerPeers } from './commands/peers.js'
 import { registerRecover } from './commands/recover.js'
 import { registerReindex } from './commands/reindex.js'
 import { registerServe } from './commands/serve.js'
@@ -65,6 +67,18 @@ function program(): Command {
         .argParser(countOption('--max-writer-bytes'))
         .default(undefined, '1 GiB')
     )
+    .option('--members-only', 'admit only the peers of current writers, allowed peers and invitees')
+    .addOption(
+      new Option('--max-inbound <n>', 'connections other peers open to this one, at most (default 48)').argParser(
+        countOption('--max-inbound')
+      )
+    )
+    .addOption(
+      new Option('--max-outbound <n>', 'connections this peer opens to others, at most (default 16)').argParser(
+        countOption('--max-outbound')
+      )
+    )
+    .option('--no-lan', 'neither announce this peer nor look for peers on the local network')
     // `help <command>` is a command of its own (below), so a typo in it gets a suggestion too.
     .helpCommand(false)
     .addHelpText(
@@ -88,6 +102,8 @@ function program(): Command {
   registerServe(root)
   registerSync(root)
   registerStatus(root)
+  registerPeers(root)
+  registerDoctor(root)
   registerReindex(root)
   registerRecover(root)
   registerExport(root)

@@ -7,7 +7,7 @@ import * as ids from 'hypercore-id-encoding'
 import { ChangeFeed } from './db/change-feed.js'
 import { dbNetwork } from './db/db-network.js'
 import { Encodings } from './db/encoding.js'
-import { decodeDbKey, decodeWriterKey } from './db/key-input.js'
+import { decodeDbKey, decodePeerKey, decodeWriterKey } from './db/key-input.js'
 import { EvidenceKeeper } from './db/evidence-keeper.js'
 import { IndexKeeper, isCorruption } from './db/index-keeper.js'
 import { KeySpace, type DataHost } from './db/key-space.js'
@@ -22,6 +22,7 @@ import {
   type PeerBeeOptions
 } from './db/options.js'
 import { Overlay } from './db/overlay.js'
+import { openAccess, peerOptions, publicConnection, type PeerAccess, type PeerOptions } from './db/peer-access.js'
 import { pairDb } from './db/pairing.js'
 import { recoverStorage, storageMoved } from './db/recovery.js'
 import { ReplicationStreams } from './db/replication-streams.js'
@@ -31,6 +32,10 @@ import { WriterRotation } from './db/writer-rotation.js'
 import { PeerBeeError } from './errors.js'
 import { HybridClock } from './log/hybrid-clock.js'
 import { writerId } from './model/ids.js'
+import { probeBootstrap } from './net/bootstrap-probe.js'
+import type { KeyPair } from './net/create-swarm.js'
+import { diagnosis } from './net/diagnosis.js'
+import { decodeInvite } from './net/invite.js'
 import type { Network } from './net/network.js'
 import type {
   Batch,
@@ -38,12 +43,14 @@ import type {
   ChangeBatch,
   ChangesOptions,
   CorestoreLike,
+  Diagnosis,
   Entry,
   InviteOptions,
   JoinOptions,
   Key,
   PeerBeeEvents,
   PeerBeeListener,
+  PeerConnection,
   Range,
   Role,
   Snapshot,
@@ -92,6 +99,10 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private keeper: IndexKeeper<K, V> | null = null
   private rotation: WriterRotation | null = null
   private network: Network | null = null
+  private readonly peerOpts: PeerOptions
+  private access: PeerAccess | null = null
+  /** The key pair of the swarm `join()` makes; null with the app's own swarm. */
+  private swarmKeys: KeyPair | null = null
 
   constructor(storage: string | CorestoreLike, opts: PeerBeeOptions = {}) {
     super()
@@ -103,6 +114,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE
     )
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
+    this.peerOpts = peerOptions(opts)
     // Made here so replicate() works before ready(), as corestore's does; so a folder holding
     // other files throws STORAGE_NOT_EMPTY here, before Corestore sees it.
     ;({ store: this.made, where: this.where, dir: this.dir } = openStore(storage, opts.recover === true))
@@ -198,6 +210,17 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const storage = await openStorage(this.store, requested, this.where)
     this.storage = storage
     storage.rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
+    const opened = await openAccess(this.store, storage, { ...this.peerOpts, swarm: this.opts.swarm }, (writer) => {
+      const member = this.keeper?.current?.indexer.membership.member(writer)
+      // A writer over this peer's quota is still a member: only its log past the quota is not read.
+      return this.keeper?.current ? member !== undefined && !member.removed && !member.forked : null
+    })
+    const access = opened.access
+    ;({ access: this.access, keyPair: this.swarmKeys } = opened)
+    access.changed = () => this.network?.recheck()
+    lifecycle.onClosing(() => access.close())
+    // A peer whose root log channel opened holds the db key: it may learn members' bindings.
+    storage.rootLog.on('peer-add', (peer) => access.attach(peer.protomux))
     storage.rootLog.on('peer-remove', (peer) => this.emit('peer-remove', { publicKey: peer.remotePublicKey }))
     const evidence = new EvidenceKeeper({
       store: this.store,
@@ -246,6 +269,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         // Every index step, including one that only changed membership (this peer became writable).
         progressed: () => {
           evidence.retry()
+          access.membersChanged()
           const layers = keeper.current
           if (layers !== null) void layers.replication.prune(layers.indexer.membership.members)
           if (keeper.progress !== null) return keeper.report()
@@ -269,6 +293,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     this.keeper = keeper
     lifecycle.onClosing(() => keeper.close())
     await keeper.open()
+    access.membersChanged()
   }
 
   /** A core closed while the db is not closing. */
@@ -493,9 +518,13 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       local: this.required().local,
       dbKey,
       discoveryKey: rootLog.discoveryKey,
-      id: this.id,
+      keyPair: this.swarmKeys,
+      access: this.access!,
       bootstrap: this.opts.bootstrap,
       swarm: this.opts.swarm,
+      maxInbound: this.peerOpts.maxInbound,
+      maxOutbound: this.peerOpts.maxOutbound,
+      lan: this.peerOpts.lan,
       isAdmin: () => this.role === 'admin',
       addWriter: (key, role) => this.addWriter(key, { role })
     })
@@ -538,6 +567,70 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   ): Promise<PeerBee<K, V>> {
     // Refused before the invite is presented, not once the issuer has accepted it.
     if (typeof storage === 'string') checkStorage(storage)
-    return pairDb(invite, opts, (key) => new PeerBee<K, V>(storage, { ...opts, key }))
+    // The issuer is admitted even by a peer that admits only members: it knows none yet.
+    const allow = [...(opts.allow ?? []), decodeInvite(invite).issuer]
+    return pairDb(
+      invite,
+      opts,
+      (key) => new PeerBee<K, V>(storage, { ...opts, key, allow }),
+      (db) => db.access?.ownBinding() ?? null
+    )
+  }
+
+  // Who may connect
+
+  /** This peer's swarm key: what other peers list in `allow`/`deny`, and see it connect with. */
+  get peerKey(): Uint8Array {
+    this.required()
+    return this.access!.publicKey
+  }
+
+  /** Always admits this peer (kept in the storage), and prefers it at the caps. */
+  async allowPeer(key: string | Uint8Array): Promise<void> {
+    await (await this.peerAccess()).list('allow', decodePeerKey(key))
+  }
+
+  /** Always refuses this peer (kept in the storage); its open connections close. */
+  async denyPeer(key: string | Uint8Array): Promise<void> {
+    await (await this.peerAccess()).list('deny', decodePeerKey(key))
+  }
+
+  /** Takes this peer off the allow and deny lists (the options' too, for this session). */
+  async unlistPeer(key: string | Uint8Array): Promise<void> {
+    await (await this.peerAccess()).unlist(decodePeerKey(key))
+  }
+
+  /** The peers this peer always admits and always refuses: those kept in the storage and the options'. */
+  listedPeers(): { allow: Uint8Array[]; deny: Uint8Array[] } {
+    this.required()
+    return this.access!.listed()
+  }
+
+  /** The connections replicating this db over the swarm (none before `join()`). */
+  connections(): PeerConnection[] {
+    const access = this.access
+    if (access === null || this.network === null) return []
+    return this.network.connections().map((c) => publicConnection(c, access))
+  }
+
+  /**
+   * Why peers are, or are not, found and connected: the DHT's bootstrap nodes (pinged now),
+   * the NAT as the DHT sees this peer, the topic, peers found, connected, refused and failed,
+   * LAN discovery. What `peerbee doctor` prints.
+   */
+  async diagnose(): Promise<Diagnosis> {
+    const access = await this.peerAccess()
+    return diagnosis({
+      peerKey: access.publicKey,
+      bootstrap: await probeBootstrap(this.opts.bootstrap),
+      state: this.network?.state() ?? null,
+      membersOnly: this.peerOpts.membersOnly,
+      lan: this.peerOpts.lan
+    })
+  }
+
+  private async peerAccess(): Promise<PeerAccess> {
+    await this.live()
+    return this.access!
   }
 }

@@ -25,7 +25,7 @@ export function registerRecover(program: Command): void {
         out.note(`now writing as ${writer}; the old writer log is never appended to again`)
         let synced = true
         try {
-          await reachPeer(db, globalOpts.bootstrap, opts.timeout * 1000)
+          await reachPeer(db, globalOpts.bootstrap, opts.timeout * 1000, globalOpts.lan)
           await db.update()
         } catch (err) {
           // Offline is fine: peers catch this one up, and it them, on the next sync or serve.

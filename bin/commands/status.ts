@@ -7,14 +7,22 @@ import { writerLine } from './writers.js'
 /** The status of a db as `status --json` prints it, with keys in z-base32. */
 export function statusJson(db: PeerBee) {
   const s = db.status()
-  return { ...s, role: db.role, writerKey: formatKey(db.writerKey), writers: s.writers.map(writerJson) }
+  return {
+    ...s,
+    role: db.role,
+    writerKey: formatKey(db.writerKey),
+    peerKey: formatKey(db.peerKey),
+    writers: s.writers.map(writerJson)
+  }
 }
 
 /** `peerbee status`: what this peer holds and how far its index got. */
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('print the key, role, writers with lengths and indexed counts, peers and invalid ops')
+    .description(
+      "print the key, this peer's writer and peer keys, role, writers with lengths and indexed counts, peers and invalid ops"
+    )
     .action(async (_opts, cmd: Command) => {
       await withDb(cmd, { existing: true }, async (db, opts) => {
         const s = db.status()
@@ -22,6 +30,7 @@ export function registerStatus(program: Command): void {
           [
             `key         ${s.key}`,
             `writer key  ${formatKey(db.writerKey)}`,
+            `peer key    ${formatKey(db.peerKey)} (what other peers allow or deny)`,
             `role        ${db.role ?? 'reader'}`,
             `peers       ${s.peers}`,
             `invalid     ${s.invalid} entries skipped`,

@@ -78,7 +78,7 @@ test('pairing frames round-trip; malformed frames decode to null', () => {
   const frames: Frame[] = [
     { type: 'request', inviteId: b4a.alloc(32, 1), proof: b4a.alloc(32, 2) },
     { type: 'accept', role: 'writer', key: b4a.alloc(32, 3) },
-    { type: 'writer', writerKey: b4a.alloc(32, 4) },
+    { type: 'writer', writerKey: b4a.alloc(32, 4), binding: null },
     { type: 'added', role: 'admin' },
     { type: 'refused', reason: 'used' }
   ]

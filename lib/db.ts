@@ -294,6 +294,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     lifecycle.onClosing(() => keeper.close())
     await keeper.open()
     access.membersChanged()
+    rotation.resume()
   }
 
   /** A core closed while the db is not closing. */
@@ -327,8 +328,9 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   /**
-   * Runs a read; if it found the index damaged, rebuilds it and reads again. A read that a
-   * rebuild interrupted (its index closed under it) reads again from the new index too.
+   * Runs a call; if it found the index damaged, rebuilds it and runs again. A call that a
+   * rebuild interrupted (its index closed under it), or a write whose writer log forked under
+   * it (see `WriterRotation`), runs again on the new layers too.
    */
   private async repaired<T>(read: (layers: Layers) => Promise<T>, layers?: Layers | null): Promise<T> {
     const writerLog = this.storage?.writerLog
@@ -445,9 +447,10 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const key = decodeWriterKey(writerKey)
     const role = opts.role ?? 'writer'
     if (role !== 'writer' && role !== 'admin') throw PeerBeeError.INVALID_ARGUMENT(`Unknown role: ${String(role)}`)
-    const { writes } = await this.live()
-    writes.checkAdmin()
-    await writes.write([{ type: 'add-writer', key, role }])
+    await this.repaired(async ({ writes }) => {
+      writes.checkAdmin()
+      await writes.write([{ type: 'add-writer', key, role }])
+    })
   }
 
   /**
@@ -456,15 +459,17 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    */
   async removeWriter(writerKey: string | Uint8Array): Promise<void> {
     const key = decodeWriterKey(writerKey)
-    const { writes, writerLog, replication, indexer } = await this.live()
-    writes.checkAdmin()
-    if (indexer.membership.isRoot(writerId(key))) {
-      throw PeerBeeError.INVALID_ARGUMENT('The root writer cannot be removed (nor a writer log that succeeds it)')
-    }
-    // Removing oneself keeps the removal entry itself valid.
-    const self = b4a.equals(key, writerLog.key)
-    const length = self ? writerLog.length + 1 : (replication.log(writerId(key))?.length ?? 0)
-    await writes.write([{ type: 'remove-writer', key, length }])
+    // On a writer log that forked under it, the op goes to the new log (see `repaired`).
+    await this.repaired(async ({ writes, writerLog, replication, indexer }) => {
+      writes.checkAdmin()
+      if (indexer.membership.isRoot(writerId(key))) {
+        throw PeerBeeError.INVALID_ARGUMENT('The root writer cannot be removed (nor a writer log that succeeds it)')
+      }
+      // Removing oneself keeps the removal entry itself valid.
+      const self = b4a.equals(key, writerLog.key)
+      const length = self ? writerLog.length + 1 : (replication.log(writerId(key))?.length ?? 0)
+      await writes.write([{ type: 'remove-writer', key, length }])
+    })
   }
 
   async writers(): Promise<WriterInfo[]> {

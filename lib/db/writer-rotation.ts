@@ -1,3 +1,4 @@
+import b4a from 'b4a'
 import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import { PeerBeeError } from '../errors.js'
@@ -53,6 +54,14 @@ export class WriterRotation {
       .finally(() => {
         this.running = null
       })
+  }
+
+  /** A fork of this peer's log proven before the process stopped, and not rotated away from yet. */
+  resume(): void {
+    const { storage } = this.opts
+    for (const e of storage.evidence.all()) {
+      if (e.type === 'fork' && b4a.equals(e.writer, storage.writerLog.key)) return this.forked(e.at)
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { Command } from 'commander'
-import { PeerBee, PeerBeeError, checkStorage } from '../lib/index.js'
+import { PeerBee, PeerBeeError, checkStorage, type PeerBeeOptions } from '../lib/index.js'
 import { UserError } from './errors.js'
 import { abortable, shutdown } from './waits.js'
 
@@ -9,6 +9,12 @@ export interface GlobalOptions {
   storage: string
   bootstrap: string[]
   json: boolean
+  /** Bytes of one writer's log this peer downloads at most; the library's default without. */
+  maxWriterBytes: number | undefined
+  membersOnly: boolean
+  maxInbound: number | undefined
+  maxOutbound: number | undefined
+  lan: boolean
 }
 
 export const DEFAULT_STORAGE = './.peerbee'
@@ -16,15 +22,37 @@ export const DEFAULT_STORAGE = './.peerbee'
 /** The global options as seen from a command. */
 export function globals(cmd: Command): GlobalOptions {
   const opts = cmd.optsWithGlobals<Partial<GlobalOptions>>()
-  return { storage: opts.storage ?? DEFAULT_STORAGE, bootstrap: opts.bootstrap ?? [], json: opts.json === true }
+  return {
+    storage: opts.storage ?? DEFAULT_STORAGE,
+    bootstrap: opts.bootstrap ?? [],
+    json: opts.json === true,
+    maxWriterBytes: opts.maxWriterBytes,
+    membersOnly: opts.membersOnly === true,
+    maxInbound: opts.maxInbound,
+    maxOutbound: opts.maxOutbound,
+    lan: opts.lan !== false
+  }
+}
+
+/** The db options the global flags set: the DHT, and who may connect. */
+export function networkOptions(opts: GlobalOptions): PeerBeeOptions {
+  return {
+    ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {}),
+    membersOnly: opts.membersOnly,
+    lan: opts.lan,
+    ...(opts.maxInbound === undefined ? {} : { maxInbound: opts.maxInbound }),
+    ...(opts.maxOutbound === undefined ? {} : { maxOutbound: opts.maxOutbound })
+  }
 }
 
 /**
- * How a command finds its db: one the storage holds, a new one (encrypted or not), or one named
- * by its key (with the key of an encrypted db, if given).
+ * How a command finds its db: one the storage holds (recovered, if asked), a new one
+ * (encrypted or not), or one named by its key (with the key of an encrypted db, if given).
  */
 export type OpenMode =
-  { existing: true } | { create: true; encrypt?: boolean } | { key: string | Uint8Array; encryptionKey?: Uint8Array }
+  | { existing: true; recover?: true }
+  | { create: true; encrypt?: boolean }
+  | { key: string | Uint8Array; encryptionKey?: Uint8Array }
 
 /**
  * Checks what the storage folder holds before anything opens it: only `init`, `open` and
@@ -53,9 +81,11 @@ export async function withDb<T>(
   checkStorageFor(opts.storage, mode)
   const db = new PeerBee(opts.storage, {
     ...('key' in mode ? { key: mode.key } : {}),
+    ...('recover' in mode ? { recover: true } : {}),
     ...('encryptionKey' in mode ? { encryptionKey: mode.encryptionKey } : {}),
     ...('encrypt' in mode ? { encrypt: mode.encrypt } : {}),
-    ...(opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {})
+    ...(opts.maxWriterBytes === undefined ? {} : { maxWriterBytes: opts.maxWriterBytes }),
+    ...networkOptions(opts)
   })
   return closingOnSignal(db, async () => {
     await abortable(

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { PeerBeeError } from '../lib/index.js'
 import { DEFAULT_STORAGE } from './context.js'
 import { CommandExit, EXIT_INTERRUPTED, EXIT_NOT_FOUND, UserError } from './errors.js'
+import { countOption } from './format.js'
 import { helpOf, unknownCommand } from './suggest.js'
 import { shutdown } from './waits.js'
 import { registerChanges } from './commands/changes.js'
@@ -13,6 +14,7 @@ import { registerClear } from './commands/clear.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
+import { registerDoctor } from './commands/doctor.js'
 import { registerExport } from './commands/export.js'
 import { registerHistory } from './commands/history.js'
 import { registerImport } from './commands/import.js'
@@ -20,6 +22,8 @@ import { registerEncryptionKey, registerInit, registerOpen } from './commands/se
 import { registerSeed } from './commands/seed.js'
 import { registerInvite, registerJoin } from './commands/pairing.js'
 import { registerList } from './commands/list.js'
+import { registerPeers } from './commands/peers.js'
+import { registerRecover } from './commands/recover.js'
 import { registerReindex } from './commands/reindex.js'
 import { registerServe } from './commands/serve.js'
 import { registerStatus } from './commands/status.js'
@@ -29,6 +33,10 @@ import { registerWriters } from './commands/writers.js'
 
 /** Commands whose job ends with Ctrl-C: interrupted, they exit 0. */
 const RUN_UNTIL_INTERRUPTED = new Set(['serve', 'watch', 'invite', 'dht', 'seed'])
+
+function runsUntilInterrupted(action: Command): boolean {
+  return RUN_UNTIL_INTERRUPTED.has(action.name()) || (action.name() === 'changes' && action.opts().live === true)
+}
 
 /** The version in the nearest package.json: the same walk works from `bin/` and `dist/bin/`. */
 function packageVersion(): string {
@@ -55,6 +63,23 @@ function program(): Command {
         .default([], 'the public DHT')
     )
     .option('--json', 'machine-readable output: one JSON value per line')
+    .addOption(
+      new Option('--max-writer-bytes <bytes>', "bytes of one writer's log to download at most")
+        .argParser(countOption('--max-writer-bytes'))
+        .default(undefined, '1 GiB')
+    )
+    .option('--members-only', 'admit only the peers of current writers, allowed peers and invitees')
+    .addOption(
+      new Option('--max-inbound <n>', 'connections other peers open to this one, at most (default 48)').argParser(
+        countOption('--max-inbound')
+      )
+    )
+    .addOption(
+      new Option('--max-outbound <n>', 'connections this peer opens to others, at most (default 16)').argParser(
+        countOption('--max-outbound')
+      )
+    )
+    .option('--no-lan', 'neither announce this peer nor look for peers on the local network')
     // `help <command>` is a command of its own (below), so a typo in it gets a suggestion too.
     .helpCommand(false)
     .addHelpText(
@@ -80,7 +105,10 @@ function program(): Command {
   registerSync(root)
   registerSeed(root)
   registerStatus(root)
+  registerPeers(root)
+  registerDoctor(root)
   registerReindex(root)
+  registerRecover(root)
   registerExport(root)
   registerImport(root)
   registerDht(root)
@@ -153,9 +181,9 @@ async function main(): Promise<void> {
     cli.outputHelp()
     return exit(0)
   }
-  let running = ''
+  let untilInterrupted = false
   cli.hook('preAction', (_root, action) => {
-    running = action.name()
+    untilInterrupted = runsUntilInterrupted(action)
   })
   try {
     await cli.parseAsync(process.argv)
@@ -164,7 +192,7 @@ async function main(): Promise<void> {
     if (err instanceof CommanderError) return exit(err.exitCode)
     if (err instanceof CommandExit) return exit(err.exitCode)
     // Cut off by Ctrl-C: its db is already closed, nothing more to say.
-    if (shutdown.signal.aborted) return exit(RUN_UNTIL_INTERRUPTED.has(running) ? 0 : EXIT_INTERRUPTED)
+    if (shutdown.signal.aborted) return exit(untilInterrupted ? 0 : EXIT_INTERRUPTED)
     report(err)
     exit(1)
   }

@@ -2,11 +2,12 @@ import { EventEmitter } from 'events'
 import type { Duplex } from 'stream'
 import b4a from 'b4a'
 import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
 import * as ids from 'hypercore-id-encoding'
 import { ChangeFeed } from './db/change-feed.js'
 import { dbNetwork } from './db/db-network.js'
 import { Encodings } from './db/encoding.js'
-import { decodeDbKey, decodeEncryptionKey, decodeWriterKey } from './db/key-input.js'
+import { decodeDbKey, decodeEncryptionKey, decodePeerKey, decodeWriterKey } from './db/key-input.js'
 import { EvidenceKeeper } from './db/evidence-keeper.js'
 import { IndexKeeper, isCorruption } from './db/index-keeper.js'
 import { KeySpace, type DataHost } from './db/key-space.js'
@@ -23,18 +24,21 @@ import {
 } from './db/options.js'
 import { Overlay } from './db/overlay.js'
 import { reshareOp, rotationOp } from './db/key-sharing.js'
+import { openAccess, peerOptions, publicConnection, type PeerAccess, type PeerOptions } from './db/peer-access.js'
 import { pairDb } from './db/pairing.js'
-import { recoverStorage, rotateWriter, storageMoved } from './db/recovery.js'
+import { recoverStorage, storageMoved } from './db/recovery.js'
+import { ReplicationStreams } from './db/replication-streams.js'
 import { checkStorage } from './db/storage-guard.js'
 import { openStorage, openStore, storeIn, type OpenedStorage } from './db/storage.js'
-import type { StorageKeys } from './db/storage-keys.js'
+import { WriterRotation } from './db/writer-rotation.js'
 import { PeerBeeError } from './errors.js'
-import { decodeEntry } from './log/codec.js'
-import { isMembershipOp, type LogEntry, type Op } from './log/entry.js'
 import type { QueuedOp } from './log/group-commit.js'
 import { HybridClock } from './log/hybrid-clock.js'
-import type { Evidence } from './model/evidence.js'
 import { writerId } from './model/ids.js'
+import { probeBootstrap } from './net/bootstrap-probe.js'
+import type { KeyPair } from './net/create-swarm.js'
+import { diagnosis } from './net/diagnosis.js'
+import { decodeInvite } from './net/invite.js'
 import type { Network } from './net/network.js'
 import type {
   Batch,
@@ -42,12 +46,14 @@ import type {
   ChangeBatch,
   ChangesOptions,
   CorestoreLike,
+  Diagnosis,
   Entry,
   InviteOptions,
   JoinOptions,
   Key,
   PeerBeeEvents,
   PeerBeeListener,
+  PeerConnection,
   Range,
   Role,
   Snapshot,
@@ -90,13 +96,17 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private readonly clock: HybridClock
   private readonly feed = new ChangeFeed()
   private readonly overlay = new Overlay()
+  private readonly streams = new ReplicationStreams()
   private readonly data: KeySpace<K, V>
   private storage: OpenedStorage | null = null
   private keeper: IndexKeeper<K, V> | null = null
-  private evidence: EvidenceKeeper | null = null
-  private rotation: Promise<void> | null = null
+  private rotation: WriterRotation | null = null
   private sharing = false
   private network: Network | null = null
+  private readonly peerOpts: PeerOptions
+  private access: PeerAccess | null = null
+  /** The key pair of the swarm `join()` makes; null with the app's own swarm. */
+  private swarmKeys: KeyPair | null = null
 
   constructor(storage: string | CorestoreLike, opts: PeerBeeOptions = {}) {
     super()
@@ -108,6 +118,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE
     )
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
+    this.peerOpts = peerOptions(opts)
     // Made here so replicate() works before ready(), as corestore's does; so a folder holding
     // other files throws STORAGE_NOT_EMPTY here, before Corestore sees it.
     ;({ store: this.made, where: this.where, dir: this.dir } = openStore(storage, opts.recover === true))
@@ -200,6 +211,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private async open(): Promise<void> {
     const { lifecycle } = this
     lifecycle.onClosing(() => this.made?.close())
+    lifecycle.onClosing(() => this.streams.close())
     if (this.made === null && this.dir !== null) {
       if (await storageMoved(this.dir)) {
         await recoverStorage(this.dir, this.opts.now ?? Date.now)
@@ -219,16 +231,38 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     )
     this.storage = storage
     storage.rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
+    const opened = await openAccess(this.store, storage, { ...this.peerOpts, swarm: this.opts.swarm }, (writer) => {
+      const member = this.keeper?.current?.indexer.membership.member(writer)
+      // A writer over this peer's quota is still a member: only its log past the quota is not read.
+      return this.keeper?.current ? member !== undefined && !member.removed && !member.forked : null
+    })
+    const access = opened.access
+    ;({ access: this.access, keyPair: this.swarmKeys } = opened)
+    access.changed = () => this.network?.recheck()
+    lifecycle.onClosing(() => access.close())
+    // A peer whose root log channel opened holds the db key: it may learn members' bindings.
+    storage.rootLog.on('peer-add', (peer) => access.attach(peer.protomux))
     storage.rootLog.on('peer-remove', (peer) => this.emit('peer-remove', { publicKey: peer.remotePublicKey }))
     const evidence = new EvidenceKeeper({
       store: this.store,
       storage,
       indexer: () => keeper.current?.indexer ?? null,
-      ownForked: (at) => this.ownForked(at),
+      ownForked: (at) => rotation.forked(at),
       salvaged: () => keeper.current?.indexer.trigger()
     })
-    this.evidence = evidence
     lifecycle.onClosing(() => evidence.close())
+    const rotation = new WriterRotation({
+      store: this.store,
+      storage,
+      evidence,
+      clock: this.clock,
+      overlay: this.overlay,
+      reindex: (between) => keeper.reindex(between),
+      live: () => this.live(),
+      failed: (err) => this.stop(err),
+      closing: () => this.lifecycle.closing !== null
+    })
+    this.rotation = rotation
     const keeper: IndexKeeper<K, V> = new IndexKeeper<K, V>({
       store: this.store,
       storage,
@@ -258,6 +292,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         progressed: () => {
           evidence.retry()
           this.shareKeys()
+          access.membersChanged()
           const layers = keeper.current
           if (layers !== null) void layers.replication.prune(layers.indexer.membership.members)
           if (keeper.progress !== null) return keeper.report()
@@ -281,44 +316,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     this.keeper = keeper
     lifecycle.onClosing(() => keeper.close())
     await keeper.open()
-  }
-
-  /**
-   * This peer's own writer log forked (a clone of its storage wrote too): it never appends to
-   * it again, goes on with a new writer log the old key certifies, and writes again what it had
-   * written past the fork (those entries never count on any peer).
-   */
-  private ownForked(at: number): void {
-    if (this.rotation !== null) return
-    this.rotation = this.rotate(at)
-      .catch((err: unknown) => {
-        if (this.lifecycle.closing === null) this.stop(err instanceof Error ? err : new Error(String(err)))
-      })
-      .finally(() => {
-        this.rotation = null
-      })
-  }
-
-  private async rotate(at: number): Promise<void> {
-    const storage = this.required()
-    let replay: LogEntry[] = []
-    let succession: Evidence | null = null
-    await this.keeper!.reindex(async () => {
-      const old = storage.writerLog
-      replay = await entriesFrom(this.store, old.key, at, storage.keys)
-      const rotated = await rotateWriter(this.store, storage.local, storage.evidence, old, this.clock, storage.keys)
-      storage.writerLog = rotated.log
-      succession = rotated.succession
-      // Pending versions were of the old log: indexed by now, or past the fork and void.
-      this.overlay.clear()
-    })
-    if (succession !== null) this.evidence!.publish(succession)
-    for (const entry of replay) {
-      const ops = entry.ops.map(toQueued)
-      const { writes } = await this.live()
-      // Membership changes need the successor to be admin; data ops go again as they were.
-      await writes.write(writes.role === 'admin' ? ops : ops.filter((op) => !isMembershipOp(op)))
-    }
+    access.membersChanged()
+    rotation.resume()
   }
 
   /**
@@ -372,17 +371,24 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   }
 
   /**
-   * Runs a read; if it found the index damaged, rebuilds it and reads again. A read that a
-   * rebuild interrupted (its index closed under it) reads again from the new index too.
+   * Runs a call; if it found the index damaged, rebuilds it and runs again. A call that a
+   * rebuild interrupted (its index closed under it), or a write whose writer log forked under
+   * it (see `WriterRotation`), runs again on the new layers too.
    */
   private async repaired<T>(read: (layers: Layers) => Promise<T>, layers?: Layers | null): Promise<T> {
+    const writerLog = this.storage?.writerLog
     try {
       return await read(layers ?? (await this.live()))
     } catch (err) {
       if (isCorruption(err)) this.keeper!.repair()
-      else if (!this.keeper?.rebuilding) throw err
+      else if (!(await this.movedOn(err, writerLog)) && !this.keeper?.rebuilding) throw err
       return read(await this.live())
     }
+  }
+
+  /** Whether a call failed because this peer's writer log forked under it (see `WriterRotation`). */
+  private async movedOn(err: unknown, writerLog: Hypercore | undefined): Promise<boolean> {
+    return writerLog !== undefined && this.rotation !== null && this.rotation.retry(err, writerLog)
   }
 
   /** What the data API of the db and of its sub-databases runs on. */
@@ -440,7 +446,11 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return this.data.snapshot()
   }
 
-  /** Yields the changes of each index step that touch the range, until the db closes. */
+  /**
+   * Yields the changes of each index step that touches the range and lands after the call,
+   * until the db closes. A write that resolved just before the call may still be indexed after
+   * it (and so be yielded); after `await update()` it was indexed already.
+   */
   watch(range: Range<K> = {}): AsyncIterable<Array<Change<K, V>>> {
     return this.data.watch(range)
   }
@@ -480,9 +490,10 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     const key = decodeWriterKey(writerKey)
     const role = opts.role ?? 'writer'
     if (role !== 'writer' && role !== 'admin') throw PeerBeeError.INVALID_ARGUMENT(`Unknown role: ${String(role)}`)
-    const { writes } = await this.live()
-    writes.checkAdmin()
-    await writes.write([{ type: 'add-writer', key, role }])
+    await this.repaired(async ({ writes }) => {
+      writes.checkAdmin()
+      await writes.write([{ type: 'add-writer', key, role }])
+    })
   }
 
   /**
@@ -491,20 +502,22 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    */
   async removeWriter(writerKey: string | Uint8Array): Promise<void> {
     const key = decodeWriterKey(writerKey)
-    const layers = await this.live()
-    const { writes, writerLog, replication, indexer } = layers
-    writes.checkAdmin()
-    if (indexer.membership.isRoot(writerId(key))) {
-      throw PeerBeeError.INVALID_ARGUMENT('The root writer cannot be removed (nor a writer log that succeeds it)')
-    }
-    // Removing oneself keeps the removal entry itself valid.
-    const self = b4a.equals(key, writerLog.key)
-    const length = self ? writerLog.length + 1 : (replication.log(writerId(key))?.length ?? 0)
-    const ops: QueuedOp[] = [{ type: 'remove-writer', key, length }]
-    // In an encrypted db, what is written from now on is under a key the removed writer never gets.
-    const { keyring } = this.required().keys
-    if (keyring !== null) ops.push(await rotationOp(keyring, layers, key))
-    await writes.write(ops)
+    // On a writer log that forked under it, the op goes to the new log (see `repaired`).
+    await this.repaired(async (layers) => {
+      const { writes, writerLog, replication, indexer } = layers
+      writes.checkAdmin()
+      if (indexer.membership.isRoot(writerId(key))) {
+        throw PeerBeeError.INVALID_ARGUMENT('The root writer cannot be removed (nor a writer log that succeeds it)')
+      }
+      // Removing oneself keeps the removal entry itself valid.
+      const self = b4a.equals(key, writerLog.key)
+      const length = self ? writerLog.length + 1 : (replication.log(writerId(key))?.length ?? 0)
+      const ops: QueuedOp[] = [{ type: 'remove-writer', key, length }]
+      // In an encrypted db, what is written from now on is under a key the removed writer never gets.
+      const { keyring } = this.required().keys
+      if (keyring !== null) ops.push(await rotationOp(keyring, layers, key))
+      await writes.write(ops)
+    })
   }
 
   async writers(): Promise<WriterInfo[]> {
@@ -516,7 +529,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   /** Replicates every log of this db over a stream, as `corestore.replicate`. */
   replicate(isInitiatorOrStream: boolean | Duplex): Duplex {
     if (this.lifecycle.closing !== null) throw PeerBeeError.CLOSED()
-    return this.store.replicate(isInitiatorOrStream)
+    return this.streams.add(this.store.replicate(isInitiatorOrStream))
   }
 
   /**
@@ -565,9 +578,13 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       local: this.required().local,
       dbKey,
       discoveryKey: rootLog.discoveryKey,
-      id: this.id,
+      keyPair: this.swarmKeys,
+      access: this.access!,
       bootstrap: this.opts.bootstrap,
       swarm: this.opts.swarm,
+      maxInbound: this.peerOpts.maxInbound,
+      maxOutbound: this.peerOpts.maxOutbound,
+      lan: this.peerOpts.lan,
       isAdmin: () => this.role === 'admin',
       encryptionKey: () => this.encryptionKey,
       addWriter: (key, role) => this.addWriter(key, { role })
@@ -611,34 +628,73 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   ): Promise<PeerBee<K, V>> {
     // Refused before the invite is presented, not once the issuer has accepted it.
     if (typeof storage === 'string') checkStorage(storage)
-    return pairDb(invite, opts, (key, encryptionKey) => {
-      const given = encryptionKey === null ? {} : { encryptionKey }
-      return new PeerBee<K, V>(storage, { ...opts, key, ...given })
+    // The issuer is admitted even by a peer that admits only members: it knows none yet.
+    const allow = [...(opts.allow ?? []), decodeInvite(invite).issuer]
+    return pairDb(
+      invite,
+      opts,
+      (key, encryptionKey) => {
+        const given = encryptionKey === null ? {} : { encryptionKey }
+        return new PeerBee<K, V>(storage, { ...opts, key, allow, ...given })
+      },
+      (db) => db.access?.ownBinding() ?? null
+    )
+  }
+
+  // Who may connect
+
+  /** This peer's swarm key: what other peers list in `allow`/`deny`, and see it connect with. */
+  get peerKey(): Uint8Array {
+    this.required()
+    return this.access!.publicKey
+  }
+
+  /** Always admits this peer (kept in the storage), and prefers it at the caps. */
+  async allowPeer(key: string | Uint8Array): Promise<void> {
+    await (await this.peerAccess()).list('allow', decodePeerKey(key))
+  }
+
+  /** Always refuses this peer (kept in the storage); its open connections close. */
+  async denyPeer(key: string | Uint8Array): Promise<void> {
+    await (await this.peerAccess()).list('deny', decodePeerKey(key))
+  }
+
+  /** Takes this peer off the allow and deny lists (the options' too, for this session). */
+  async unlistPeer(key: string | Uint8Array): Promise<void> {
+    await (await this.peerAccess()).unlist(decodePeerKey(key))
+  }
+
+  /** The peers this peer always admits and always refuses: those kept in the storage and the options'. */
+  listedPeers(): { allow: Uint8Array[]; deny: Uint8Array[] } {
+    this.required()
+    return this.access!.listed()
+  }
+
+  /** The connections replicating this db over the swarm (none before `join()`). */
+  connections(): PeerConnection[] {
+    const access = this.access
+    if (access === null || this.network === null) return []
+    return this.network.connections().map((c) => publicConnection(c, access))
+  }
+
+  /**
+   * Why peers are, or are not, found and connected: the DHT's bootstrap nodes (pinged now),
+   * the NAT as the DHT sees this peer, the topic, peers found, connected, refused and failed,
+   * LAN discovery. What `peerbee doctor` prints.
+   */
+  async diagnose(): Promise<Diagnosis> {
+    const access = await this.peerAccess()
+    return diagnosis({
+      peerKey: access.publicKey,
+      bootstrap: await probeBootstrap(this.opts.bootstrap),
+      state: this.network?.state() ?? null,
+      membersOnly: this.peerOpts.membersOnly,
+      lan: this.peerOpts.lan
     })
   }
-}
 
-/** The entries of this peer's writer log from `from` on, read through a session of its own. */
-async function entriesFrom(store: Corestore, key: Uint8Array, from: number, keys: StorageKeys): Promise<LogEntry[]> {
-  const log = store.get({ key, wait: false, encryption: keys.writerEncryption() ?? undefined })
-  await log.ready()
-  try {
-    const out: LogEntry[] = []
-    for (let seq = Math.max(from, 1); seq < log.length; seq++) {
-      const block = await log.get(seq)
-      if (block !== null) out.push(decodeEntry(block))
-    }
-    return out
-  } finally {
-    await log.close()
+  private async peerAccess(): Promise<PeerAccess> {
+    await this.live()
+    return this.access!
   }
-}
-
-/** An op as the write path takes it: its parents are computed again when it is written. */
-function toQueued(op: Op): QueuedOp {
-  return op.type === 'put'
-    ? { type: 'put', key: op.key, value: op.value }
-    : op.type === 'del'
-      ? { type: 'del', key: op.key }
-      : op
 }

@@ -28,6 +28,7 @@ export type PeerBeeErrorCode =
   | 'CHECKPOINT_INVALID'
   | 'CHECKPOINT_EXPIRED'
   | 'ENCRYPTION_KEY_REQUIRED'
+  | 'WRITER_FORKED'
 
 /**
  * The one error class of peerbee. Construct it through the static factories. An error that
@@ -167,5 +168,16 @@ export class PeerBeeError extends Error {
     msg = 'This database is encrypted: open it with { encryptionKey } (peerbee open <key> --encryption-key <k>) to read or write'
   ) {
     return new PeerBeeError('ENCRYPTION_KEY_REQUIRED', msg)
+  }
+
+  /**
+   * A copy of this peer's storage wrote to its writer log too, and no connected peer holds the
+   * other history to prove it: the write was not made. Once a peer that holds it connects, this
+   * peer moves to a new writer log and writes work again.
+   */
+  static WRITER_FORKED(
+    msg = 'A copy of this storage wrote to its writer log; no connected peer can show where the two part yet'
+  ) {
+    return new PeerBeeError('WRITER_FORKED', msg)
   }
 }

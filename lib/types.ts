@@ -212,6 +212,72 @@ export interface PeerInfo {
   publicKey: Uint8Array
 }
 
+/** How a connected peer stands with this db: members and allowed peers are preferred at the caps. */
+export type PeerStanding = 'member' | 'allowed' | 'invited' | 'stranger'
+
+/** A connection replicating this db, as `db.connections()` lists it. */
+export interface PeerConnection {
+  /** The peer's swarm key (`db.peerKey` on its side). */
+  publicKey: Uint8Array
+  /** The writer key this swarm key is bound to, when that writer is a current member. */
+  writer: Uint8Array | null
+  standing: PeerStanding
+  /** `'inbound'`: the peer dialled this one; `'outbound'`: this peer dialled it. */
+  direction: 'inbound' | 'outbound'
+  /** `host:port` of the peer, once known. */
+  address: string | null
+  /** Bytes received and sent on the connection, encrypted frames included. */
+  bytesRead: number
+  bytesWritten: number
+  /** Found by LAN discovery rather than on the DHT. */
+  lan: boolean
+}
+
+/** One finding of `db.diagnose()`: one line of `peerbee doctor`. */
+export interface Finding {
+  /** `'ok'` works; `'info'` worth knowing; `'warn'` may keep peers apart; `'fail'` no peer is found this way. */
+  level: 'ok' | 'info' | 'warn' | 'fail'
+  /** What it is about: `'dht'`, `'nat'`, `'topic'`, `'peers'`, `'refused'`, `'dials'`, `'relay'`, `'lan'`, `'access'`. */
+  topic: string
+  message: string
+  /** What to do about it; null when nothing. */
+  advice: string | null
+}
+
+/** What `db.diagnose()` finds: why peers are, or are not, found and connected. */
+export interface Diagnosis {
+  /** This peer's swarm key. */
+  peerKey: Uint8Array
+  /** Each DHT bootstrap node: whether it answered a ping, and its round trip in ms. */
+  bootstrap: Array<{ address: string; answered: boolean; rtt: number | null }>
+  /**
+   * The NAT as HyperDHT sees this peer: `'open'` (reachable), `'consistent'` (a NAT that keeps
+   * ports: holepunching works), `'random'` (a NAT that changes ports: holepunching rarely
+   * does), `'unknown'` (not joined, or no DHT node answered).
+   */
+  nat: 'open' | 'consistent' | 'random' | 'unknown'
+  /** This peer's address as DHT nodes see it. */
+  publicAddress: string | null
+  joined: boolean
+  /** The announce and first lookup of the discovery key finished. */
+  announced: boolean
+  /** Distinct peers found on the topic (DHT lookups, LAN, inbound). */
+  found: number
+  inbound: number
+  outbound: number
+  maxInbound: number | null
+  maxOutbound: number | null
+  /** Peers refused or dropped since joining, by why. */
+  refused: { denied: number; notMember: number; full: number; idle: number }
+  /** Dials that ended without a connection, by why. */
+  failed: { timeout: number; holepunch: number; notFound: number; other: number }
+  /** peerbee relays no connection (Hyperswarm's blind relays are not configured). */
+  relay: boolean
+  lan: { enabled: boolean; active: boolean; heard: number; note: string | null }
+  membersOnly: boolean
+  findings: Finding[]
+}
+
 /** The events of a PeerBee and their arguments. */
 export interface PeerBeeEvents {
   /** The db is open. */
@@ -256,6 +322,8 @@ export interface SwarmConnection extends Duplex {
   readonly remotePublicKey: Uint8Array
   /** Set once the handshake is done; the same on both ends. */
   readonly handshakeHash: Uint8Array | null
+  /** True on the end that dialled. */
+  readonly isInitiator: boolean
   userData: unknown
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { DEFAULT_INVITE_TTL, PeerBee, type Role, type WriterInfo } from '../../lib/index.js'
 import { reportSilentBootstrap } from '../bootstrap-check.js'
-import { closingOnSignal, globals, withDb } from '../context.js'
+import { closingOnSignal, globals, networkOptions, withDb } from '../context.js'
 import { Output, countOption, dbJson, formatKey } from '../format.js'
 import { SyncReporter } from '../progress.js'
 import { abortable, interrupted, until } from '../waits.js'
@@ -37,7 +37,7 @@ export function registerInvite(program: Command): void {
           return
         }
         const before = new Set((await db.writers()).map((w) => formatKey(w.key)))
-        reportSilentBootstrap(out, globalOpts.bootstrap)
+        reportSilentBootstrap(out, globalOpts.bootstrap, globalOpts.lan)
         await db.join()
         out.note('On the new peer: peerbee join <invite>. Serving here until Ctrl-C: stay until it has joined.')
         // The new peer gets its add-writer op from this one, so keep serving once it is used.
@@ -79,8 +79,7 @@ export function registerJoin(program: Command): void {
       const timeout = opts.timeout * 1000
       const globalOpts = globals(cmd)
       const out = new Output(globalOpts)
-      const bootstrap = globalOpts.bootstrap.length > 0 ? { bootstrap: globalOpts.bootstrap } : {}
-      const db = await abortable(PeerBee.pair(globalOpts.storage, invite, { ...bootstrap, timeout }))
+      const db = await abortable(PeerBee.pair(globalOpts.storage, invite, { ...networkOptions(globalOpts), timeout }))
       await closingOnSignal(db, async () => {
         // The issuer added this writer; replicate until its add-writer op is indexed here.
         await abortable(db.join())

@@ -3,7 +3,7 @@ import { Seeder } from '../../lib/index.js'
 import { reportSilentBootstrap } from '../bootstrap-check.js'
 import { closingOnSignal, globals } from '../context.js'
 import { UserError } from '../errors.js'
-import { Output, countOption, parseKey } from '../format.js'
+import { Output, countOption, formatKey, parseKey } from '../format.js'
 import { SeedReporter } from '../seed-progress.js'
 import { abortable, interrupted } from '../waits.js'
 
@@ -35,10 +35,12 @@ export function registerSeed(program: Command): void {
         for (const key of parsed) await abortable(seeder.add(key))
         const seeded = seeder.status().length
         if (seeded === 0) throw new UserError('No database to seed: peerbee seed <db key>...')
-        reportSilentBootstrap(out, globalOpts.bootstrap)
+        reportSilentBootstrap(out, globalOpts.bootstrap, false)
         await abortable(seeder.join())
-        out.emit({ event: 'joined', databases: seeded }, () => null)
-        out.note(`Seeding ${seeded} database${seeded === 1 ? '' : 's'} until Ctrl-C.`)
+        const peerKey = formatKey(seeder.peerKey)
+        out.emit({ event: 'joined', databases: seeded, peerKey }, () => null)
+        out.note(`Seeding ${seeded} database${seeded === 1 ? '' : 's'} until Ctrl-C, as peer ${peerKey}`)
+        out.note(`Peers that admit members only let it in with: peerbee peers allow ${peerKey}`)
         const reporter = new SeedReporter(seeder, out)
         try {
           await interrupted()

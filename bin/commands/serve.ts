@@ -13,7 +13,7 @@ export function registerServe(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       await withDb(cmd, { existing: true }, async (db, opts) => {
         const out = new Output(opts)
-        reportSilentBootstrap(out, opts.bootstrap)
+        reportSilentBootstrap(out, opts.bootstrap, opts.lan)
         await db.join()
         out.emit(
           { event: 'joined', key: db.id, writerKey: formatKey(db.writerKey), role: db.role },

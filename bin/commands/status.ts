@@ -7,7 +7,13 @@ import { writerLine } from './writers.js'
 /** The status of a db as `status --json` prints it, with keys in z-base32. */
 export function statusJson(db: PeerBee) {
   const s = db.status()
-  return { ...s, role: db.role, writerKey: formatKey(db.writerKey), writers: s.writers.map(writerJson) }
+  return {
+    ...s,
+    role: db.role,
+    writerKey: formatKey(db.writerKey),
+    peerKey: formatKey(db.peerKey),
+    writers: s.writers.map(writerJson)
+  }
 }
 
 const ENCRYPTION = {
@@ -20,7 +26,9 @@ const ENCRYPTION = {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('print the key, role, writers with lengths and indexed counts, peers and invalid ops')
+    .description(
+      "print the key, this peer's writer and peer keys, role, writers with lengths and indexed counts, peers and invalid ops"
+    )
     .action(async (_opts, cmd: Command) => {
       await withDb(cmd, { existing: true }, async (db, opts) => {
         const s = db.status()
@@ -28,6 +36,7 @@ export function registerStatus(program: Command): void {
           [
             `key         ${s.key}`,
             `writer key  ${formatKey(db.writerKey)}`,
+            `peer key    ${formatKey(db.peerKey)} (what other peers allow or deny)`,
             `role        ${db.role ?? 'reader'}`,
             `encryption  ${ENCRYPTION[s.encryption ?? 'none']}`,
             `peers       ${s.peers}`,

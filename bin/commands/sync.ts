@@ -15,7 +15,7 @@ export function registerSync(program: Command): void {
         const out = new Output(globalOpts)
         const reporter = new SyncReporter(db, out)
         try {
-          await reachPeer(db, globalOpts.bootstrap, opts.timeout * 1000)
+          await reachPeer(db, globalOpts.bootstrap, opts.timeout * 1000, globalOpts.lan)
           await db.update()
           reporter.refresh()
         } finally {

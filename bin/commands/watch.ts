@@ -17,7 +17,7 @@ export function registerWatch(program: Command): void {
         const out = new Output(globalOpts)
         // Another process cannot write to this storage, so changes arrive from peers.
         const changes = db.watch(range)
-        reportSilentBootstrap(out, globalOpts.bootstrap)
+        reportSilentBootstrap(out, globalOpts.bootstrap, globalOpts.lan)
         await db.join()
         out.note(
           `watching ${db.id}${opts.prefix === undefined ? '' : ` for keys starting with ${JSON.stringify(opts.prefix)}`}; Ctrl-C stops.`

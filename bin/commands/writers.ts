@@ -6,7 +6,12 @@ import { unknownCommand } from '../suggest.js'
 
 /** One line per writer: key, role, blocks indexed of those known, and who is who. */
 export function writerLine(db: PeerBee, w: WriterInfo): string {
-  const marks = [w.removed ? 'removed' : '', Buffer.from(w.key).equals(db.writerKey) ? 'this peer' : '']
+  const marks = [
+    w.removed ? `removed at block ${w.cut}` : '',
+    w.forked ? `forked: signed two histories, cut at block ${w.cut}` : '',
+    w.overQuota ? `over quota: nothing from block ${w.cut} on is downloaded` : '',
+    Buffer.from(w.key).equals(db.writerKey) ? 'this peer' : ''
+  ]
   const note = marks.filter((m) => m !== '').join(', ')
   return `${formatKey(w.key)}  ${w.role.padEnd(6)}  ${blocks(w)}${note === '' ? '' : `  (${note})`}`
 }

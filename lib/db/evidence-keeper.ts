@@ -43,7 +43,10 @@ function salvageKey(writer: string, seq: number): string {
 export class EvidenceKeeper {
   private readonly opts: EvidenceKeeperOptions
   private readonly exchange: EvidenceExchange
-  private readonly seeking = new Set<string>()
+  /** Writers whose second history Hypercore met, and where, until a fork proof of theirs is known. */
+  private readonly unproven = new Map<string, { writer: Uint8Array; length: number }>()
+  /** The search for a fork proof running now, by writer. */
+  private readonly seeking = new Map<string, Promise<void>>()
   private salvaging = false
   /** Sessions on members' logs for their heads; opened again when Hypercore closes one. */
   private readonly sessions = new Map<string, Hypercore>()
@@ -59,7 +62,10 @@ export class EvidenceKeeper {
     this.exchange = new EvidenceExchange({
       discoveryKey: rootLog.discoveryKey,
       known: () => evidence.all(),
-      opened: () => void this.salvage(),
+      opened: () => {
+        void this.salvage()
+        this.seekUnproven()
+      },
       heads: () => this.heads(false),
       remoteHeads: (list) => void this.compareHeads(list).catch(() => {}),
       received: (e) => void this.learn(e).catch(() => {}),
@@ -68,6 +74,7 @@ export class EvidenceKeeper {
     rootLog.on('peer-add', this.onPeer)
     for (const peer of rootLog.peers) this.onPeer(peer)
     this.announcer = setInterval(() => {
+      this.seekUnproven()
       void this.heads(true).then(
         (list) => this.exchange.announce(list),
         () => {}
@@ -144,6 +151,7 @@ export class EvidenceKeeper {
         ? checkSuccession(e, dbKey)
         : await this.withLog(e.writer, (log) => checkForkProof(e, log)).catch(() => false)
     if (!holds || this.closed || !(await evidence.add(e))) return false
+    if (e.type === 'fork') this.unproven.delete(about)
     this.exchange.broadcast(e)
     if (e.type === 'succession') indexer?.succession({ from: writerId(e.from), to: writerId(e.to), clock: e.clock })
     else indexer?.forked(writerId(e.writer), e.at)
@@ -223,21 +231,48 @@ export class EvidenceKeeper {
 
   /**
    * Hypercore met a second history of `writer` (they differ at `length`): asks each connected
-   * peer for its trees until one holds the other history, and learns the fork proof.
+   * peer for its trees until one holds the other history, and learns the fork proof. Until one
+   * does, the search runs again as peers connect, and every few seconds.
    */
-  async conflict(writer: Uint8Array, length: number): Promise<void> {
+  conflict(writer: Uint8Array, length: number): Promise<void> {
     const id = writerId(writer)
-    if (this.closed || this.seeking.has(id)) return
-    this.seeking.add(id)
-    try {
-      for (const peer of this.exchange.connected()) {
-        const proof = await this.withLog(writer, (log) =>
-          findFork(log, (at) => this.exchange.ask(peer, writer, at), length)
-        )
-        if (proof !== null && (await this.learn({ type: 'fork', ...proof }))) return
-      }
-    } finally {
-      this.seeking.delete(id)
+    if (this.closed || this.forked().has(id)) return Promise.resolve()
+    const known = this.unproven.get(id)
+    if (known === undefined || length < known.length) this.unproven.set(id, { writer, length })
+    return this.seek(id)
+  }
+
+  /**
+   * The search for a fork proof of `writer` running now, if any; it ends once the connected
+   * peers were asked (the proof is learnt then if one of them holds the other history).
+   */
+  searching(writer: Uint8Array): Promise<void> {
+    return this.seeking.get(writerId(writer)) ?? Promise.resolve()
+  }
+
+  private seekUnproven(): void {
+    for (const id of this.unproven.keys()) void this.seek(id)
+  }
+
+  private seek(id: string): Promise<void> {
+    const running = this.seeking.get(id)
+    if (running !== undefined) return running
+    const search = this.searchFork(id)
+      .catch(() => {})
+      .finally(() => this.seeking.delete(id))
+    this.seeking.set(id, search)
+    return search
+  }
+
+  private async searchFork(id: string): Promise<void> {
+    for (const peer of this.exchange.connected()) {
+      const conflict = this.unproven.get(id)
+      if (conflict === undefined || this.closed) return
+      const { writer, length } = conflict
+      const proof = await this.withLog(writer, (log) =>
+        findFork(log, (at) => this.exchange.ask(peer, writer, at), length)
+      )
+      if (proof !== null && (await this.learn({ type: 'fork', ...proof }))) return
     }
   }
 

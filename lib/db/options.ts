@@ -42,6 +42,21 @@ export interface PeerBeeOptions {
    * one that the old key certifies (peers admit it with the old role). Directories only.
    */
   recover?: boolean
+  /** Swarm keys (`db.peerKey` of other peers) always admitted, and preferred at the caps. */
+  allow?: Array<string | Uint8Array>
+  /** Swarm keys always refused, in the swarm's firewall. Deny wins over allow and membership. */
+  deny?: Array<string | Uint8Array>
+  /**
+   * Only peers whose swarm keys current writers bound to their writer keys, peers in `allow`
+   * and candidates presenting an open invite of this peer may connect. Default false.
+   */
+  membersOnly?: boolean
+  /** Connections other peers open to this one (it seeds), at most. Default 48. */
+  maxInbound?: number
+  /** Connections this peer opens to others (it seeks), at most. Default 16. */
+  maxOutbound?: number
+  /** Announce and find peers of this db on the local network (multicast). Default true. */
+  lan?: boolean
   /**
    * Bytes of one writer's log this peer downloads at most (default 1 GiB): past it, the writer
    * is cut where its log crossed the quota (`overQuota` in `writers()`) and the others go on.

@@ -60,8 +60,10 @@ export class Replication {
     this.logs.set(id, opts.ownLog)
     // A copy of this peer's storage (a backup restored while the original lived on) may have
     // written on: Hypercore takes that longer history as this log's, and its blocks count here
-    // as any writer's do.
+    // as any writer's do. A copy that went on from an equal length is a second history: this
+    // peer's log is closed by Hypercore then, and the fork is sought as any writer's.
     opts.ownLog.on('download', opts.changed)
+    opts.ownLog.on('conflict', (length) => opts.conflict(opts.ownLog.key, length))
     this.count(opts.ownLog, true)
     opts.account?.budget.on('change', this.onBudget)
     this.download(id, opts.ownLog, -1)
@@ -140,7 +142,7 @@ export class Replication {
   /**
    * One writer cannot fill every peer's disk: once its log (as its signed head says, before
    * any block of it is fetched) passes `maxWriterBytes`, it is cut at the block holding that
-   * byte, and nothing past it is downloaded. Peers with the same quota cut it alike.
+   * byte, and nothing past it is downloaded or kept. Peers with the same quota cut it alike.
    */
   private async checkQuota(id: string, core: Hypercore): Promise<void> {
     const { maxWriterBytes, quota } = this.opts
@@ -151,6 +153,8 @@ export class Replication {
     await quota.record(id, at)
     this.download(id, core, at)
     this.opts.overQuota(id, at)
+    // Blocks that arrived before the quota was seen crossed are let go too.
+    if (at < core.length) await core.clear(at, core.length)
   }
 
   /**
@@ -191,7 +195,10 @@ export class Replication {
       // each log is on every connected peer (the root log's peers are the connected ones).
       const connected = this.opts.rootLog.peers.length
       await Promise.all(remote.map(([, c]) => attached(c, connected)))
-      await Promise.all(remote.map(([, c]) => askLength(c)))
+      // A log Hypercore froze on meeting a second history asks no peer for anything: waiting for
+      // its update would never end (the fork, once proven, decides what of it counts).
+      const asking = remote.filter(([, c]) => !c.core.header.frozen)
+      await Promise.all(asking.map(([, c]) => askLength(c)))
       await this.untilSpent(Promise.all(logs.map(([id, c]) => replicated(c, this.downloadTarget(id, c)))))
       indexer.trigger()
       await indexer.idle()
@@ -226,9 +233,11 @@ export class Replication {
   /**
    * How much of a log `update()` waits for: the blocks that count. Nothing past a cut is
    * downloaded, and a forked log's copy stops where Hypercore saw the other history (what both
-   * share below the fork comes salvaged, over the evidence channel).
+   * share below the fork comes salvaged, over the evidence channel), proven or not yet.
    */
   private downloadTarget(id: string, core: Hypercore): number {
+    // Hypercore downloads nothing more of a log it froze, before the fork is proven here too.
+    if (core.core.header.frozen) return 0
     // Past the budget nothing more is downloaded: what is held is all there will be.
     if (this.opts.account?.budget.spent) return core.contiguousLength
     const member = this.opts.indexer.membership.member(id)

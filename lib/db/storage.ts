@@ -17,7 +17,7 @@ import { StorageKeys } from './storage-keys.js'
 
 /** Core names inside the store: the writer log of this peer and its local index. */
 export const WRITER_LOG_NAME = 'peerbee/writer'
-/** The index of a db's first storage; rebuilds write `peerbee/index/1`, `/2`, ... */
+/** The index of a db's first storage; each rebuild writes a core of its own, `peerbee/index/<random hex>`. */
 const FIRST_INDEX = 'peerbee/index'
 /**
  * Local settings: the db this storage holds, the index core in use, the one known stale, and

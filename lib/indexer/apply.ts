@@ -107,8 +107,8 @@ export class Applier {
     if (seq === 0) return this.checkHeader(w, batch)
 
     const primed = this.primed.get(entryId(w.id, seq))
-    if (primed !== undefined) {
-      this.primed.delete(entryId(w.id, seq))
+    if (primed !== undefined) this.primed.delete(entryId(w.id, seq))
+    if (primed !== undefined && this.citesIndexed(primed)) {
       // Usually cached since the write looked its keys up; a busy cache may have let them go.
       await this.preload(batch, primed.versions)
       for (const { key, id, version } of primed.versions) await applyVersion(batch, changes, key, id, version)
@@ -146,6 +146,23 @@ export class Applier {
     for (const { key, id, version } of data) await applyVersion(batch, changes, key, id, version)
     this.advance(w, batch, seq, entry.clock, entry.ops.length)
     return outcome
+  }
+
+  /**
+   * Whether every version a primed entry cites is processed: it was when the entry was built,
+   * but a rebuild since (a fork, a lower cut) processes the logs again from the start, and the
+   * entry then goes through readiness like any other.
+   */
+  private citesIndexed(primed: PrimedEntry): boolean {
+    const { writers, membership } = this.opts
+    return primed.versions.every(({ version }) =>
+      version.parents.every((parent) => {
+        const writer = writerId(parent.writer)
+        if (parent.seq >= membership.unreadFrom(writer)) return true
+        const cites = writers.get(writer)
+        return cites !== undefined && cites.cursor.indexed > parent.seq
+      })
+    )
   }
 
   /** Block 0: a log whose header names another db is never indexed. */

@@ -54,7 +54,8 @@ export function successionId(to: string): string {
  *
  * Evidence: a succession makes its successor a member with its predecessor's role (the
  * successor of the root, like the root, cannot be removed), once the predecessor is a
- * member, whatever its cut. A fork cut applies to any writer, the root included, from the
+ * member; a removal of the predecessor removes its successors too, whenever either came
+ * (nothing they write counts). A fork cut applies to any writer, the root included, from the
  * start: nothing the writer wrote from there on ever counts, membership facts included.
  */
 export function resolveMembership(
@@ -76,7 +77,20 @@ export function resolveMembership(
     // The root and its successors: removals never cut them.
     const roots = new Set([root])
     const cuts = new Map(pinned)
-    const cutOf = (w: string) => Math.min(forkCut(w), quotaCut(w), roots.has(w) ? Infinity : (cuts.get(w) ?? Infinity))
+    // By successor: the writer whose succession admitted it.
+    const predecessor = new Map<string, string>()
+    // A removal reaches the successors of the removed writer too: a writer cannot come back,
+    // nor a recovered device outlive its removal, through a succession. None of their entries count.
+    const removalCut = (w: string): number => {
+      if (roots.has(w)) return Infinity
+      const own = cuts.get(w) ?? Infinity
+      for (let from = predecessor.get(w), hops = 0; from !== undefined && hops < predecessor.size; hops++) {
+        if (!roots.has(from) && cuts.has(from)) return Math.min(own, 1)
+        from = predecessor.get(from)
+      }
+      return own
+    }
+    const cutOf = (w: string) => Math.min(forkCut(w), quotaCut(w), removalCut(w))
     const applied: Item[] = []
     const done = new Set<Item>()
 
@@ -90,9 +104,10 @@ export function resolveMembership(
           const issuer = members.get(from)
           if (issuer === undefined) continue
           const existing = members.get(to)
-          if (existing === undefined)
+          if (existing === undefined) {
             members.set(to, { role: issuer.role, cut: Infinity, removed: false, forked: false, overQuota: false })
-          else if (issuer.role === 'admin') existing.role = 'admin'
+            predecessor.set(to, from)
+          } else if (issuer.role === 'admin') existing.role = 'admin'
           if (roots.has(from)) roots.add(to)
         } else {
           const fact = item.fact
@@ -129,13 +144,13 @@ export function resolveMembership(
       }
       for (const [key, member] of members) {
         member.cut = cutOf(key)
-        member.removed = !roots.has(key) && cuts.has(key)
+        member.removed = removalCut(key) !== Infinity
         member.forked = forkCut(key) !== Infinity
         member.overQuota = quotaCut(key) !== Infinity
       }
       const ids = applied.map((i) => (i.kind === 'log' ? entryId(i.fact.writer, i.fact.seq) : successionId(i.fact.to)))
       return { members, applied: new Set(ids), roots }
     }
-    for (const i of broken) if (i.kind === 'log') pinned.set(i.fact.writer, cuts.get(i.fact.writer)!)
+    for (const i of broken) if (i.kind === 'log') pinned.set(i.fact.writer, removalCut(i.fact.writer))
   }
 }

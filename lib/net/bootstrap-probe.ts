@@ -8,6 +8,8 @@ export interface BootstrapAnswer {
   /** The node as given (`'host:port'`). */
   address: string
   answered: boolean
+  /** Round trip of the ping in ms; null when it did not answer. */
+  rtt: number | null
 }
 
 export interface ProbeOptions {
@@ -33,14 +35,14 @@ export async function probeBootstrap(bootstrap?: string[], opts: ProbeOptions = 
   const dht = new HyperDHT({ bootstrap: [], ...(isLoopbackNetwork(nodes) ? { host: '127.0.0.1' } : {}) })
   let timer: NodeJS.Timeout | undefined
   let onAbort = () => {}
-  const cutoff = new Promise<false>((resolve, reject) => {
-    timer = setTimeout(resolve, opts.timeout ?? DEFAULT_PROBE_TIMEOUT_MS, false)
+  const cutoff = new Promise<null>((resolve, reject) => {
+    timer = setTimeout(resolve, opts.timeout ?? DEFAULT_PROBE_TIMEOUT_MS, null)
     onAbort = () => reject(signal?.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
   })
   try {
-    const answered = await Promise.all(nodes.map((node) => Promise.race([answers(dht, node), cutoff])))
-    return addresses.map((address, i) => ({ address, answered: answered[i]! }))
+    const rtts = await Promise.all(nodes.map((node) => Promise.race([roundTrip(dht, node), cutoff])))
+    return addresses.map((address, i) => ({ address, answered: rtts[i] !== null, rtt: rtts[i] ?? null }))
   } finally {
     clearTimeout(timer)
     signal?.removeEventListener('abort', onAbort)
@@ -60,13 +62,15 @@ function parseAddress(address: string): ProbedNode {
   return { host, port, ip: at === -1 ? null : address.slice(0, at) }
 }
 
-async function answers(dht: HyperDHT, node: ProbedNode): Promise<boolean> {
+/** The round trip of a ping to the node in ms, or null when it does not answer. */
+async function roundTrip(dht: HyperDHT, node: ProbedNode): Promise<number | null> {
   try {
     const host = node.ip ?? (isIP(node.host) !== 0 ? node.host : (await lookup(node.host, { family: 4 })).address)
+    const started = performance.now()
     await dht.ping({ host, port: node.port })
-    return true
+    return Math.round(performance.now() - started)
   } catch {
     // Unresolvable, refused or timed out: it did not answer.
-    return false
+    return null
   }
 }

@@ -2,15 +2,20 @@ import b4a from 'b4a'
 import Protomux from 'protomux'
 import type { SwarmConnection } from '../types.js'
 
+/** The protocol of Hypercore's replication channels. */
+const HYPERCORE_PROTOCOL = 'hypercore/alpha'
+
 /**
- * True when some protocol on the connection has a channel that both ends opened.
- * A hypercore channel opens on both ends only when both hold that core, so a peer
- * of this db opens at least the root log's channel; a stranger opens none.
+ * True when a Hypercore channel on the connection is open on both ends. Hypercore closes a
+ * channel whose remote cannot prove it holds the core's key, so a peer of this db opens at
+ * least the root log's; a stranger that knows only the discovery key opens none (any other
+ * channel it can open, knowing the topic).
  */
-export function hasOpenChannel(conn: SwarmConnection): boolean {
-  if (!Protomux.isProtomux(conn.userData)) return false
+export function hasOpenCore(conn: SwarmConnection): boolean {
+  // Protomux.isProtomux reads a property of what it is given: null has none.
+  if (conn.userData === null || !Protomux.isProtomux(conn.userData)) return false
   for (const channel of conn.userData) {
-    if (channel.opened) return true
+    if (channel.protocol === HYPERCORE_PROTOCOL && channel.opened && !channel.closed) return true
   }
   return false
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import b4a from 'b4a'
+import crypto from 'hypercore-crypto'
 import z32 from 'z32'
 import { PeerBeeError } from '../errors.js'
 import { roleCode, roleOf, type Role } from '../model/membership.js'
@@ -151,4 +152,13 @@ function writeUint48(view: DataView, offset: number, value: number): void {
 
 function readUint48(view: DataView, offset: number): number {
   return view.getUint16(offset) * 2 ** 32 + view.getUint32(offset + 2)
+}
+
+/**
+ * The swarm key pair a candidate dials the issuer with: derived from the invite's secret, so
+ * an issuer that admits only members' peers knows, for each open invite, the one stranger to
+ * let in.
+ */
+export function pairingKeyPair(secret: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array } {
+  return crypto.keyPair(createHash('sha256').update('peerbee/pairing-key').update(secret).digest())
 }

@@ -3,6 +3,7 @@ import Protomux from 'protomux'
 import { PeerBeeError } from '../errors.js'
 import type { HyperswarmLike, Role, SwarmConnection } from '../types.js'
 import { decodeInvite, inviteId } from './invite.js'
+import type { PeerBinding } from './peer-binding.js'
 import { PAIRING_PROTOCOL, decodeFrame, encodeFrame, pairingProof, rawEncoding, refusalError } from './pairing-wire.js'
 
 export interface PairOptions {
@@ -15,6 +16,8 @@ export interface PairOptions {
    * may only know its writer key once it has opened the db).
    */
   writerKey: Uint8Array | ((dbKey: Uint8Array, encryptionKey: Uint8Array | null) => Promise<Uint8Array>)
+  /** This peer's binding of its swarm key to that writer key, asked once the writer key is known. */
+  binding?: () => PeerBinding | null
   /** Give up with `PAIRING_FAILED` after this many ms. Default 30 s. */
   timeout?: number
   signal?: AbortSignal
@@ -103,7 +106,7 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
         if (frame.type === 'accept' && !accepted) {
           accepted = { key: frame.key, encryptionKey: frame.encryptionKey }
           writerKeyFor(opts.writerKey, frame.key, frame.encryptionKey).then(
-            (writerKey) => send({ type: 'writer', writerKey }),
+            (writerKey) => send({ type: 'writer', writerKey, binding: opts.binding?.() ?? null }),
             (err: unknown) => finish(PeerBeeError.PAIRING_FAILED(`No writer key to present: ${String(err)}`))
           )
           return

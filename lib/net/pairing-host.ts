@@ -2,6 +2,7 @@ import b4a from 'b4a'
 import Protomux from 'protomux'
 import type { HyperswarmLike, Role, SwarmConnection } from '../types.js'
 import { decodeRecord, encodeRecord, type InviteRecord, type InviteStore } from './invite.js'
+import type { PeerBinding } from './peer-binding.js'
 import {
   PAIRING_PROTOCOL,
   decodeFrame,
@@ -23,6 +24,8 @@ export interface PairingHostOptions {
   store: InviteStore
   /** Adds the writer to the db (an `add-writer` op); rejects if this peer cannot. */
   addWriter: (writerKey: Uint8Array, role: Role) => Promise<void>
+  /** An invite was used: its secret, and the binding the new writer presented (unchecked). */
+  used?: (secret: Uint8Array, binding: PeerBinding | null) => void
   /** Wall clock in ms for expiry. Default `Date.now`. */
   now?: () => number
 }
@@ -46,6 +49,7 @@ export class PairingHost {
   private readonly store: InviteStore
   private readonly addWriter: (writerKey: Uint8Array, role: Role) => Promise<void>
   private readonly now: () => number
+  private readonly used: (secret: Uint8Array, binding: PeerBinding | null) => void
   private readonly onConnectionBound = this.onConnection.bind(this)
   private readonly muxes = new Set<Protomux>()
   /** One admission at a time, so two candidates cannot both spend one invite. */
@@ -60,6 +64,7 @@ export class PairingHost {
     this.store = opts.store
     this.addWriter = opts.addWriter
     this.now = opts.now ?? Date.now
+    this.used = opts.used ?? noop
     this.swarm.on('connection', this.onConnectionBound)
     for (const conn of this.swarm.connections) this.onConnection(conn)
   }
@@ -142,12 +147,12 @@ export class PairingHost {
     }
     if (frame.type === 'writer' && accepted) {
       const { id } = accepted
-      return this.exclusive(() => this.admit(id, frame.writerKey))
+      return this.exclusive(() => this.admit(id, frame.writerKey, frame.binding))
     }
     return refuse('invalid')
   }
 
-  private async admit(id: Uint8Array, writerKey: Uint8Array): Promise<{ frame: Frame }> {
+  private async admit(id: Uint8Array, writerKey: Uint8Array, binding: PeerBinding | null): Promise<{ frame: Frame }> {
     const record = await this.load(id)
     if (!record) return refuse('invalid')
     if (record.usedBy) {
@@ -158,6 +163,8 @@ export class PairingHost {
     // by the same candidate, never spent without a writer to show for it.
     await this.addWriter(writerKey, record.role)
     await this.store.put(id, encodeRecord({ ...record, usedBy: writerKey }))
+    // A binding of another writer than the one added is no binding of this candidate.
+    this.used(record.secret, binding !== null && b4a.equals(binding.writer, writerKey) ? binding : null)
     return { frame: { type: 'added', role: record.role } }
   }
 

@@ -4,6 +4,7 @@ import type Protomux from 'protomux'
 import { PeerBeeError } from '../errors.js'
 import { roleCode, type Role } from '../model/membership.js'
 import { decodeRole } from './invite.js'
+import { decodeBindings, encodeBindings, type PeerBinding } from './peer-binding.js'
 
 /**
  * The pairing protocol, one Protomux channel per db (id: the discovery key) on a
@@ -11,7 +12,9 @@ import { decodeRole } from './invite.js'
  *
  *   candidate -> REQUEST {invite id, proof}   proof = HMAC(secret, handshake hash)
  *   issuer    -> ACCEPT  {role, db key, encryption key of an encrypted db}   or REFUSED {reason}
- *   candidate -> WRITER  {writer key}         (it may only know its writer key once it knows the db)
+ *   candidate -> WRITER  {writer key, binding?} (it may only know its writer key once it knows the db;
+ *                                             the binding of its swarm key, so an issuer that admits
+ *                                             only members' peers lets it in once it is one)
  *   issuer    -> ADDED   {role}               or REFUSED {reason}
  *
  * The proof is bound to this Noise session, so it cannot be replayed elsewhere, and
@@ -27,7 +30,7 @@ export type Refusal = 'invalid' | 'expired' | 'used' | 'failed'
 export type Frame =
   | { type: 'request'; inviteId: Uint8Array; proof: Uint8Array }
   | { type: 'accept'; role: Role; key: Uint8Array; encryptionKey: Uint8Array | null }
-  | { type: 'writer'; writerKey: Uint8Array }
+  | { type: 'writer'; writerKey: Uint8Array; binding: PeerBinding | null }
   | { type: 'added'; role: Role }
   | { type: 'refused'; reason: Refusal }
 
@@ -42,7 +45,11 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case 'accept':
       return b4a.concat([b4a.from([type, roleCode(frame.role)]), frame.key, frame.encryptionKey ?? b4a.alloc(0)])
     case 'writer':
-      return b4a.concat([b4a.from([type]), frame.writerKey])
+      return b4a.concat([
+        b4a.from([type]),
+        frame.writerKey,
+        frame.binding ? encodeBindings([frame.binding]) : b4a.alloc(0)
+      ])
     case 'added':
       return b4a.from([type, roleCode(frame.role)])
     case 'refused':
@@ -65,8 +72,10 @@ export function decodeFrame(bytes: Uint8Array): Frame | null {
       const encryptionKey = bytes.byteLength === 66 ? b4a.from(bytes.subarray(34)) : null
       return { type, role: decodeRole(bytes[1] as number), key: b4a.from(bytes.subarray(2, 34)), encryptionKey }
     }
-    if (type === 'writer' && bytes.byteLength === 33) {
-      return { type, writerKey: b4a.from(bytes.subarray(1)) }
+    if (type === 'writer' && bytes.byteLength >= 33) {
+      const binding = bytes.byteLength === 33 ? null : decodeBindings(bytes.subarray(33))
+      if (binding !== null && binding.length !== 1) return null
+      return { type, writerKey: b4a.from(bytes.subarray(1, 33)), binding: binding?.[0] ?? null }
     }
     if (type === 'added' && bytes.byteLength === 2) {
       return { type, role: decodeRole(bytes[1] as number) }

@@ -8,6 +8,7 @@ import { DownloadBudget, type BudgetAccount } from '../db/download-budget.js'
 import { decodeDbKey } from '../db/key-input.js'
 import { Lifecycle } from '../db/lifecycle.js'
 import { LocalSettings } from '../db/local-settings.js'
+import { ReplicationStreams } from '../db/replication-streams.js'
 import type { SeededOptions } from '../db/options.js'
 import { HELD_DB, openStore } from '../db/storage.js'
 import { PeerBeeError } from '../errors.js'
@@ -75,7 +76,9 @@ export class Seeder extends EventEmitter {
     () => {}
   )
   private local: LocalSettings | null = null
+  private keyPair: { publicKey: Uint8Array; secretKey: Uint8Array } | null = null
   private swarm: Hyperswarm | null = null
+  private readonly streams = new ReplicationStreams()
   /** Serialises changes to the set of dbs (add, remove), so the saved list stays whole. */
   private changing: Promise<unknown> = Promise.resolve()
 
@@ -106,6 +109,15 @@ export class Seeder extends EventEmitter {
     return this.lifecycle.closed
   }
 
+  /**
+   * The seeder's swarm key: peers of a db that admit only members (`membersOnly`) let it in
+   * once it is on their allow list. Stable for a storage.
+   */
+  get peerKey(): Uint8Array {
+    if (this.keyPair === null) throw PeerBeeError.INVALID_ARGUMENT('Await seeder.ready() before reading peerKey')
+    return this.keyPair.publicKey
+  }
+
   /** The bytes held reached `maxBytes`: nothing more is downloaded. */
   get full(): boolean {
     return this.budget.spent
@@ -121,6 +133,7 @@ export class Seeder extends EventEmitter {
     if ((await local.get(HELD_DB)) !== null) {
       throw PeerBeeError.DB_EXISTS('The storage holds a database: a seeder needs a storage of its own')
     }
+    this.keyPair = await this.store.createKeyPair('peerbee/seeder')
     lifecycle.onClosing(() => this.closeAll())
     for (const key of parseSeeds(await local.get(SEEDS))) await this.follow(key)
   }
@@ -161,7 +174,7 @@ export class Seeder extends EventEmitter {
   /** Replicates every seeded db over a stream, as `PeerBee.replicate` (one stream for all of them). */
   replicate(isInitiatorOrStream: boolean | Duplex): Duplex {
     if (this.lifecycle.closing !== null) throw PeerBeeError.CLOSED()
-    return this.store.replicate(isInitiatorOrStream)
+    return this.streams.add(this.store.replicate(isInitiatorOrStream))
   }
 
   /**
@@ -171,14 +184,11 @@ export class Seeder extends EventEmitter {
   async join(): Promise<void> {
     await this.live()
     if (this.swarm === null) {
-      const swarm = createSwarm({
-        bootstrap: this.opts.bootstrap,
-        keyPair: await this.store.createKeyPair('peerbee/seeder')
-      })
+      const swarm = createSwarm({ bootstrap: this.opts.bootstrap, keyPair: this.keyPair! })
       this.swarm = swarm
       swarm.on('connection', (conn: Duplex) => {
         conn.on('error', () => {})
-        this.store.replicate(conn)
+        this.streams.add(this.store.replicate(conn))
       })
     }
     await Promise.all([...this.dbs.values()].map((s) => this.announce(s)))
@@ -268,6 +278,9 @@ export class Seeder extends EventEmitter {
 
   private async closeAll(): Promise<void> {
     await this.changing
+    // Streams end before the dbs and the store close: a block still arriving would be verified
+    // after the storage under it closed.
+    await this.streams.close()
     await Promise.all([...this.dbs.values()].map((s) => this.unfollow(s)))
     this.dbs.clear()
     await this.swarm?.destroy()

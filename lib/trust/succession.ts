@@ -1,11 +1,11 @@
 import b4a from 'b4a'
 import c from 'compact-encoding'
-import Hypercore from 'hypercore'
+import type Hypercore from 'hypercore'
 import crypto from 'hypercore-crypto'
-import { manifest as manifestEncoding } from 'hypercore/lib/messages.js'
 import { clockEncoding } from '../model/codecs.js'
 import type { Clock } from '../model/clock.js'
 import type { Succession } from '../model/evidence.js'
+import { signAsWriter, verifyWriterSignature } from '../model/writer-signature.js'
 
 /** Signed bytes are tagged, so a succession signature can never pass for anything else. */
 const NAMESPACE = b4a.from('peerbee/succession/v1')
@@ -19,16 +19,7 @@ function signable(db: Uint8Array, from: Uint8Array, to: Uint8Array, clock: Clock
  * `to`, in the db `db`.
  */
 export function signSuccession(db: Uint8Array, from: Hypercore, to: Uint8Array, clock: Clock): Succession {
-  if (from.keyPair === null || from.manifest === null)
-    throw new Error('a succession is signed by a writer log held with its key pair')
-  return {
-    db,
-    from: from.key,
-    to,
-    clock,
-    manifest: c.encode(manifestEncoding, from.manifest),
-    signature: crypto.sign(signable(db, from.key, to, clock), from.keyPair.secretKey)
-  }
+  return { db, from: from.key, to, clock, ...signAsWriter(from, signable(db, from.key, to, clock)) }
 }
 
 /**
@@ -37,12 +28,5 @@ export function signSuccession(db: Uint8Array, from: Hypercore, to: Uint8Array, 
  */
 export function checkSuccession(s: Succession, db: Uint8Array): boolean {
   if (!b4a.equals(s.db, db) || b4a.equals(s.from, s.to)) return false
-  let manifest: Hypercore.Manifest
-  try {
-    manifest = c.decode(manifestEncoding, s.manifest)
-  } catch {
-    return false
-  }
-  if (!b4a.equals(Hypercore.key(manifest), s.from) || manifest.signers.length !== 1) return false
-  return crypto.verify(signable(db, s.from, s.to, s.clock), s.signature, manifest.signers[0]!.publicKey)
+  return verifyWriterSignature(s.from, s, signable(db, s.from, s.to, s.clock))
 }

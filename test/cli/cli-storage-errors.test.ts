@@ -30,11 +30,15 @@ test('reindex rebuilds the index from the logs and the data reads the same', asy
 test('a storage in use by another process: one line naming the dir and what to do', async (t) => {
   const box = await Sandbox.create(t)
   await box.ok(['init'])
-  const holder = box.start(['watch'])
-  // watch holds the storage once it has opened it; until then status still gets through.
+  let holder = box.start(['watch'])
+  // watch holds the storage once it has opened it; until then status still gets through, and
+  // a status that held it just then makes watch give up: it is started again.
   let r: Result
-  do r = await box.run(['status'])
-  while (r.code === 0 && holder.child.exitCode === null)
+  for (;;) {
+    r = await box.run(['status'])
+    if (r.code !== 0) break
+    if (holder.child.exitCode !== null) holder = box.start(['watch'])
+  }
   assertOneLine(r, /\.peerbee is in use by another process .*peerbee serve.*--storage/)
   await holder.stop()
 })
@@ -44,6 +48,32 @@ test('a copied storage: one line saying it was copied and how to go on', async (
   await box.ok(['init'])
   await cp(path.join(box.dir, '.peerbee'), path.join(box.dir, 'copy'), { recursive: true })
   assertOneLine(await box.run(['--storage', 'copy', 'get', 'a']), /copied or restored from a backup.*recover/)
+})
+
+test('recover opens a copied storage on a new writer log; the old one shows in writers, the data stays', async (t) => {
+  const box = await Sandbox.create(t)
+  await box.ok(['init'])
+  await box.ok(['put', 'a', '1'])
+  const [oldKey] = (await box.ok(['--json', 'status'])).map((l) => JSON.parse(l).writerKey as string)
+  await cp(path.join(box.dir, '.peerbee'), path.join(box.dir, 'copy'), { recursive: true })
+  const copy = ['--storage', 'copy', '--bootstrap', '127.0.0.1:1']
+  const [line] = await box.ok([...copy, 'recover', '--timeout', '1'])
+  assert.match(line!, /^recovered: writing as \S+, not synced yet$/)
+  const [newKey] = (await box.ok([...copy, '--json', 'status'])).map((l) => JSON.parse(l).writerKey as string)
+  assert.notEqual(newKey, oldKey)
+  assert.deepEqual(await box.ok([...copy, 'get', 'a']), ['1'])
+  await box.ok([...copy, 'put', 'b', '2'])
+  const writers = await box.ok([...copy, 'writers'])
+  assert.ok(
+    writers.some((w) => w.startsWith(oldKey!) && w.includes('admin')),
+    writers.join('\n')
+  )
+  assert.ok(
+    writers.some((w) => w.startsWith(newKey!) && w.includes('admin') && w.includes('this peer')),
+    writers.join('\n')
+  )
+  const [again] = await box.ok([...copy, 'recover'])
+  assert.equal(again, 'nothing to recover: this storage was not copied or moved')
 })
 
 test('damaged storage files: one line, exit 1, nothing served', async (t) => {

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import { Running } from '../cli/cli-helpers.js'
 import { dump, filesHolding } from '../helpers.js'
 import { localTestnet, until, within } from './net-helpers.js'
-import { CALL_MS, Peer, cleanups, converge, openDb, puts, type Op } from './process-peers.js'
+import { CALL_MS, Peer, cleanups, converge, openDb, puts, type Op } from './peer-process.js'
 
 /** A seeder's `--json` line about one db. */
 interface SeedLine {
@@ -26,8 +26,8 @@ test(
     const net = await localTestnet()
     defer(() => net.destroy())
 
-    const a = await Peer.start(defer, 'A', net.bootstrap, undefined, true)
-    const b = await Peer.start(defer, 'B', net.bootstrap, a.key, a.encryptionKey!)
+    const a = await Peer.start(defer, 'A', net.bootstrap, undefined, ['--encrypt'])
+    const b = await Peer.start(defer, 'B', net.bootstrap, a.key, ['--encryption-key', a.encryptionKey!])
     const seedDir = await mkdtemp(path.join(tmpdir(), 'peerbee-seeder-'))
     defer(() => rm(seedDir, { recursive: true, force: true }))
     const bootstrap = net.bootstrap.flatMap((node) => ['--bootstrap', node])

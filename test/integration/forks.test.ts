@@ -4,7 +4,9 @@ import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 import b4a from 'b4a'
 import Corestore from 'corestore'
+import { LocalSettings } from '../../lib/db/local-settings.js'
 import { PeerBee } from '../../lib/index.js'
+import { EvidenceStore } from '../../lib/trust/evidence-store.js'
 import { connect, createDb, dump, tempDir, teardown, waitFor } from '../helpers.js'
 
 /**
@@ -127,4 +129,51 @@ test("the forked writer's two devices each go on with a new log and write again 
   const info = (await root.writers()).find((w) => hex(w.key) === hex(forkedKey))!
   assert.equal(info.forked, true)
   assert.equal(one.writable && two.writable, true, 'both write on, as writers')
+})
+
+test('a device that kept the proof of its own fork but stopped before moving on moves on at the next open', async (t) => {
+  const root = await createDb<string, unknown>(t)
+  const dir = await tempDir(t)
+  const writer = await createDb<string, unknown>(t, { key: root.key }, dir)
+  const cut = connect(root, writer)
+  await root.addWriter(writer.writerKey)
+  await writer.update()
+  await writer.put('k', 'shared')
+  await root.update()
+  cut()
+  const forkedKey = writer.writerKey
+  await writer.close()
+
+  // The clone writes, the root learns the fork from it and from the original's branch.
+  const twin = await forcedOpen(t, await copyOf(t, dir))
+  await twin.put('k', 'twin')
+  const original = await createDb<string, unknown>(t, {}, dir)
+  await original.put('k', 'original')
+  await original.close()
+  const toTwin = connect(root, twin)
+  const proofOf = async (db: PeerBee<string, unknown>) =>
+    (db as unknown as { storage: { evidence: EvidenceStore } }).storage.evidence
+      .all()
+      .find((e) => e.type === 'fork' && b4a.equals(e.writer, forkedKey))
+  const reopened = await createDb<string, unknown>(t, {}, dir)
+  const toReopened = connect(root, reopened)
+  await waitFor(async () => (await proofOf(root)) !== undefined, 30_000)
+  toReopened()
+  toTwin()
+  await reopened.close()
+
+  // As if the process stopped after keeping the proof and before its rotation: the proof is
+  // in its storage, the writer log in use is still the forked one.
+  const store = new Corestore(dir)
+  const local = await LocalSettings.open(store)
+  const evidence = await EvidenceStore.open(local)
+  await evidence.add((await proofOf(root))!)
+  await store.close()
+
+  const again = await createDb<string, unknown>(t, {}, dir)
+  await waitFor(() => !b4a.equals(again.writerKey, forkedKey), 10_000)
+  // With no peer connected, it writes on its new log.
+  await again.put('after', 1)
+  assert.equal(again.writable, true)
+  assert.ok(b4a.equals((await again.get('after'))!.writer, again.writerKey))
 })

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { dump, rejectsWithCode } from '../helpers.js'
 import { localTestnet, until, within } from './net-helpers.js'
-import { CALL_MS, Peer, cleanups, converge, openDb, puts, type Op, type WriterStatus } from './process-peers.js'
+import { CALL_MS, Peer, cleanups, converge, openDb, puts, type Op, type WriterStatus } from './peer-process.js'
 
 test(
   'processes: a new peer gets every write from a writer and a reader after the root is SIGKILLed',

@@ -4,6 +4,7 @@ import b4a from 'b4a'
 import type Hyperswarm from 'hyperswarm'
 import { createSwarm } from '../../lib/net/create-swarm.js'
 import { SwarmSession } from '../../lib/net/swarm-session.js'
+import { waitFor } from '../helpers.js'
 import { localTestnet, tempStore, until, within } from './net-helpers.js'
 
 const TOPIC = b4a.alloc(32, 7)
@@ -110,7 +111,7 @@ test('three sessions joining at once all connect', async (t) => {
         discoveryKey: TOPIC,
         bootstrap: net.bootstrap,
         replicate: (c) => s.store.replicate(c),
-        idleTimeout: 0
+        grace: 0
       })
   )
   t.after(async () => {
@@ -132,7 +133,7 @@ test('a connection that opens no core is dropped', async (t) => {
     discoveryKey: TOPIC,
     bootstrap: net.bootstrap,
     replicate: (c) => a.store.replicate(c),
-    idleTimeout: 300
+    grace: 300
   })
   const stranger = createSwarm({ bootstrap: net.bootstrap })
   stranger.on('connection', (conn) => conn.on('error', () => {}))
@@ -158,15 +159,15 @@ test('a connection that opens no core is dropped', async (t) => {
   stranger.leavePeer(sa.swarm!.keyPair.publicKey)
 })
 
-test('inbound connections beyond maxPeers are closed', async (t) => {
+test('inbound handshakes beyond maxInbound are refused in the firewall', async (t) => {
   const net = await localTestnet()
   const a = await tempStore()
   const sa = new SwarmSession({
     discoveryKey: TOPIC,
     bootstrap: net.bootstrap,
     replicate: (c) => a.store.replicate(c),
-    maxPeers: 1,
-    idleTimeout: 0
+    maxInbound: 1,
+    grace: 0
   })
   const others = [createSwarm({ bootstrap: net.bootstrap }), createSwarm({ bootstrap: net.bootstrap })]
   for (const s of others) s.on('connection', (conn) => conn.on('error', () => {}))
@@ -182,11 +183,8 @@ test('inbound connections beyond maxPeers are closed', async (t) => {
   let inbound = 0
   swarm.on('connection', () => inbound++)
   for (const s of others) s.joinPeer(swarm.keyPair.publicKey)
-  await within(
-    5000,
-    until(swarm, ['connection'], () => inbound >= 2),
-    'both peers to dial in'
-  )
+  await waitFor(() => inbound === 1 && sa.gate!.refusals.full >= 1, 8000)
   assert.equal(sa.peers, 1)
+  assert.equal(swarm.connections.size, 1)
   for (const s of others) s.leavePeer(swarm.keyPair.publicKey)
 })

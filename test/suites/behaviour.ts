@@ -321,6 +321,23 @@ export function behaviourSuite(name: string, make: PairFactory): void {
       await done
     })
 
+    test('watch starts with the first index step after the call: what was indexed before is not yielded', async (t) => {
+      const { writer } = await make(t)
+      await writer.put('before', 1)
+      // update() returns once this peer's own writes are indexed too.
+      await writer.update()
+      const seen: string[] = []
+      const done = (async () => {
+        for await (const changes of writer.watch()) for (const c of changes) seen.push(c.key)
+      })()
+      // Readable at once, indexed a few ms later: a step after the call, so watch yields it.
+      await writer.put('after', 2)
+      await waitFor(() => seen.includes('after'))
+      assert.deepEqual(seen, ['after'])
+      await writer.close()
+      await done
+    })
+
     test('history lists every version, oldest first', async (t) => {
       const { writer, reader, sync } = await make(t)
       await writer.put('h', 1)

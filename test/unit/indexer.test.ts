@@ -9,7 +9,7 @@ import { readiness } from '../../lib/indexer/readiness.js'
 import { WriterTable } from '../../lib/indexer/writers.js'
 import { MAX_ENTRY_BYTES, encodeEntry, encodeHeader } from '../../lib/log/codec.js'
 import type { LogEntry, Op } from '../../lib/log/entry.js'
-import { writerId } from '../../lib/model/ids.js'
+import { keyId, writerId } from '../../lib/model/ids.js'
 import type { MembershipFact } from '../../lib/model/membership.js'
 import type { KeyChange, Ref } from '../../lib/model/version.js'
 import type { InvalidEntry } from '../../lib/types.js'
@@ -264,6 +264,36 @@ test('rebuild: a removal that invalidates an admin fact re-derives the index wit
   assert.deepEqual(await h.heads('root-key'), ['1:2=r'])
   const cursors = await h.view.cursors()
   assert.equal(cursors.get(writerId(h.root.key))?.indexed, h.root.length, 'cursors were rewritten by the rebuild')
+})
+
+test('an entry this peer wrote, met again by a rebuild, waits for the versions it cites', async (t) => {
+  const h = await harness(t)
+  const w = h.writer(2)
+  h.write(h.root, 10, [{ type: 'add-writer', key: w.key, role: 'writer' }])
+  const cited = h.write(w, 11, [put('k', 'w')])
+  h.write(w, 12, [put('other', 'past the fork')])
+  await h.settle()
+
+  // The root writes on top of what its index holds; its entry is primed, not read back.
+  const entry: LogEntry = { clock: { wall: 13, counter: 0 }, ops: [put('k', 'root', [ref(w, cited)])] }
+  const seq = h.root.append(encodeEntry(entry))
+  const version = {
+    writer: h.root.key,
+    seq,
+    clock: entry.clock,
+    deleted: false,
+    value: b4a.from('root'),
+    parents: [ref(w, cited)]
+  }
+  h.indexer.prime(writerId(h.root.key), seq, {
+    clock: entry.clock,
+    versions: [{ key: b4a.from('k'), id: keyId(b4a.from('k')), version }]
+  })
+  // A fork of w rebuilds the index before the entry is indexed: the root's log is read first.
+  h.indexer.forked(writerId(w.key), 2)
+  await h.settle()
+  assert.deepEqual(await h.heads('k'), [`1:${seq}=root`], 'the version it cites is superseded, not a head again')
+  assert.equal(await h.heads('other'), null, 'past the fork nothing counts')
 })
 
 test('membership tracker: additive facts apply, a lower cut asks for a retraction, a lost fact for a rebuild', () => {

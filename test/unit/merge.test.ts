@@ -146,6 +146,49 @@ test('membership: a cut voids the ops its writer made past it, even ones resolve
   assert.equal(m.members.get(hex(1))?.cut, 3)
 })
 
+test('membership: a successor takes its predecessor role; the root successor is a root', () => {
+  const successions = [
+    { from: hex(1), to: hex(5), clock: { wall: 3, counter: 0 } },
+    { from: hex(0), to: hex(6), clock: { wall: 4, counter: 0 } }
+  ]
+  const m = resolveMembership(hex(0), [fact(0, 1, 1, [add(1, 'admin')])], { successions, forkCuts: new Map() })
+  assert.equal(m.members.get(hex(5))?.role, 'admin')
+  assert.equal(m.members.get(hex(5))?.removed, false)
+  assert.equal(m.members.get(hex(6))?.role, 'admin')
+  assert.ok(m.roots.has(hex(6)))
+})
+
+test('membership: a removed writer does not come back through a succession, signed before or after its removal', () => {
+  for (const wall of [2, 9]) {
+    const successions = [{ from: hex(1), to: hex(5), clock: { wall, counter: 0 } }]
+    const m = resolveMembership(
+      hex(0),
+      [
+        fact(0, 1, 1, [add(1)]),
+        fact(0, 2, 5, [remove(1, 3)]),
+        // The successor would add a writer if it were an admin: it is not even a member that counts.
+        fact(5, 1, 10, [add(7)])
+      ],
+      { successions, forkCuts: new Map() }
+    )
+    const successor = m.members.get(hex(5))
+    assert.equal(successor?.removed, true, `succession at clock ${wall}`)
+    assert.equal(successor?.cut, 1, 'nothing the successor wrote counts')
+    assert.equal(m.members.has(hex(7)), false)
+  }
+})
+
+test('membership: a successor of a removed admin loses what it did as admin', () => {
+  const successions = [{ from: hex(1), to: hex(5), clock: { wall: 2, counter: 0 } }]
+  const m = resolveMembership(
+    hex(0),
+    [fact(0, 1, 1, [add(1, 'admin')]), fact(5, 1, 3, [add(7)]), fact(0, 2, 4, [remove(1, 2)])],
+    { successions, forkCuts: new Map() }
+  )
+  assert.equal(m.members.get(hex(5))?.removed, true)
+  assert.equal(m.members.has(hex(7)), false, "the successor's add never counted")
+})
+
 test('membership: the result does not depend on the order facts are given (property)', () => {
   const arbFact = fc.record({
     writer: fc.integer({ min: 0, max: 3 }),

@@ -79,7 +79,7 @@ test('pairing frames round-trip; malformed frames decode to null', () => {
     { type: 'request', inviteId: b4a.alloc(32, 1), proof: b4a.alloc(32, 2) },
     { type: 'accept', role: 'writer', key: b4a.alloc(32, 3), encryptionKey: null },
     { type: 'accept', role: 'admin', key: b4a.alloc(32, 3), encryptionKey: b4a.alloc(32, 7) },
-    { type: 'writer', writerKey: b4a.alloc(32, 4) },
+    { type: 'writer', writerKey: b4a.alloc(32, 4), binding: null },
     { type: 'added', role: 'admin' },
     { type: 'refused', reason: 'used' }
   ]

@@ -122,6 +122,8 @@ declare module 'hypercore' {
     readonly opened: boolean
     readonly closed: boolean
     readonly peers: Hypercore.Peer[]
+    /** The core the sessions share; `header.frozen` once a second history of it was met. */
+    readonly core: { readonly header: { readonly frozen: boolean } }
     ready(): Promise<void>
     close(): Promise<void>
     append(block: Uint8Array | Uint8Array[]): Promise<Hypercore.AppendResult>

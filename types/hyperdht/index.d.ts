@@ -32,6 +32,24 @@ declare module 'hyperdht' {
     static readonly BOOTSTRAP: string[]
     readonly destroyed: boolean
     readonly bootstrapNodes: Array<{ host: string; port: number }>
+    /** Whether this node thinks it is unreachable from outside (behind a NAT or firewall). */
+    readonly firewalled: boolean
+    /** Behind a NAT that gives each destination another port: holepunching rarely works. */
+    readonly randomized: boolean
+    /** The address other DHT nodes see this node at; null until enough answered. */
+    readonly host: string | null
+    readonly port: number
+    /** Routing table of the DHT nodes this node knows. */
+    readonly nodes: { readonly length: number }
+    /** Opens a connection to the peer listening with this key. */
+    connect(
+      publicKey: Uint8Array,
+      opts?: { keyPair?: HyperDHT.KeyPair; relayAddresses?: Array<{ host: string; port: number }> }
+    ): import('stream').Duplex
+    /** Binds the UDP sockets. */
+    bind(): Promise<void>
+    /** The LAN address of the socket that serves handshakes; null before it is bound. */
+    localAddress(): { host: string; port: number } | null
     fullyBootstrapped(): Promise<void>
     /** Resolves when the node at `to` answers a ping; rejects after the request's retries time out. */
     ping(to: { host: string; port: number }): Promise<unknown>

@@ -16,6 +16,11 @@ declare module 'hyperswarm' {
       /** Set once the handshake is done; the same on both ends. */
       readonly handshakeHash: Uint8Array | null
       readonly isInitiator: boolean
+      /** Bytes on the wire, encrypted frames included. */
+      readonly rawBytesRead: number
+      readonly rawBytesWritten: number
+      /** The UDP stream under the connection, once connected. */
+      readonly rawStream: { readonly remoteHost: string; readonly remotePort: number } | null
       /** Resolves true once the handshake is done, false if the stream closed first. */
       readonly opened: Promise<boolean>
       /** Holds the connection's Protomux once a protocol attached one. */
@@ -55,8 +60,13 @@ declare module 'hyperswarm' {
       bootstrap?: HyperDHT.Bootstrap[]
       /** Cap on outgoing connection attempts; inbound connections are not capped by it. */
       maxPeers?: number
+      /** Cap on dials to peers found on topics (`joinPeer` dials are not capped by it). */
+      maxClientConnections?: number
       maxParallel?: number
-      /** Return true to refuse a peer; a refused peer is banned for the life of the swarm. */
+      /**
+       * Return true to refuse a peer; a refused peer is banned for the life of the swarm. Called
+       * before a dial (`payload` null) and on an inbound handshake (the remote's payload).
+       */
       firewall?: (remotePublicKey: Uint8Array, payload: unknown) => boolean
     }
   }

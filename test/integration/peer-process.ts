@@ -10,8 +10,6 @@ import { fileURLToPath } from 'node:url'
 import { PeerBee, type PeerBeeOptions } from '../../lib/index.js'
 import { tempStore, within } from './net-helpers.js'
 
-/** Peers in child processes (test/fixtures/net-peer.ts), driven by a test over JSON lines. */
-
 const PEER_SCRIPT = fileURLToPath(new URL('../fixtures/net-peer.ts', import.meta.url))
 /** Starting a child (node + tsx + corestore + DHT) takes a few seconds on a busy 2-core box. */
 export const START_MS = 20_000
@@ -37,16 +35,6 @@ export function cleanups(t: TestContext): Defer {
   return (fn) => fns.push(fn)
 }
 
-/** A ready db on a Corestore in a fresh temp dir; closed, then its dir removed, at cleanup. */
-export async function openDb(defer: Defer, opts: PeerBeeOptions): Promise<PeerBee<string, unknown>> {
-  const { store, close } = await tempStore()
-  defer(close)
-  const db = new PeerBee<string, unknown>(store, opts)
-  defer(() => db.close())
-  await db.ready()
-  return db
-}
-
 export type Op = { key: string; value?: unknown; del?: boolean }
 interface Reply {
   id?: number
@@ -57,6 +45,8 @@ interface Reply {
   ready?: boolean
   key?: string
   writerKey?: string
+  peerKey?: string
+  discoveryKey?: string
   encryptionKey?: string | null
 }
 export interface WriterStatus {
@@ -71,9 +61,11 @@ export class Peer {
   readonly child: ChildProcessByStdio<Writable, Readable, Readable>
   key = ''
   writerKey = ''
-  /** The db's encryption key (hex) this peer holds, if encrypted. */
+  peerKey = ''
+  discoveryKey = ''
+  /** The key of an encrypted db (hex) this peer holds (start it with `--encrypt` or `--encryption-key`). */
   encryptionKey: string | null = null
-  /** The peer's storage folder. */
+  /** Its storage folder. */
   dir = ''
   private nextId = 1
   private readonly pending = new Map<number, (reply: Reply) => void>()
@@ -108,28 +100,25 @@ export class Peer {
     return this.child.exitCode === null && this.child.signalCode === null
   }
 
-  /**
-   * Spawns a peer that joins the swarm; it is stopped when the test ends, whatever happens.
-   * `encryption`: create the db encrypted (`true`), or open it with this key (hex).
-   */
+  /** Spawns a peer that joins the swarm; it is stopped when the test ends, whatever happens. */
   static async start(
     defer: Defer,
     name: string,
     bootstrap: string[],
     key?: string,
-    encryption?: true | string
+    extra: string[] = []
   ): Promise<Peer> {
     const dir = await mkdtemp(path.join(tmpdir(), `peerbee-${name}-`))
     defer(() => rm(dir, { recursive: true, force: true }))
-    const args = ['--dir', dir, ...bootstrap.flatMap((b) => ['--bootstrap', b])]
+    const args = ['--dir', dir, ...bootstrap.flatMap((b) => ['--bootstrap', b]), ...extra]
     if (key !== undefined) args.push('--key', key)
-    if (encryption === true) args.push('--encrypt')
-    else if (encryption !== undefined) args.push('--encryption-key', encryption)
     const peer = new Peer(name, args)
     defer(() => peer.stop())
     const ready = await within(START_MS, Promise.race([peer.ready, peer.died()]), `${name} to start`)
     peer.key = ready.key!
     peer.writerKey = ready.writerKey!
+    peer.peerKey = ready.peerKey!
+    peer.discoveryKey = ready.discoveryKey!
     peer.encryptionKey = ready.encryptionKey ?? null
     peer.dir = dir
     return peer
@@ -175,6 +164,17 @@ export class Peer {
   }
 }
 
+/** A ready db on a Corestore in a fresh temp dir; closed, then its dir removed, at cleanup. */
+export async function openDb(defer: Defer, opts: PeerBeeOptions): Promise<PeerBee<string, unknown>> {
+  const { store, close } = await tempStore()
+  defer(close)
+  const db = new PeerBee<string, unknown>(store, opts)
+  defer(() => db.close())
+  await db.ready()
+  return db
+}
+
+/** `n` puts of keys `prefix000`, `prefix001`, ... */
 export const puts = (prefix: string, n: number, tag: string): Op[] =>
   Array.from({ length: n }, (_, i) => ({ key: `${prefix}${String(i).padStart(3, '0')}`, value: { tag, i } }))
 

@@ -27,9 +27,14 @@ export interface Extras {
   phases?: { [name: string]: Phase }
 }
 
-/** One timed repetition: wall time of the workload itself and the highest RSS seen meanwhile. */
+/**
+ * One timed repetition: wall time of the workload itself and the highest RSS seen meanwhile;
+ * `cpuMs`, the process's CPU time meanwhile (user and system), where `measure()` took it: on a
+ * machine shared with other work it tells a cost apart from a wait for the CPU.
+ */
 export interface Measurement extends Extras {
   ms: number
+  cpuMs?: number
   rssMB: number
 }
 
@@ -70,13 +75,15 @@ export async function timed(fn: () => Promise<void>): Promise<number> {
   return performance.now() - start
 }
 
-/** Times `fn` with `performance.now()` while sampling RSS. */
+/** Times `fn` with `performance.now()` and the process's CPU time, while sampling RSS. */
 export async function measure(fn: () => Promise<void>): Promise<Measurement> {
   const rss = new RssPeak()
   rss.start()
   try {
+    const cpu = process.cpuUsage()
     const ms = await timed(fn)
-    return { ms, rssMB: rss.stop() }
+    const used = process.cpuUsage(cpu)
+    return { ms, cpuMs: (used.user + used.system) / 1000, rssMB: rss.stop() }
   } finally {
     rss.stop()
   }

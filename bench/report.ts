@@ -18,6 +18,8 @@ export interface Result extends Extras {
   rssMB: number
   /** Each repetition's time, in run order: repetition i of every system ran in round i. */
   repsMs: number[]
+  /** Each repetition's CPU time, where the workload measured it. */
+  repsCpuMs?: number[]
 }
 
 /** A system that did not finish within the workload's limit: a result, not a failure. */
@@ -78,6 +80,7 @@ export function aggregate(workload: WorkloadId, system: SystemName, n: number, r
     rssMB: Math.max(...reps.map((m) => m.rssMB)),
     repsMs: reps.map((m) => round1(m.ms))
   }
+  if (reps.every((m) => m.cpuMs !== undefined)) result.repsCpuMs = reps.map((m) => round1(m.cpuMs!))
   const numbers = (key: NumberExtra) => reps.map((m) => m[key]).filter((x) => x !== undefined)
   const lists = (key: 'tenths' | 'rssTenthsMB') => reps.map((m) => m[key]).filter((x) => x !== undefined)
   for (const key of NUMBER_EXTRAS) {

@@ -11,12 +11,14 @@ export type { Sizes, Workload, WorkloadId } from './workload.js'
 export { FULL_SIZES, QUICK_SIZES } from './workload.js'
 
 const ALL: readonly SystemName[] = ['peerbee', 'autobase', 'hyperbee', 'pouchdb']
+/** Where an encrypted db runs beside the plain one: writes one by one and in batches, a scan, a catch-up. */
+const WITH_ENCRYPTED: readonly SystemName[] = ['peerbee', 'peerbee-encrypted', 'autobase', 'hyperbee', 'pouchdb']
 
 const w1: Workload = {
   id: 'W1',
   title: 'sequential puts',
   scale: false,
-  systems: ALL,
+  systems: WITH_ENCRYPTED,
   ops: (s) => s.sequential,
   run: (system, dir, s) =>
     withDb(system, dir, (db) =>
@@ -46,7 +48,7 @@ const w3: Workload = {
   id: 'W3',
   title: 'batched puts',
   scale: false,
-  systems: ALL,
+  systems: WITH_ENCRYPTED,
   ops: (s) => s.batched,
   run: (system, dir, s) =>
     withDb(system, dir, async (db) => {
@@ -77,7 +79,7 @@ const w5: Workload = {
   id: 'W5',
   title: 'ordered scan',
   scale: false,
-  systems: ALL,
+  systems: WITH_ENCRYPTED,
   ops: (s) => s.dbKeys,
   run: (system, dir, s) =>
     withDb(system, dir, async (db) => {
@@ -93,7 +95,7 @@ const w7: Workload = {
   id: 'W7',
   title: 'new-peer catch-up',
   scale: false,
-  systems: ALL,
+  systems: WITH_ENCRYPTED,
   ops: (s) => s.dbKeys,
   run: (system, dir, s) =>
     withDb(system, join(dir, 'source'), async (source) => {

@@ -45,8 +45,14 @@ export function networkOptions(opts: GlobalOptions): PeerBeeOptions {
   }
 }
 
-/** How a command finds its db: one the storage holds, a new one, or one named by its key. */
-export type OpenMode = { existing: true; recover?: true } | { create: true } | { key: string | Uint8Array }
+/**
+ * How a command finds its db: one the storage holds (recovered, if asked), a new one
+ * (encrypted or not), or one named by its key (with the key of an encrypted db, if given).
+ */
+export type OpenMode =
+  | { existing: true; recover?: true }
+  | { create: true; encrypt?: boolean }
+  | { key: string | Uint8Array; encryptionKey?: Uint8Array }
 
 /**
  * Checks what the storage folder holds before anything opens it: only `init`, `open` and
@@ -76,6 +82,8 @@ export async function withDb<T>(
   const db = new PeerBee(opts.storage, {
     ...('key' in mode ? { key: mode.key } : {}),
     ...('recover' in mode ? { recover: true } : {}),
+    ...('encryptionKey' in mode ? { encryptionKey: mode.encryptionKey } : {}),
+    ...('encrypt' in mode ? { encrypt: mode.encrypt } : {}),
     ...(opts.maxWriterBytes === undefined ? {} : { maxWriterBytes: opts.maxWriterBytes }),
     ...networkOptions(opts)
   })
@@ -89,8 +97,8 @@ export async function withDb<T>(
   })
 }
 
-/** Runs `fn`, then closes `db`; a signal closes it at once. */
-export async function closingOnSignal<T>(db: PeerBee, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn`, then closes `db` (or a seeder); a signal closes it at once. */
+export async function closingOnSignal<T>(db: { close(): Promise<void> }, fn: () => Promise<T>): Promise<T> {
   const close = () => void db.close().catch(() => {})
   shutdown.signal.addEventListener('abort', close, { once: true })
   try {

@@ -1,5 +1,5 @@
 import * as ids from 'hypercore-id-encoding'
-import type { Change, Entry, Version, WriterInfo } from '../lib/index.js'
+import type { Change, Entry, PeerBee, Version, WriterInfo } from '../lib/index.js'
 import { UserError } from './errors.js'
 import { formatValue } from './values.js'
 
@@ -33,6 +33,12 @@ export function parseCount(text: string, what: string): number {
 /** A commander argument parser for a non-negative integer option, so its default shows as a number. */
 export function countOption(what: string): (text: string) => number {
   return (text) => parseCount(text, what)
+}
+
+/** A db as `init`, `open` and `join` print it: its key, this peer's writer key and role, the key of an encrypted db. */
+export function dbJson(db: PeerBee) {
+  const encryptionKey = db.encryptionKey === null ? {} : { encryptionKey: formatKey(db.encryptionKey) }
+  return { key: db.id, writerKey: formatKey(db.writerKey), role: db.role, ...encryptionKey }
 }
 
 export function entryJson(e: Entry) {

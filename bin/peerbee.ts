@@ -18,7 +18,8 @@ import { registerDoctor } from './commands/doctor.js'
 import { registerExport } from './commands/export.js'
 import { registerHistory } from './commands/history.js'
 import { registerImport } from './commands/import.js'
-import { registerInit, registerOpen } from './commands/setup.js'
+import { registerEncryptionKey, registerInit, registerOpen } from './commands/setup.js'
+import { registerSeed } from './commands/seed.js'
 import { registerInvite, registerJoin } from './commands/pairing.js'
 import { registerList } from './commands/list.js'
 import { registerPeers } from './commands/peers.js'
@@ -31,7 +32,7 @@ import { registerWatch } from './commands/watch.js'
 import { registerWriters } from './commands/writers.js'
 
 /** Commands whose job ends with Ctrl-C: interrupted, they exit 0. */
-const RUN_UNTIL_INTERRUPTED = new Set(['serve', 'watch', 'invite', 'dht'])
+const RUN_UNTIL_INTERRUPTED = new Set(['serve', 'watch', 'invite', 'dht', 'seed'])
 
 function runsUntilInterrupted(action: Command): boolean {
   return RUN_UNTIL_INTERRUPTED.has(action.name()) || (action.name() === 'changes' && action.opts().live === true)
@@ -90,6 +91,7 @@ function program(): Command {
     .configureOutput({ outputError: (text, write) => write(oneLine(text)) })
   registerInit(root)
   registerOpen(root)
+  registerEncryptionKey(root)
   registerDataCommands(root)
   registerList(root)
   registerWatch(root)
@@ -101,6 +103,7 @@ function program(): Command {
   registerJoin(root)
   registerServe(root)
   registerSync(root)
+  registerSeed(root)
   registerStatus(root)
   registerPeers(root)
   registerDoctor(root)

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress'
 import type { PeerBee, WriterInfo } from '../lib/index.js'
 import { Output, formatKey, shortKey, writerJson } from './format.js'
+import { RenderLoop } from './render-loop.js'
 
 /**
  * Shows peers and per-writer sync progress of a joined db while it runs: a live bar per
@@ -12,9 +13,7 @@ export class SyncReporter {
   private readonly view: View
   private readonly seen = new Map<string, string>()
   private peers = -1
-  private timer: NodeJS.Timeout | null = null
-  private readonly ticker: NodeJS.Timeout
-  private readonly onEvent = () => this.schedule()
+  private readonly loop: RenderLoop
   // A peer that only syncs may come and go within one render interval: show it at once.
   private readonly onPeer = () => {
     if (this.db.closing === null) this.refresh()
@@ -23,29 +22,21 @@ export class SyncReporter {
   constructor(db: PeerBee, out: Output) {
     this.db = db
     this.view = out.json ? new JsonView() : process.stdout.isTTY ? new BarView(db) : new LineView()
-    for (const event of ['update', 'sync'] as const) db.on(event, this.onEvent)
+    this.loop = new RenderLoop(
+      () => this.refresh(),
+      () => db.closing === null
+    )
+    for (const event of ['update', 'sync'] as const) db.on(event, this.loop.schedule)
     for (const event of ['peer-add', 'peer-remove'] as const) db.on(event, this.onPeer)
-    // Remote lengths change without an event of the db: look again now and then.
-    this.ticker = setInterval(this.onEvent, 1000)
     this.refresh()
   }
 
   /** Stops listening and rendering. */
   stop(): void {
-    for (const event of ['update', 'sync'] as const) this.db.off(event, this.onEvent)
+    for (const event of ['update', 'sync'] as const) this.db.off(event, this.loop.schedule)
     for (const event of ['peer-add', 'peer-remove'] as const) this.db.off(event, this.onPeer)
-    clearInterval(this.ticker)
-    if (this.timer !== null) clearTimeout(this.timer)
+    this.loop.stop()
     this.view.stop()
-  }
-
-  /** Events come in bursts while catching up: render at most ten times a second. */
-  private schedule(): void {
-    if (this.timer !== null) return
-    this.timer = setTimeout(() => {
-      this.timer = null
-      if (this.db.closing === null) this.refresh()
-    }, 100)
   }
 
   /** Shows what changed since the last render. */

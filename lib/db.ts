@@ -7,7 +7,7 @@ import * as ids from 'hypercore-id-encoding'
 import { ChangeFeed } from './db/change-feed.js'
 import { dbNetwork } from './db/db-network.js'
 import { Encodings } from './db/encoding.js'
-import { decodeDbKey, decodePeerKey, decodeWriterKey } from './db/key-input.js'
+import { decodeDbKey, decodeEncryptionKey, decodePeerKey, decodeWriterKey } from './db/key-input.js'
 import { EvidenceKeeper } from './db/evidence-keeper.js'
 import { IndexKeeper, isCorruption } from './db/index-keeper.js'
 import { KeySpace, type DataHost } from './db/key-space.js'
@@ -19,9 +19,11 @@ import {
   DEFAULT_MAX_VALUE_SIZE,
   DEFAULT_MAX_WRITER_BYTES,
   DEFAULT_REBUILD_TIMEOUT,
-  type PeerBeeOptions
+  type PeerBeeOptions,
+  type SeededOptions
 } from './db/options.js'
 import { Overlay } from './db/overlay.js'
+import { reshareOp, rotationOp } from './db/key-sharing.js'
 import { openAccess, peerOptions, publicConnection, type PeerAccess, type PeerOptions } from './db/peer-access.js'
 import { pairDb } from './db/pairing.js'
 import { recoverStorage, storageMoved } from './db/recovery.js'
@@ -30,6 +32,7 @@ import { checkStorage } from './db/storage-guard.js'
 import { openStorage, openStore, storeIn, type OpenedStorage } from './db/storage.js'
 import { WriterRotation } from './db/writer-rotation.js'
 import { PeerBeeError } from './errors.js'
+import type { QueuedOp } from './log/group-commit.js'
 import { HybridClock } from './log/hybrid-clock.js'
 import { writerId } from './model/ids.js'
 import { probeBootstrap } from './net/bootstrap-probe.js'
@@ -76,7 +79,7 @@ export interface PeerBee<K extends Key = string, V = unknown> {
  * and is the public API; events are listed in `PeerBeeEvents`.
  */
 export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
-  private readonly opts: PeerBeeOptions
+  private readonly opts: SeededOptions
   private readonly enc: Encodings<K, V>
   private readonly maxBatchOps: number
   /** The store: made by the constructor, or by the open when it may have to recover the storage first. */
@@ -98,6 +101,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   private storage: OpenedStorage | null = null
   private keeper: IndexKeeper<K, V> | null = null
   private rotation: WriterRotation | null = null
+  private sharing = false
   private network: Network | null = null
   private readonly peerOpts: PeerOptions
   private access: PeerAccess | null = null
@@ -157,6 +161,15 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return this.required().rootLog.discoveryKey
   }
 
+  /**
+   * The key of an encrypted db that other peers open it with (`{ key, encryptionKey }`): the
+   * newest this peer holds (it reads what older keys encrypted too). Null for a db without
+   * encryption, or when this peer was given no key.
+   */
+  get encryptionKey(): Uint8Array | null {
+    return this.required().keys.keyring?.current ?? null
+  }
+
   /** This peer's writer log key; it exists before the peer is a member. */
   get writerKey(): Uint8Array {
     return this.required().writerLog.key
@@ -206,8 +219,16 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       }
       this.made = storeIn(this.dir)
     }
-    const requested = this.opts.key === undefined ? null : decodeDbKey(this.opts.key)
-    const storage = await openStorage(this.store, requested, this.where)
+    const { key, encrypt, encryptionKey } = this.opts
+    const storage = await openStorage(
+      this.store,
+      {
+        key: key === undefined ? null : decodeDbKey(key),
+        encrypt: encrypt === true,
+        encryptionKey: encryptionKey === undefined ? null : decodeEncryptionKey(encryptionKey)
+      },
+      this.where
+    )
     this.storage = storage
     storage.rootLog.on('peer-add', (peer) => this.emit('peer-add', { publicKey: peer.remotePublicKey }))
     const opened = await openAccess(this.store, storage, { ...this.peerOpts, swarm: this.opts.swarm }, (writer) => {
@@ -260,6 +281,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         maxWriterBytes: this.opts.maxWriterBytes ?? DEFAULT_MAX_WRITER_BYTES,
         clock: this.clock,
         overlay: this.overlay,
+        account: this.opts.account ?? null,
         failure: lifecycle.failure,
         check: () => lifecycle.check(),
         // A rebuild re-derives what the index held: no key changes for watchers.
@@ -269,6 +291,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
         // Every index step, including one that only changed membership (this peer became writable).
         progressed: () => {
           evidence.retry()
+          this.shareKeys()
           access.membersChanged()
           const layers = keeper.current
           if (layers !== null) void layers.replication.prune(layers.indexer.membership.members)
@@ -295,6 +318,26 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     await keeper.open()
     access.membersChanged()
     rotation.resume()
+  }
+
+  /**
+   * An admin of an encrypted db seals the current key to members no valid op sealed it to,
+   * once it has seen their logs (after each index step; one op in flight at a time).
+   */
+  private shareKeys(): void {
+    const keyring = this.storage?.keys.keyring ?? null
+    const layers = this.keeper?.ready ?? null
+    if (keyring === null || layers === null || this.sharing || layers.writes.role !== 'admin') return
+    const op = reshareOp(keyring, layers)
+    if (op === null) return
+    this.sharing = true
+    layers.writes
+      .write([op])
+      // Closing, or no longer an admin: the next step tries again if it still applies.
+      .catch(() => {})
+      .finally(() => {
+        this.sharing = false
+      })
   }
 
   /** A core closed while the db is not closing. */
@@ -460,7 +503,8 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   async removeWriter(writerKey: string | Uint8Array): Promise<void> {
     const key = decodeWriterKey(writerKey)
     // On a writer log that forked under it, the op goes to the new log (see `repaired`).
-    await this.repaired(async ({ writes, writerLog, replication, indexer }) => {
+    await this.repaired(async (layers) => {
+      const { writes, writerLog, replication, indexer } = layers
       writes.checkAdmin()
       if (indexer.membership.isRoot(writerId(key))) {
         throw PeerBeeError.INVALID_ARGUMENT('The root writer cannot be removed (nor a writer log that succeeds it)')
@@ -468,7 +512,11 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       // Removing oneself keeps the removal entry itself valid.
       const self = b4a.equals(key, writerLog.key)
       const length = self ? writerLog.length + 1 : (replication.log(writerId(key))?.length ?? 0)
-      await writes.write([{ type: 'remove-writer', key, length }])
+      const ops: QueuedOp[] = [{ type: 'remove-writer', key, length }]
+      // In an encrypted db, what is written from now on is under a key the removed writer never gets.
+      const { keyring } = this.required().keys
+      if (keyring !== null) ops.push(await rotationOp(keyring, layers, key))
+      await writes.write(ops)
     })
   }
 
@@ -496,10 +544,17 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
   status(): Status {
     const layers = this.keeper?.current ?? null
     const reindexing = this.keeper?.progress ?? null
+    const encryption = this.encryption(layers)
     if (layers === null || !this.opened) {
-      return { key: '', writable: false, peers: this.peerCount(), writers: [], invalid: 0, pending: 0, reindexing }
+      const empty = { key: '', writable: false, writers: [], invalid: 0, pending: 0 }
+      return { ...empty, peers: this.peerCount(), reindexing, encryption }
     }
-    return { ...layers.replication.status(this.id, this.writable, this.peerCount()), reindexing }
+    return { ...layers.replication.status(this.id, this.writable, this.peerCount()), reindexing, encryption }
+  }
+
+  private encryption(layers: Layers | null): Status['encryption'] {
+    if (this.storage?.keys.keyring) return 'key'
+    return layers?.indexer.reader.modeKnown === 'encrypted' ? 'no-key' : null
   }
 
   private emitSync(): void {
@@ -531,6 +586,7 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
       maxOutbound: this.peerOpts.maxOutbound,
       lan: this.peerOpts.lan,
       isAdmin: () => this.role === 'admin',
+      encryptionKey: () => this.encryptionKey,
       addWriter: (key, role) => this.addWriter(key, { role })
     })
     this.network = network
@@ -577,7 +633,10 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
     return pairDb(
       invite,
       opts,
-      (key) => new PeerBee<K, V>(storage, { ...opts, key, allow }),
+      (key, encryptionKey) => {
+        const given = encryptionKey === null ? {} : { encryptionKey }
+        return new PeerBee<K, V>(storage, { ...opts, key, allow, ...given })
+      },
       (db) => db.access?.ownBinding() ?? null
     )
   }

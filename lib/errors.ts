@@ -27,6 +27,7 @@ export type PeerBeeErrorCode =
   | 'STORAGE_NOT_EMPTY'
   | 'CHECKPOINT_INVALID'
   | 'CHECKPOINT_EXPIRED'
+  | 'ENCRYPTION_KEY_REQUIRED'
   | 'WRITER_FORKED'
 
 /**
@@ -160,6 +161,13 @@ export class PeerBeeError extends Error {
     msg = 'The checkpoint names an index this peer has replaced; read changes() from the start'
   ) {
     return new PeerBeeError('CHECKPOINT_EXPIRED', msg)
+  }
+
+  /** The db is encrypted and this peer does not hold the key the data needs: it replicates and serves, nothing more. */
+  static ENCRYPTION_KEY_REQUIRED(
+    msg = 'This database is encrypted: open it with { encryptionKey } (peerbee open <key> --encryption-key <k>) to read or write'
+  ) {
+    return new PeerBeeError('ENCRYPTION_KEY_REQUIRED', msg)
   }
 
   /**

@@ -1,5 +1,6 @@
 export { PeerBee } from './db.js'
 export { PeerBeeError, type PeerBeeErrorCode } from './errors.js'
+export { Seeder, type SeededDb, type SeederEvents, type SeederOptions } from './seed/seeder.js'
 export type { PeerBeeOptions } from './db/options.js'
 export { checkStorage, inspectStorage, type StorageState } from './db/storage-guard.js'
 export { DEFAULT_INVITE_TTL } from './net/invite.js'

@@ -78,6 +78,12 @@ export interface Status {
   pending: number
   /** Set while the index is being rebuilt from the logs: reads and writes wait for it. */
   reindexing: ReindexProgress | null
+  /**
+   * The db is encrypted: `'key'` when this peer holds a key of it, `'no-key'` when it only
+   * replicates and serves it; null for a db without encryption (or one whose root log this
+   * peer has not seen yet).
+   */
+  encryption: 'key' | 'no-key' | null
 }
 
 /** How far a rebuild of the index from the logs got, in blocks. */

@@ -45,6 +45,16 @@ export async function createDb<K extends string | Uint8Array = string, V = unkno
   return db
 }
 
+/** Opens a db and closes it again, for a test that expects the open to fail. */
+export async function openAndClose(storage: string, opts: PeerBeeOptions): Promise<void> {
+  const db = new PeerBee(storage, opts)
+  try {
+    await db.ready()
+  } finally {
+    await db.close()
+  }
+}
+
 /** Replicates two dbs over an in-memory pipe; call the result to cut the connection. */
 export function connect(a: PeerBee<any, any>, b: PeerBee<any, any>): () => void {
   return connectUpTo(a, b, Infinity)
@@ -188,4 +198,16 @@ export async function userFolder(dir: string): Promise<void> {
   await mkdir(path.join(dir, 'sub'), { recursive: true })
   await writeFile(path.join(dir, 'notes.txt'), 'my notes\n')
   await writeFile(path.join(dir, 'sub', 'photo.bin'), Buffer.from([0, 1, 2, 255]))
+}
+
+/** The files below `dir` that hold `needle` anywhere in their bytes (paths relative to `dir`). */
+export async function filesHolding(dir: string, needle: string | Uint8Array): Promise<string[]> {
+  const bytes = Buffer.from(needle)
+  const found: string[] = []
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const file = path.join(entry.parentPath ?? entry.path, entry.name)
+    if ((await readFile(file)).includes(bytes)) found.push(path.relative(dir, file))
+  }
+  return found
 }

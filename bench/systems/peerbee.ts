@@ -3,46 +3,71 @@ import { join } from 'node:path'
 import { nextEvent, until } from '../harness.js'
 import { PeerBee } from '../../lib/index.js'
 import { linkedPairs, pipeStreams } from './replicate.js'
-import type { Db, Follower, Group, Record, Row, ScanRange, SwarmDb, SwarmFollower, System } from './types.js'
+import type {
+  Db,
+  Follower,
+  Group,
+  Record,
+  Row,
+  ScanRange,
+  SwarmDb,
+  SwarmFollower,
+  System,
+  SystemName
+} from './types.js'
 
-/** peerbee through its public API only, with its default utf-8 keys and JSON values. */
-export const peerbee: System = {
-  name: 'peerbee',
-  async open(dir) {
-    const db = new PeerBee<string, Record>(join(dir, 'db'))
-    await db.ready()
-    return new PeerBeeDb(db)
-  },
-  async openGroup(dir, size, opts) {
-    const root = new PeerBee<string, Record>(join(dir, 'peer-0'))
-    await root.ready()
-    const peers = [root]
-    for (let i = 1; i < size; i++) {
-      const peer = new PeerBee<string, Record>(join(dir, 'peer-' + i), { key: root.key })
-      await peer.ready()
-      peers.push(peer)
+/**
+ * peerbee through its public API only, with its default utf-8 keys and JSON values; `encrypt`:
+ * on an encrypted db (writer logs and index encrypted block by block), its followers given the key.
+ */
+function peerbeeSystem(name: SystemName, encrypt: boolean): System {
+  return {
+    name,
+    async open(dir) {
+      const db = new PeerBee<string, Record>(join(dir, 'db'), { encrypt })
+      await db.ready()
+      return new PeerBeeDb(db)
+    },
+    async openGroup(dir, size, opts) {
+      const root = new PeerBee<string, Record>(join(dir, 'peer-0'), { encrypt })
+      await root.ready()
+      const peers = [root]
+      for (let i = 1; i < size; i++) {
+        const peer = new PeerBee<string, Record>(join(dir, 'peer-' + i), followerOptions(root))
+        await peer.ready()
+        peers.push(peer)
+      }
+      for (const [i, j] of linkedPairs(size, opts.chain))
+        pipeStreams(peers[i].replicate(true), peers[j].replicate(false))
+      for (const peer of peers.slice(1)) await root.addWriter(peer.writerKey)
+      // A peer learns it was added once it has indexed the root's log.
+      await until(
+        async () => {
+          await Promise.all(peers.map((peer) => peer.update()))
+          return peers.every((peer) => peer.writable)
+        },
+        opts.limitMs,
+        'writers added'
+      )
+      return new PeerBeeGroup(peers.map((peer) => new PeerBeeDb(peer)))
+    },
+    async openOnSwarm(dir, swarm) {
+      const db = new PeerBee<string, Record>(join(dir, 'db'), { swarm, encrypt })
+      await db.ready()
+      return new PeerBeeSwarmDb(db)
     }
-    for (const [i, j] of linkedPairs(size, opts.chain)) pipeStreams(peers[i].replicate(true), peers[j].replicate(false))
-    for (const peer of peers.slice(1)) await root.addWriter(peer.writerKey)
-    // A peer learns it was added once it has indexed the root's log.
-    await until(
-      async () => {
-        await Promise.all(peers.map((peer) => peer.update()))
-        return peers.every((peer) => peer.writable)
-      },
-      opts.limitMs,
-      'writers added'
-    )
-    return new PeerBeeGroup(peers.map((peer) => new PeerBeeDb(peer)))
-  },
-  async openOnSwarm(dir, swarm) {
-    const db = new PeerBee<string, Record>(join(dir, 'db'), { swarm })
-    await db.ready()
-    return new PeerBeeSwarmDb(db)
   }
 }
 
+export const peerbee = peerbeeSystem('peerbee', false)
+export const peerbeeEncrypted = peerbeeSystem('peerbee-encrypted', true)
+
 type RecordDb = PeerBee<string, Record>
+
+/** What a new peer of `source` opens it with: its key, and the key of an encrypted db. */
+function followerOptions(source: RecordDb) {
+  return { key: source.key, ...(source.encryptionKey === null ? {} : { encryptionKey: source.encryptionKey }) }
+}
 
 async function* scanDb(db: RecordDb, range: ScanRange = {}): AsyncIterable<Row> {
   for await (const entry of db.list(range)) yield { key: entry.key, value: entry.value }
@@ -80,7 +105,7 @@ class PeerBeeDb implements Db {
   }
 
   async follow(dir: string): Promise<Follower> {
-    const follower = new PeerBee<string, Record>(join(dir, 'db'), { key: this.db.key })
+    const follower = new PeerBee<string, Record>(join(dir, 'db'), followerOptions(this.db))
     await follower.ready()
     return new PeerBeeFollower(this.db, follower)
   }
@@ -136,7 +161,7 @@ class PeerBeeSwarmDb extends PeerBeeDb implements SwarmDb {
   }
 
   async followOnSwarm(dir: string, swarm: Hyperswarm): Promise<SwarmFollower> {
-    const peer = new PeerBee<string, Record>(join(dir, 'db'), { key: this.db.key, swarm })
+    const peer = new PeerBee<string, Record>(join(dir, 'db'), { ...followerOptions(this.db), swarm })
     await peer.ready()
     return new PeerBeeSwarmFollower(peer, lengths(this.db))
   }

@@ -20,7 +20,8 @@ export interface ScanRange {
   limit?: number
 }
 
-export type SystemName = 'peerbee' | 'autobase' | 'hyperbee' | 'pouchdb'
+/** `peerbee-encrypted`: peerbee on an encrypted db (`encrypt: true`), beside the plain one. */
+export type SystemName = 'peerbee' | 'peerbee-encrypted' | 'autobase' | 'hyperbee' | 'pouchdb'
 
 /**
  * One open database of a system, driven through that system's idiomatic fastest API.

@@ -7,7 +7,9 @@ import { runDemo } from '../demo/story.js'
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('no setup: a local DHT and four peer processes write, conflict, crash and replicate')
+    .description(
+      'no setup: a local DHT and peer processes write, conflict, crash and replicate; a blind seeder keeps an encrypted db while its writers are gone'
+    )
     .action(async (_opts, cmd: Command) => {
       await runDemo(new Output(globals(cmd)))
     })

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { DEFAULT_INVITE_TTL, PeerBee, type Role, type WriterInfo } from '../../lib/index.js'
 import { reportSilentBootstrap } from '../bootstrap-check.js'
 import { closingOnSignal, globals, networkOptions, withDb } from '../context.js'
-import { Output, countOption, formatKey } from '../format.js'
+import { Output, countOption, dbJson, formatKey } from '../format.js'
 import { SyncReporter } from '../progress.js'
 import { abortable, interrupted, until } from '../waits.js'
 
@@ -84,7 +84,7 @@ export function registerJoin(program: Command): void {
         // The issuer added this writer; replicate until its add-writer op is indexed here.
         await abortable(db.join())
         await abortable(until(db, () => db.writable, timeout, 'the add-writer op of the issuer'))
-        out.emit({ key: db.id, writerKey: formatKey(db.writerKey), role: db.role }, () => db.id)
+        out.emit(dbJson(db), () => db.id)
         out.note(`joined ${db.id} as ${db.role} (serve or sync to stay up to date)`)
       })
     })

@@ -16,6 +16,12 @@ export function statusJson(db: PeerBee) {
   }
 }
 
+const ENCRYPTION = {
+  key: 'on (this peer holds the key: peerbee encryption-key prints it)',
+  'no-key': 'on, without the key here: this peer replicates and serves the logs, it cannot read them',
+  none: 'off'
+}
+
 /** `peerbee status`: what this peer holds and how far its index got. */
 export function registerStatus(program: Command): void {
   program
@@ -32,6 +38,7 @@ export function registerStatus(program: Command): void {
             `writer key  ${formatKey(db.writerKey)}`,
             `peer key    ${formatKey(db.peerKey)} (what other peers allow or deny)`,
             `role        ${db.role ?? 'reader'}`,
+            `encryption  ${ENCRYPTION[s.encryption ?? 'none']}`,
             `peers       ${s.peers}`,
             `invalid     ${s.invalid} entries skipped`,
             `pending     ${s.pending} blocks waiting to be indexed`,

@@ -17,15 +17,17 @@ interface Reply {
   error?: string
   key?: string
   writerKey?: string
+  encryptionKey?: string
 }
 
 /** A demo peer running in a child process, driven by JSON-line requests. */
 export class PeerProcess {
   readonly name: string
   readonly dir: string
-  /** The db key and this peer's writer key, in z-base32. */
+  /** The db key and this peer's writer key, in z-base32; the encryption key of an encrypted db. */
   key = ''
   writerKey = ''
+  encryptionKey: string | null = null
   private readonly child: ChildProcess
   private readonly exited: Promise<void>
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
@@ -33,10 +35,10 @@ export class PeerProcess {
   private stderr = ''
   alive = true
 
-  private constructor(name: string, dir: string, bootstrap: string, key?: string) {
+  private constructor(name: string, dir: string, bootstrap: string, open: string[]) {
     this.name = name
     this.dir = dir
-    const args = [...process.execArgv, PEER_SCRIPT, dir, bootstrap, ...(key === undefined ? [] : [key])]
+    const args = [...process.execArgv, PEER_SCRIPT, dir, bootstrap, ...open]
     this.child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] })
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()))
     this.exited = new Promise((resolve) =>
@@ -49,9 +51,13 @@ export class PeerProcess {
     )
   }
 
-  /** Starts a peer and resolves once it has opened the db and joined the swarm. */
-  static async start(name: string, dir: string, bootstrap: string, key?: string): Promise<PeerProcess> {
-    const peer = new PeerProcess(name, dir, bootstrap, key)
+  /**
+   * Starts a peer and resolves once it has opened the db and joined the swarm. `open`: the db
+   * key (and encryption key) of an existing db, `['--encrypt']` for a new encrypted one, or
+   * nothing for a new db.
+   */
+  static async start(name: string, dir: string, bootstrap: string, open: string[] = []): Promise<PeerProcess> {
+    const peer = new PeerProcess(name, dir, bootstrap, open)
     const ready = new Promise<void>((resolve, reject) => {
       peer.exited.then(() => reject(peer.failure('exited before it was ready')))
       createInterface({ input: peer.child.stdout! }).on('line', (line) => {
@@ -59,6 +65,7 @@ export class PeerProcess {
         if (msg.event === 'ready') {
           peer.key = msg.key!
           peer.writerKey = msg.writerKey!
+          peer.encryptionKey = msg.encryptionKey ?? null
           resolve()
         } else if (msg.id !== undefined) {
           const p = peer.pending.get(msg.id)

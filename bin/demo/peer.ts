@@ -2,7 +2,8 @@
  * One peer of `peerbee demo`, in its own process: it opens a db, joins the swarm, and runs
  * the requests the demo sends as JSON lines on stdin, answering each on stdout.
  *
- *   node peer.js <storage> <bootstrap> [db key]
+ *   node peer.js <storage> <bootstrap> [db key [encryption key]]
+ *   node peer.js <storage> <bootstrap> --encrypt        (a new encrypted db)
  */
 import { createInterface } from 'node:readline'
 import { isDeepStrictEqual } from 'node:util'
@@ -29,10 +30,16 @@ export type Request =
       count?: number
     }
 
-const [storage, bootstrap, key] = process.argv.slice(2)
-if (storage === undefined || bootstrap === undefined) throw new Error('usage: peer.js <storage> <bootstrap> [db key]')
+const [storage, bootstrap, key, encryptionKey] = process.argv.slice(2)
+if (storage === undefined || bootstrap === undefined) {
+  throw new Error('usage: peer.js <storage> <bootstrap> [db key [encryption key]] | --encrypt')
+}
 
-const db = new PeerBee(storage, { bootstrap: [bootstrap], ...(key === undefined ? {} : { key }) })
+const db = new PeerBee(storage, {
+  bootstrap: [bootstrap],
+  ...(key === '--encrypt' ? { encrypt: true } : key === undefined ? {} : { key }),
+  ...(encryptionKey === undefined ? {} : { encryptionKey })
+})
 
 function send(message: unknown): void {
   process.stdout.write(JSON.stringify(message) + '\n')
@@ -88,7 +95,8 @@ async function main(): Promise<void> {
   // join() also waits for the peers the first lookup found, dead ones included: answer now.
   joined = db.join()
   joined.catch((err: Error) => send({ event: 'error', error: err.message }))
-  send({ event: 'ready', key: db.id, writerKey: formatKey(db.writerKey), role: db.role })
+  const encryption = db.encryptionKey === null ? {} : { encryptionKey: formatKey(db.encryptionKey) }
+  send({ event: 'ready', key: db.id, writerKey: formatKey(db.writerKey), role: db.role, ...encryption })
   for await (const line of createInterface({ input: process.stdin })) {
     const { id, ...req } = JSON.parse(line) as Request & { id: number }
     // Requests run concurrently: the demo may wait on one peer while another writes.

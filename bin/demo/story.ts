@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
@@ -6,6 +6,7 @@ import type { Output } from '../format.js'
 import { formatValue } from '../values.js'
 import { startBootstrapNode, type BootstrapNode } from '../dht-node.js'
 import { PeerProcess } from './peer-process.js'
+import { SeederProcess } from './seeder-process.js'
 import { abortable } from '../waits.js'
 
 /** An entry as a demo peer reports it (keys in z-base32). */
@@ -34,9 +35,12 @@ interface Row {
 }
 
 /**
- * `peerbee demo`: a private DHT on loopback and four peers in their own processes. Two
- * writers write, conflict and replicate; the root writer is killed; a newcomer still gets
- * everything from the survivors. Prints what happened, then a table; removes every trace.
+ * `peerbee demo`: a private DHT on loopback and peers in their own processes. Two writers
+ * write, conflict and replicate; the root writer is killed; a newcomer still gets everything
+ * from the survivors. Then an encrypted db: two writers, a blind seeder (`peerbee seed`) that
+ * keeps their logs with the db key only; both writers are killed and a newcomer given the keys
+ * reads everything from the seeder, whose files hold no value in clear. Prints what happened;
+ * removes every trace.
  */
 export async function runDemo(out: Output): Promise<void> {
   const started = Date.now()
@@ -50,8 +54,9 @@ export async function runDemo(out: Output): Promise<void> {
   const peers: PeerProcess[] = []
   // Set by the story; typed so the cleanup does not narrow it to its initial null.
   let dht = null as BootstrapNode | null
-  const start = async (name: string, key?: string) => {
-    const peer = await PeerProcess.start(name, path.join(root, name), dht!.address, key)
+  let seeder = null as SeederProcess | null
+  const start = async (name: string, open: string[] = []) => {
+    const peer = await PeerProcess.start(name, path.join(root, name), dht!.address, open)
     peers.push(peer)
     return peer
   }
@@ -63,7 +68,7 @@ export async function runDemo(out: Output): Promise<void> {
     say(`DHT bootstrap node listening on ${dht.address} (loopback only)`)
     const alice = await start('alice')
     say(`alice (pid ${alice.pid}) created database ${alice.key.slice(0, 12)}... and is its root admin`)
-    const bob = await start('bob', alice.key)
+    const bob = await start('bob', [alice.key])
     say(`bob (pid ${bob.pid}) opened the database by its key: a reader until an admin adds him`)
     await alice.request({ op: 'add-writer', key: bob.writerKey })
     await bob.request({ op: 'wait', writable: true })
@@ -107,14 +112,14 @@ export async function runDemo(out: Output): Promise<void> {
     const total = Object.keys(fromAlice).length + Object.keys(fromBob).length + 1
 
     section('A reader, a crash and a newcomer')
-    const carol = await start('carol', alice.key)
+    const carol = await start('carol', [alice.key])
     await carol.request({ op: 'wait', count: total, conflicts: { color: 1 } })
     say(`carol (pid ${carol.pid}) joined as a reader and holds all ${total} keys`)
     const aliceRow = await row(alice, 'killed')
     await alice.kill()
     say(`alice (pid ${alice.pid}), the root writer and only admin, is killed with SIGKILL`)
     t = Date.now()
-    const dave = await start('dave', alice.key)
+    const dave = await start('dave', [alice.key])
     await dave.request({ op: 'wait', count: total, conflicts: { color: 1 } })
     say(`dave (pid ${dave.pid}), a new peer with an empty dir, holds all ${total} keys (${Date.now() - t} ms):`)
     say(`  alice's log came from bob and carol, since every full peer serves every log`)
@@ -133,16 +138,58 @@ export async function runDemo(out: Output): Promise<void> {
     section('Summary')
     const rows = [aliceRow, ...(await Promise.all(survivors.map((p) => row(p, 'running'))))]
     out.emit({ summary: rows }, () => table(rows, [alice.writerKey, bob.writerKey]))
+
+    section('An encrypted database, kept by a blind seeder while every writer is gone')
+    const erin = await start('erin', ['--encrypt'])
+    say(
+      `erin (pid ${erin.pid}) created the encrypted database ${erin.key.slice(0, 12)}...: logs and index encrypted block by block`
+    )
+    seeder = await SeederProcess.start(path.join(root, 'seeder'), dht!.address, erin.key)
+    say(`a seeder (pid ${seeder.pid}, peerbee seed) was given the database key only: it cannot read what it keeps`)
+    const frank = await start('frank', [erin.key, erin.encryptionKey!])
+    await erin.request({ op: 'add-writer', key: frank.writerKey })
+    await frank.request({ op: 'wait', writable: true })
+    say('erin added frank, who was handed the encryption key with the database key')
+    const diary = { 'diary/erin': 'the cake is in the oven', 'diary/frank': 'surprise party on friday' }
+    await erin.request({ op: 'put', key: 'diary/erin', value: diary['diary/erin'] })
+    await frank.request({ op: 'put', key: 'diary/frank', value: diary['diary/frank'] })
+    await Promise.all([erin, frank].map((p) => p.request({ op: 'wait', keys: diary })))
+    const logs = (await erin.request<StatusReply>({ op: 'status' })).writers
+    const blocks = logs.reduce((n, w) => n + w.indexed, 0)
+    const held = await seeder.until((s) => s !== null && s.writers === 2 && s.blocks >= blocks && s.blocks === s.length)
+    say(
+      `erin and frank each wrote a diary entry; the seeder holds both writer logs (${held!.blocks} blocks, ${held!.bytes} bytes)`
+    )
+    await Promise.all([erin.kill(), frank.kill()])
+    say(`erin (pid ${erin.pid}) and frank (pid ${frank.pid}) are killed with SIGKILL: no writer is online`)
+    t = Date.now()
+    const gina = await start('gina', [erin.key, erin.encryptionKey!])
+    await gina.request({ op: 'wait', keys: diary })
+    say(
+      `gina (pid ${gina.pid}), a new peer given both keys, reads both entries (${Date.now() - t} ms): every block came from the seeder`
+    )
+    const found = await Promise.all(Object.values(diary).map((text) => holdsText(seeder!.dir, text)))
+    say(`the seeder's files searched for either entry's text: ${found.some(Boolean) ? 'FOUND' : 'not found'}`)
   }
   try {
     await abortable(story())
   } finally {
     const count = peers.length
-    await Promise.all(peers.map((p) => p.stop()))
+    await Promise.all([...peers.map((p) => p.stop()), seeder?.stop()])
     await dht?.node.destroy()
     await rm(root, { recursive: true, force: true })
-    say(`cleaned up: ${count} peer processes stopped, the DHT node closed, ${root} removed`)
+    const seeding = seeder === null ? '' : ' and the seeder'
+    say(`cleaned up: ${count} peer processes${seeding} stopped, the DHT node closed, ${root} removed`)
   }
+}
+
+/** Whether any file below `dir` holds `text`: a seeder's storage must not, for any value. */
+async function holdsText(dir: string, text: string): Promise<boolean> {
+  const needle = Buffer.from(text)
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && (await readFile(path.join(entry.parentPath, entry.name))).includes(needle)) return true
+  }
+  return false
 }
 
 function colorOf(entries: DumpEntry[]): DumpEntry | undefined {

@@ -1,4 +1,3 @@
-import { DecodeError, decodeEntry } from '../log/codec.js'
 import { entryId, keyId, writerId } from '../model/ids.js'
 import { sameRef, type LoggedChange, type Ref } from '../model/version.js'
 import type { Layers } from './layers.js'
@@ -53,24 +52,14 @@ export class ChangeValues {
   }
 
   private async readEntry(writer: string, seq: number): Promise<Map<string, Uint8Array> | null> {
-    const core = this.layers.indexer.writers.get(writer)?.core
-    if (core === undefined || core.closed) return null
-    let block: Uint8Array | null
-    try {
-      block = await core.get(seq, { wait: false })
-    } catch (err) {
-      if (core.closed) return null
-      throw err
-    }
-    if (block === null) return null
-    try {
-      const values = new Map<string, Uint8Array>()
-      for (const op of decodeEntry(block).ops) if (op.type === 'put') values.set(keyId(op.key), op.value)
-      return values
-    } catch (err) {
-      if (err instanceof DecodeError) return null
-      throw err
-    }
+    const { indexer } = this.layers
+    const core = indexer.writers.get(writer)?.core
+    if (core === undefined) return null
+    const entry = await indexer.reader.entry(writer, core, seq, false)
+    if (entry === null || typeof entry === 'string') return null
+    const values = new Map<string, Uint8Array>()
+    for (const op of entry.ops) if (op.type === 'put') values.set(keyId(op.key), op.value)
+    return values
   }
 
   private async fromIndex(key: Uint8Array, ref: Ref): Promise<Uint8Array | null> {

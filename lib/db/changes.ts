@@ -46,6 +46,7 @@ export async function* changesOf<K extends Key, V>(
   const bounds = keys.gt || keys.gte || keys.lt || keys.lte || keys.prefix ? dataRange(keys) : null
 
   let layers = await host.live()
+  layers.reads.requireKey()
   await ownWritesIndexed(layers, host.failure)
   // The index may have been replaced while this peer's writes were being indexed.
   layers = await host.live()

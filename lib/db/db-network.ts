@@ -34,6 +34,8 @@ export interface DbNetworkOptions {
   maxOutbound: number | undefined
   lan: boolean | undefined
   isAdmin(): boolean
+  /** @see NetworkHost.encryptionKey */
+  encryptionKey(): Uint8Array | null
   addWriter(key: Uint8Array, role: Role): Promise<void>
 }
 
@@ -53,6 +55,7 @@ export function dbNetwork(opts: DbNetworkOptions): Network {
       invitees: access.invitees,
       bound: (binding) => access.received([binding]),
       isAdmin: opts.isAdmin,
+      encryptionKey: opts.encryptionKey,
       addWriter: opts.addWriter
     },
     {

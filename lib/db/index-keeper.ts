@@ -61,7 +61,7 @@ export class IndexKeeper<K extends Key, V> {
    * a rebuild and resolves at once (calls then wait for the rebuild).
    */
   async open(): Promise<void> {
-    const chosen = await chooseIndex(this.opts.store, this.opts.storage.local)
+    const chosen = await chooseIndex(this.opts.store, this.opts.storage.local, this.opts.storage.keys.indexKey)
     if (chosen.replaces !== null) {
       this.startRebuild(chosen)
       return
@@ -133,7 +133,7 @@ export class IndexKeeper<K extends Key, V> {
       if (between !== undefined) await between()
       await markStale(this.opts.storage.local)
       this.opts.check()
-      await this.build(await chooseIndex(this.opts.store, this.opts.storage.local))
+      await this.build(await chooseIndex(this.opts.store, this.opts.storage.local, this.opts.storage.keys.indexKey))
     } catch (err) {
       this.stopped(err)
     } finally {

@@ -25,6 +25,13 @@ export function decodeWriterKey(key: unknown): Uint8Array {
   return out
 }
 
+export function decodeEncryptionKey(key: unknown): Uint8Array {
+  const out = parseKey(key)
+  if (out === null)
+    throw PeerBeeError.INVALID_ARGUMENT('Not a valid encryption key (64 hex chars or 52 z-base32 chars)')
+  return out
+}
+
 export function decodePeerKey(key: unknown): Uint8Array {
   const out = parseKey(key)
   if (out === null) throw PeerBeeError.INVALID_ARGUMENT('Not a valid peer key (64 hex chars or 52 z-base32 chars)')

@@ -86,7 +86,9 @@ export class KeySpace<K extends Key, V> implements SubDatabase<K, V> {
 
   watch(range: Range<K> = {}): AsyncIterable<Array<Change<K, V>>> {
     const bounds = dataRange(this.enc.encodeRange(range))
-    return this.host.feed.subscribe(bounds, (changes) => publicChanges(this.enc, changes))
+    // Subscribed at the call, so no step after it is missed; a peer without the key of an
+    // encrypted db is refused at the first read.
+    return this.keyed(this.host.feed.subscribe(bounds, (changes) => publicChanges(this.enc, changes)))
   }
 
   changes(opts: ChangesOptions<K> = {}): AsyncIterable<ChangeBatch<K, V>> {
@@ -105,6 +107,19 @@ export class KeySpace<K extends Key, V> implements SubDatabase<K, V> {
 
   sub<K2 extends Key = K, V2 = V>(name: string | Uint8Array, opts: SubOptions = {}): SubDatabase<K2, V2> {
     return new KeySpace<K2, V2>(this.host, this.enc.sub<K2, V2>(name, opts))
+  }
+
+  private async *keyed<T>(items: AsyncIterable<T>): AsyncIterable<T> {
+    const iterator = items[Symbol.asyncIterator]()
+    // A db that closes or fails meanwhile ends or fails the feed itself.
+    const layers = await this.host.live().catch(() => null)
+    try {
+      layers?.reads.requireKey()
+    } catch (err) {
+      await iterator.return?.()
+      throw err
+    }
+    yield* { [Symbol.asyncIterator]: () => iterator }
   }
 
   /** An iterable that opens the db first (a call made before `ready()`). */

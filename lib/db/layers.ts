@@ -8,6 +8,7 @@ import { writerId } from '../model/ids.js'
 import type { KeyChange } from '../model/version.js'
 import type { InvalidEntry, Key } from '../types.js'
 import type { IndexView } from '../view/index-view.js'
+import type { BudgetAccount } from './download-budget.js'
 import type { Encodings } from './encoding.js'
 import type { Overlay } from './overlay.js'
 import { ReadPath } from './read-path.js'
@@ -57,6 +58,8 @@ export interface LayersHost<K extends Key, V> {
   failed(err: Error): void
   /** @see ReadPathOptions.interrupted */
   interrupted(err: unknown): unknown
+  /** @see ReplicationOptions.account */
+  account: BudgetAccount | null
 }
 
 /** What evidence kept on disk gives the membership: successions, and the lowest fork cut per writer. */
@@ -84,8 +87,13 @@ export async function wireLayers<K extends Key, V>(
   const writer = writerId(writerLog.key)
   const { enc, overlay } = host
 
+  const { keys } = storage
+  // Known once the root's header is held: until then nothing is indexed either.
+  const keyless = () => keys.keyring === null && indexer.reader.modeKnown === 'encrypted'
   const indexer: Indexer = new Indexer({
     dbKey,
+    root: rootLog,
+    keys: keys.indexerKeys(() => storage.writerLog),
     view,
     evidence: { ...membershipEvidence(storage.evidence.all()), quotaCuts: [...storage.quota.cuts] },
     limits: { maxKeySize: enc.maxKeySize, maxValueSize: enc.maxValueSize, maxBatchOps: host.maxBatchOps },
@@ -95,6 +103,7 @@ export async function wireLayers<K extends Key, V>(
     stepped: host.stepped,
     progressed: host.progressed,
     invalid: host.invalid,
+    opaque: () => keys.noteKeylessIndex(),
     failed: host.failed
   })
   const replication: Replication = new Replication({
@@ -111,7 +120,8 @@ export async function wireLayers<K extends Key, V>(
     quota: storage.quota,
     overQuota: (writer, at) => indexer.overQuota(writer, at),
     indexer,
-    ownReadable: () => writes.readable
+    ownReadable: () => writes.readable,
+    account: host.account
   })
   const writes: WritePath = new WritePath({
     log: writerLog,
@@ -121,7 +131,8 @@ export async function wireLayers<K extends Key, V>(
     clock: host.clock,
     maxBatchOps: host.maxBatchOps,
     failure: host.failure,
-    check: host.check
+    check: host.check,
+    keyless
   })
   const reads = new ReadPath({
     view,
@@ -129,7 +140,8 @@ export async function wireLayers<K extends Key, V>(
     indexer,
     writerKey: writerLog.key,
     failure: host.failure,
-    interrupted: host.interrupted
+    interrupted: host.interrupted,
+    keyless
   })
   const close = async () => {
     writes.close()

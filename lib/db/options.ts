@@ -1,9 +1,22 @@
 import type { HyperswarmLike, KeyEncoding, ValueEncoding } from '../types.js'
+import type { BudgetAccount } from './download-budget.js'
 
 /** Options of `new PeerBee(storage, opts)`. */
 export interface PeerBeeOptions {
   /** An existing db (hex or z-base32). Omitted: open the db this storage holds, else create one. */
   key?: string | Uint8Array
+  /**
+   * Create the db encrypted: its writer logs are encrypted block by block (a peer with the db key
+   * only replicates and serves them) and its local index at rest. `db.encryptionKey` is the key
+   * other peers need.
+   */
+  encrypt?: boolean
+  /**
+   * The key of an encrypted db (hex, z-base32 or bytes), as `db.encryptionKey` or an invite
+   * gave it. The storage keeps it: later opens need it no more. A newer key (after a writer was
+   * removed) given to a storage that holds an older one reads the newer entries too.
+   */
+  encryptionKey?: string | Uint8Array
   keyEncoding?: KeyEncoding
   valueEncoding?: ValueEncoding
   /** `'host:port'` DHT bootstrap nodes for `join()`. Default: the public DHT. */
@@ -50,6 +63,12 @@ export interface PeerBeeOptions {
    * Peers with the same quota agree on the state.
    */
   maxWriterBytes?: number
+}
+
+/** What a Seeder gives each db it follows; not part of the public options. */
+export interface SeededOptions extends PeerBeeOptions {
+  /** The db's share of the seeder's `maxBytes`. */
+  account?: BudgetAccount
 }
 
 export const DEFAULT_MAX_KEY_SIZE = 1024

@@ -20,15 +20,15 @@ export interface PairDbOptions {
 
 /**
  * Presents an invite to its issuer and has the writer key of the db `open` makes (on the db
- * key the issuer names) added, with `binding` of it (the db's swarm key, bound to that writer
- * key). Resolves with that db, ready; closes it if pairing fails. Without a swarm of the app's,
- * the pairing swarm's key derives from the invite: an issuer that admits only members' peers
- * lets that key in.
+ * key the issuer names, with the encryption key of an encrypted db) added, with `binding` of it
+ * (the db's swarm key, bound to that writer key). Resolves with that db, ready; closes it if
+ * pairing fails. Without a swarm of the app's, the pairing swarm's key derives from the invite:
+ * an issuer that admits only members' peers lets that key in.
  */
 export async function pairDb<T extends Paired>(
   invite: string,
   opts: PairDbOptions,
-  open: (key: Uint8Array) => T,
+  open: (key: Uint8Array, encryptionKey: Uint8Array | null) => T,
   binding: (db: T) => PeerBinding | null
 ): Promise<T> {
   const swarm =
@@ -39,8 +39,8 @@ export async function pairDb<T extends Paired>(
       invite,
       swarm,
       timeout: opts.timeout,
-      writerKey: async (key) => {
-        db = open(key)
+      writerKey: async (key, encryptionKey) => {
+        db = open(key, encryptionKey)
         await db.ready()
         return db.writerKey
       },

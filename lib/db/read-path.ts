@@ -1,3 +1,4 @@
+import { PeerBeeError } from '../errors.js'
 import type { Indexer } from '../indexer/indexer.js'
 import { keyId, writerId } from '../model/ids.js'
 import { refId, type KeyRecord, type KeyVersion } from '../model/version.js'
@@ -21,6 +22,8 @@ export interface ReadPathOptions {
    * damaged index, and a read its rebuild cut short says so.
    */
   interrupted(err: unknown): unknown
+  /** The db is encrypted and this peer holds no key of it: reads reject. */
+  keyless(): boolean
 }
 
 /**
@@ -37,6 +40,11 @@ export class ReadPath {
   constructor(opts: ReadPathOptions) {
     this.opts = opts
     this.writer = writerId(opts.writerKey)
+  }
+
+  /** Throws `ENCRYPTION_KEY_REQUIRED` on a peer that only follows an encrypted db. */
+  requireKey(): void {
+    if (this.opts.keyless()) throw PeerBeeError.ENCRYPTION_KEY_REQUIRED()
   }
 
   /** Resolves once the index step being written is written (or the db fails). */
@@ -75,6 +83,7 @@ export class ReadPath {
   }
 
   async get<K extends Key, V>(enc: Encodings<K, V>, key: K): Promise<Entry<K, V> | null> {
+    this.requireKey()
     const encoded = enc.encodeKey(key)
     const id = keyId(encoded)
     const { value: record, pending } = await this.consistent(() => this.opts.view.getRecord(encoded, id))
@@ -87,6 +96,7 @@ export class ReadPath {
     const reader = this.frozen()
     return {
       get: async (key: K) => {
+        this.requireKey()
         const encoded = enc.encodeKey(key)
         try {
           return toEntry(enc, encoded, await reader.getRecord(encoded))
@@ -113,6 +123,7 @@ export class ReadPath {
     const limit = range.limit ?? Infinity
     let count = 0
     try {
+      this.requireKey()
       if (limit <= 0) return
       for await (const { key, record } of reader.records(keyRange)) {
         const entry = toEntry(enc, key, record)
@@ -132,6 +143,7 @@ export class ReadPath {
    * those whose winner is not a delete, at most `limit` of them.
    */
   async visibleKeys(range: KeyRange, limit: number): Promise<Uint8Array[]> {
+    this.requireKey()
     const reader = this.frozen()
     const out: Uint8Array[] = []
     try {
@@ -151,6 +163,7 @@ export class ReadPath {
 
   /** Every valid version of a key, oldest first by clock. */
   async history<K extends Key, V>(enc: Encodings<K, V>, key: K): Promise<Array<Version<K, V>>> {
+    this.requireKey()
     const encoded = enc.encodeKey(key)
     const { view } = this.opts
     // Heads the pending writes supersede are still heads in the index: they count too.

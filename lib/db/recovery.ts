@@ -11,6 +11,7 @@ import type { Evidence } from '../model/evidence.js'
 import { EvidenceStore } from '../trust/evidence-store.js'
 import { signSuccession } from '../trust/succession.js'
 import { LocalSettings } from './local-settings.js'
+import { StorageKeys } from './storage-keys.js'
 import { HELD_DB, INDEX, SWARM_SEED, WRITER, freshIndexName, openWriterLog } from './storage.js'
 
 /** The file in which hypercore-storage records where a storage was made. */
@@ -35,11 +36,12 @@ export async function rotateWriter(
   local: LocalSettings,
   evidence: EvidenceStore,
   old: Hypercore,
-  clock: HybridClock
+  clock: HybridClock,
+  keys: StorageKeys
 ): Promise<{ log: Hypercore; succession: Evidence }> {
   const db = await local.get(HELD_DB)
   if (db === null) throw PeerBeeError.STORAGE_CORRUPT('The storage holds no database')
-  const log = store.get({ keyPair: crypto.keyPair() })
+  const log = store.get({ keyPair: crypto.keyPair(), encryption: keys.writerEncryption() ?? undefined })
   await log.ready()
   await log.append(encodeHeader({ protocol: 'peerbee', db }))
   const succession: Evidence = { type: 'succession', ...signSuccession(db, old, log.key, clock.tick()) }
@@ -63,10 +65,11 @@ export async function recoverStorage(dir: string, now: () => number): Promise<vo
   try {
     await store.ready()
     const local = await LocalSettings.open(store)
-    const old = await openWriterLog(store, local)
+    const keys = await StorageKeys.open(local, { creating: false, encrypt: false, given: null })
+    const old = await openWriterLog(store, local, keys)
     const clock = new HybridClock(now)
     await resumeClock(clock, old)
-    await rotateWriter(store, local, await EvidenceStore.open(local), old, clock)
+    await rotateWriter(store, local, await EvidenceStore.open(local), old, clock, keys)
   } finally {
     await store.close()
   }

@@ -3,9 +3,10 @@ import type Hypercore from 'hypercore'
 import type { Indexer } from '../indexer/indexer.js'
 import type { LogSource } from '../indexer/log-reader.js'
 import { writerId, writerKeyOf } from '../model/ids.js'
-import { attached, knownLength, replicaProgress, replicated, syncProgress } from '../net/sync-progress.js'
+import { askLength, attached, knownLength, replicaProgress, replicated, syncProgress } from '../net/sync-progress.js'
 import type { Member } from '../model/membership.js'
 import type { Status, SyncProgress, WriterInfo } from '../types.js'
+import type { BudgetAccount } from './download-budget.js'
 import type { QuotaBook } from './quota.js'
 
 export interface ReplicationOptions {
@@ -30,6 +31,8 @@ export interface ReplicationOptions {
   indexer: Indexer
   /** Blocks of this peer's log that reads see: its writes are readable once appended. */
   ownReadable(): number
+  /** Where the bytes held count against a limit shared with other dbs (a Seeder's); null: none. */
+  account: BudgetAccount | null
 }
 
 /**
@@ -44,6 +47,9 @@ export class Replication {
   private readonly opening = new Map<string, Promise<void>>()
   private readonly sources = new Map<string, LogSource>()
   private readonly downloads = new Map<string, { destroy(): void }>()
+  /** The range each log is to be downloaded to, kept while a spent budget holds downloads back. */
+  private readonly wanted = new Map<string, { core: Hypercore; end: number }>()
+  private readonly onBudget = () => this.budgetChanged()
   /** Writers whose blocks past a removal were freed. */
   private readonly pruned = new Set<string>()
   private closed = false
@@ -58,7 +64,23 @@ export class Replication {
     // peer's log is closed by Hypercore then, and the fork is sought as any writer's.
     opts.ownLog.on('download', opts.changed)
     opts.ownLog.on('conflict', (length) => opts.conflict(opts.ownLog.key, length))
+    this.count(opts.ownLog, true)
+    opts.account?.budget.on('change', this.onBudget)
     this.download(id, opts.ownLog, -1)
+  }
+
+  /** Counts what a log downloads against the budget, and (`fresh`) what it holds already. */
+  private count(core: Hypercore, fresh: boolean): void {
+    const { account } = this.opts
+    if (account === null) return
+    if (fresh) account.add(core.contiguousByteLength)
+    core.on('download', (_index, bytes) => account.add(bytes))
+  }
+
+  /** The shared budget was spent, or bytes were freed: downloads stop, or go on. */
+  private budgetChanged(): void {
+    if (this.closed) return
+    for (const [id, { core, end }] of this.wanted) this.download(id, core, end)
   }
 
   /**
@@ -96,6 +118,8 @@ export class Replication {
     core.on('append', this.opts.changed)
     core.on('download', this.opts.changed)
     core.on('conflict', (length) => this.opts.conflict(key, length))
+    // A log opened again after Hypercore closed it holds what it held: counted once.
+    this.count(core, !this.wanted.has(id))
     core.once('close', () => {
       if (this.closed || this.logs.get(id) !== core) return
       this.follow(id, key).then(this.opts.changed, () => {})
@@ -106,9 +130,12 @@ export class Replication {
     check()
   }
 
-  /** Downloads a log in full and live (`end` -1), or up to a quota cut. */
+  /** Downloads a log in full and live (`end` -1), or up to a quota cut; not while the budget is spent. */
   private download(id: string, core: Hypercore, end: number): void {
+    this.wanted.set(id, { core, end })
     this.downloads.get(id)?.destroy()
+    this.downloads.delete(id)
+    if (this.opts.account?.budget.spent) return
     this.downloads.set(id, core.download({ start: 0, end }))
   }
 
@@ -171,13 +198,35 @@ export class Replication {
       // A log Hypercore froze on meeting a second history asks no peer for anything: waiting for
       // its update would never end (the fork, once proven, decides what of it counts).
       const asking = remote.filter(([, c]) => !c.core.header.frozen)
-      await Promise.all(asking.map(([, c]) => c.update({ wait: true }).catch(() => false)))
-      await Promise.all(logs.map(([id, c]) => replicated(c, this.downloadTarget(id, c))))
+      await Promise.all(asking.map(([, c]) => askLength(c)))
+      await this.untilSpent(Promise.all(logs.map(([id, c]) => replicated(c, this.downloadTarget(id, c)))))
       indexer.trigger()
       await indexer.idle()
       if (indexer.error !== null) throw indexer.error
       // Writers discovered on the way are caught up too.
       if (indexer.writers.size === known) return
+    }
+  }
+
+  /** Waits for `work`, or until the shared budget is spent: downloads stop then, what is held is all there is. */
+  private async untilSpent(work: Promise<unknown>): Promise<void> {
+    const budget = this.opts.account?.budget
+    if (budget === undefined) {
+      await work
+      return
+    }
+    let onChange = () => {}
+    const spent = new Promise<void>((resolve) => {
+      onChange = () => {
+        if (budget.spent) resolve()
+      }
+    })
+    budget.on('change', onChange)
+    onChange()
+    try {
+      await Promise.race([work, spent])
+    } finally {
+      budget.off('change', onChange)
     }
   }
 
@@ -189,6 +238,8 @@ export class Replication {
   private downloadTarget(id: string, core: Hypercore): number {
     // Hypercore downloads nothing more of a log it froze, before the fork is proven here too.
     if (core.core.header.frozen) return 0
+    // Past the budget nothing more is downloaded: what is held is all there will be.
+    if (this.opts.account?.budget.spent) return core.contiguousLength
     const member = this.opts.indexer.membership.member(id)
     if (member === undefined) return knownLength(core)
     if (member.forked) return 0
@@ -219,7 +270,7 @@ export class Replication {
     return out
   }
 
-  status(key: string, writable: boolean, peers: number): Omit<Status, 'reindexing'> {
+  status(key: string, writable: boolean, peers: number): Omit<Status, 'reindexing' | 'encryption'> {
     const own = this.opts.ownLog.key
     const writers = this.writers()
     return {
@@ -243,6 +294,9 @@ export class Replication {
   async close(): Promise<void> {
     this.closed = true
     for (const d of this.downloads.values()) d.destroy()
+    this.opts.account?.budget.off('change', this.onBudget)
+    // The layers that replace these (a rebuilt index) count again what is held.
+    this.opts.account?.release()
     const { ownLog, rootLog } = this.opts
     const opened = [...this.logs.values()].filter((log) => log !== ownLog && log !== rootLog)
     await Promise.all(opened.map((log) => log.close().catch(() => {})))

@@ -13,6 +13,7 @@ import { localCore } from './local-core.js'
 import { LocalSettings } from './local-settings.js'
 import { QuotaBook } from './quota.js'
 import { checkStorage, guarded } from './storage-guard.js'
+import { StorageKeys } from './storage-keys.js'
 
 /** Core names inside the store: the writer log of this peer and its local index. */
 export const WRITER_LOG_NAME = 'peerbee/writer'
@@ -37,6 +38,8 @@ export interface OpenedStorage {
   evidence: EvidenceStore
   /** Writers past this peer's quota, and where they are cut. */
   quota: QuotaBook
+  /** The db keys this peer holds (an encrypted db), and its index's key at rest. */
+  keys: StorageKeys
   /** This peer's writer log; its header is written. */
   writerLog: Hypercore
   /** The root writer's log: `writerLog` itself on the db's creator. */
@@ -56,10 +59,20 @@ export function openStore(
     if (later) checkStorage(storage)
     return { store: later ? null : storeIn(storage), where: path.resolve(storage), dir: storage }
   }
-  const session = storage.session()
+  const session = sessionOf(storage)
   // The public type promises only what an app's store must have; the session is checked here.
   if (!isCorestore(session)) throw PeerBeeError.INVALID_ARGUMENT('storage must be a directory path or a Corestore')
   return { store: session, where: 'The Corestore', dir: null }
+}
+
+/**
+ * A session of an app's store. Corestore's `session()` starts in the default namespace: a
+ * namespaced store (`store.namespace(name)`, how one store holds several dbs) passes its own on.
+ */
+function sessionOf(storage: CorestoreLike): unknown {
+  const namespace = (storage as { ns?: unknown }).ns
+  if (!(namespace instanceof Uint8Array)) return storage.session()
+  return (storage.session as (opts: { namespace: Uint8Array }) => unknown).call(storage, { namespace })
 }
 
 /** A Corestore on a storage folder that is new or peerbee's own (see `guarded`). */
@@ -97,28 +110,45 @@ function storageError(err: unknown, where: string): unknown {
   return err
 }
 
+/** What an open asks of the storage: which db, and its encryption. */
+export interface StorageRequest {
+  /** The db asked for (`key`); null: the one the storage holds, else a new one. */
+  key: Uint8Array | null
+  /** Create the db encrypted. */
+  encrypt: boolean
+  /** A key of the (encrypted) db given to this open. */
+  encryptionKey: Uint8Array | null
+}
+
 /**
  * Opens the store and this peer's cores in it, and settles which db the storage holds: the
- * one it already holds, else `requested`, else a new one whose root writer is this peer.
+ * one it already holds, else the one requested, else a new one whose root writer is this peer.
  * `where` names the storage in errors.
  */
-export async function openStorage(
-  store: Corestore,
-  requested: Uint8Array | null,
-  where: string
-): Promise<OpenedStorage> {
+export async function openStorage(store: Corestore, request: StorageRequest, where: string): Promise<OpenedStorage> {
   try {
     await store.ready()
   } catch (err) {
     throw storageError(err, where)
   }
   const local = await LocalSettings.open(store)
-  const writerLog = await openWriterLog(store, local)
-
+  const requested = request.key
   const held = (await local.get(HELD_DB)) ?? (await adoptLegacySettings(store, local))
   if (held !== null && requested !== null && !b4a.equals(held, requested)) {
     throw PeerBeeError.DB_EXISTS(`The storage already holds the db ${ids.encode(held)}`)
   }
+  const keys = await StorageKeys.open(local, {
+    creating: held === null && requested === null,
+    encrypt: request.encrypt,
+    given: request.encryptionKey
+  })
+  // An index built without a key (of a db it could only follow) holds none of the data.
+  if (await keys.keylessIndex()) {
+    await markStale(local)
+    await keys.clearKeylessIndex()
+  }
+  const writerLog = await openWriterLog(store, local, keys)
+
   const dbKey = held ?? requested ?? writerLog.key
   if (held === null) await local.set(HELD_DB, dbKey)
   if (writerLog.length === 0) await writerLog.append(encodeHeader({ protocol: 'peerbee', db: dbKey }))
@@ -127,13 +157,17 @@ export async function openStorage(
   await rootLog.ready()
   const evidence = await EvidenceStore.open(local)
   const quota = await QuotaBook.open(local)
-  return { dbKey, local, evidence, quota, writerLog, rootLog }
+  return { dbKey, local, evidence, quota, keys, writerLog, rootLog }
 }
 
-/** This peer's writer log: the first one, or the one a recovery went on with. */
-export async function openWriterLog(store: Corestore, local: LocalSettings): Promise<Hypercore> {
+/**
+ * This peer's writer log: the first one, or the one a recovery went on with. In an encrypted
+ * db it appends through the provider that frames and encrypts its blocks.
+ */
+export async function openWriterLog(store: Corestore, local: LocalSettings, keys: StorageKeys): Promise<Hypercore> {
   const key = await local.get(WRITER)
-  const log = key === null ? store.get({ name: WRITER_LOG_NAME }) : store.get({ key })
+  const encryption = keys.writerEncryption() ?? undefined
+  const log = key === null ? store.get({ name: WRITER_LOG_NAME, encryption }) : store.get({ key, encryption })
   await log.ready()
   return log
 }
@@ -175,10 +209,14 @@ export interface ChosenIndex {
  * a fresh index core, which a rebuild fills from the logs; a rebuild interrupted by a crash
  * resumes there, since any content of it is a valid index that has not caught up yet.
  */
-export async function chooseIndex(store: Corestore, local: LocalSettings): Promise<ChosenIndex> {
+export async function chooseIndex(
+  store: Corestore,
+  local: LocalSettings,
+  indexKey: Uint8Array | null
+): Promise<ChosenIndex> {
   const name = (await local.getText(INDEX)) ?? FIRST_INDEX
   const stale = (await local.getText(STALE)) === name
-  const current = openIndex(store, name)
+  const current = openIndex(store, name, indexKey)
   await current.ready()
   const health = stale ? 'outdated' : await current.health()
   if (health === 'current') return { view: current, name, replaces: null }
@@ -194,7 +232,7 @@ export async function chooseIndex(store: Corestore, local: LocalSettings): Promi
     next = freshIndexName()
     await local.setText(REBUILDING, next)
   }
-  const view = openIndex(store, next)
+  const view = openIndex(store, next, indexKey)
   await view.ready()
   return { view, name: next, replaces: name }
 }
@@ -221,8 +259,9 @@ export async function swapIndex(store: Corestore, local: LocalSettings, chosen: 
   await old.close()
 }
 
-function openIndex(store: Corestore, name: string): IndexView {
-  return new IndexView(localCore(store, name))
+/** An index core: block-encrypted at rest when this peer holds keys of an encrypted db. */
+function openIndex(store: Corestore, name: string, indexKey: Uint8Array | null): IndexView {
+  return new IndexView(localCore(store, name, indexKey))
 }
 
 /**

@@ -36,6 +36,8 @@ export interface WritePathOptions {
   failure: Promise<never>
   /** Throws once the db is closing or indexing failed. */
   check(): void
+  /** The db is encrypted and this peer holds no key of it: it cannot write. */
+  keyless(): boolean
 }
 
 /**
@@ -90,6 +92,7 @@ export class WritePath {
     if (bytes > MAX_ENTRY_BYTES) {
       throw new PeerBeeError('BATCH_TOO_LARGE', `Batch is ~${bytes} bytes, one entry holds at most ${MAX_ENTRY_BYTES}`)
     }
+    if (this.opts.keyless()) throw PeerBeeError.ENCRYPTION_KEY_REQUIRED()
     if (ops.some(isMembershipOp)) this.checkAdmin()
     else this.checkWritable()
     await this.commits.push(ops)
@@ -139,15 +142,17 @@ export class WritePath {
     // never wait behind index steps.
     const mine: Array<readonly KeyVersion[] | undefined> = new Array(unique.length)
     const records: Array<KeyRecord | null | undefined> = new Array(unique.length)
-    const missing: number[] = []
+    const missing: Array<{ i: number; key: Uint8Array; id: string }> = []
     for (let i = 0; i < unique.length; i++) {
-      if (ids[i] === '') continue
-      mine[i] = overlay.versionsOf(ids[i]!)
-      records[i] = view.cachedRecord(ids[i]!)
-      if (records[i] === undefined) missing.push(i)
+      const op = unique[i]!
+      if (op.type !== 'put' && op.type !== 'del') continue
+      const id = ids[i]!
+      mine[i] = overlay.versionsOf(id)
+      records[i] = view.cachedRecord(id)
+      if (records[i] === undefined) missing.push({ i, key: op.key, id })
     }
-    await view.prefetch(missing.map((i) => ({ key: unique[i]!.key, id: ids[i]! })))
-    for (const i of missing) records[i] = await view.getRecord(unique[i]!.key, ids[i])
+    await view.prefetch(missing)
+    for (const { i, key, id } of missing) records[i] = await view.getRecord(key, id)
     const ops: Op[] = unique.map((op, i) => {
       if (op.type !== 'put' && op.type !== 'del') return op
       const parents = parentsOf(records[i]!, mine[i])

@@ -12,6 +12,7 @@ import type { Layers } from './layers.js'
 import type { Overlay } from './overlay.js'
 import { rotateWriter } from './recovery.js'
 import type { OpenedStorage } from './storage.js'
+import type { StorageKeys } from './storage-keys.js'
 
 export interface RotationOptions {
   store: Corestore
@@ -84,8 +85,8 @@ export class WriterRotation {
     let succession: Evidence | null = null
     await this.opts.reindex(async () => {
       const old = storage.writerLog
-      replay = await entriesFrom(store, old.key, at)
-      const rotated = await rotateWriter(store, storage.local, storage.evidence, old, this.opts.clock)
+      replay = await entriesFrom(store, old.key, at, storage.keys)
+      const rotated = await rotateWriter(store, storage.local, storage.evidence, old, this.opts.clock, storage.keys)
       storage.writerLog = rotated.log
       succession = rotated.succession
       // Pending versions were of the old log: indexed by now, or past the fork and void.
@@ -101,9 +102,12 @@ export class WriterRotation {
   }
 }
 
-/** The entries of a writer log from `from` on, read through a session of its own. */
-async function entriesFrom(store: Corestore, key: Uint8Array, from: number): Promise<LogEntry[]> {
-  const log = store.get({ key, wait: false })
+/**
+ * The entries of this peer's writer log from `from` on, read through a session of its own (with
+ * the provider that opens them, in an encrypted db).
+ */
+async function entriesFrom(store: Corestore, key: Uint8Array, from: number, keys: StorageKeys): Promise<LogEntry[]> {
+  const log = store.get({ key, wait: false, encryption: keys.writerEncryption() ?? undefined })
   await log.ready()
   try {
     const out: LogEntry[] = []

@@ -1,15 +1,16 @@
 import b4a from 'b4a'
-import { isDataOp, isMembershipOp, type LogEntry } from '../log/entry.js'
+import { isDataOp, isMembershipOp, type LogEntry, type MembershipOp } from '../log/entry.js'
 import type { Clock } from '../model/clock.js'
 import { entryId, keyId, writerId, type IdentifiedKey } from '../model/ids.js'
-import type { MembershipFact } from '../model/membership.js'
+import type { MembershipChange, MembershipFact } from '../model/membership.js'
 import type { KeyChange, KeyedVersion, KeyVersion } from '../model/version.js'
 import { addVersion } from '../merge/heads.js'
 import type { Limits } from '../merge/validate.js'
 import type { InvalidEntry } from '../types.js'
 import type { IndexBatch } from '../view/index-batch.js'
 import type { IndexView } from '../view/index-view.js'
-import type { LogReader } from './log-reader.js'
+import type { IndexerKeys } from './key-scan.js'
+import { isEntry, type LogReader } from './log-reader.js'
 import type { MembershipOutcome, MembershipTracker } from './membership-tracker.js'
 import { readiness } from './readiness.js'
 import type { WriterState, WriterTable } from './writers.js'
@@ -33,9 +34,13 @@ export interface ApplierOptions {
   reader: LogReader
   membership: MembershipTracker
   limits: Limits
+  /** The db keys this peer holds (encrypted dbs); null: none. */
+  keys: IndexerKeys | null
   /** Every clock of an indexed entry, so the local clock stays ahead of what it has seen. */
   observeClock(clock: Clock): void
   invalid(info: InvalidEntry): void
+  /** @see IndexerOptions.opaque */
+  opaque(): void
 }
 
 /**
@@ -46,9 +51,18 @@ export interface ApplierOptions {
 export class Applier {
   private readonly opts: ApplierOptions
   private readonly primed = new Map<string, PrimedEntry>()
+  /** An entry waited for a key this peer does not hold, since `takeLocked()` was last asked. */
+  private locked = false
 
   constructor(opts: ApplierOptions) {
     this.opts = opts
+  }
+
+  /** Whether an entry waited for a key since the last call. */
+  takeLocked(): boolean {
+    const locked = this.locked
+    this.locked = false
+    return locked
   }
 
   /**
@@ -102,9 +116,14 @@ export class Applier {
       return 'done'
     }
 
-    const entry = await this.opts.reader.entry(w.id, w.core, seq)
+    const entry = await this.opts.reader.read(w.id, w.core, seq)
     if (entry === null) return 'blocked'
     if (typeof entry === 'string') return this.skipInvalid(w, batch, seq, entry)
+    if (!isEntry(entry)) {
+      if (entry.sealed === 'opaque') return this.passOpaque(w, batch, seq)
+      this.locked = true
+      return 'blocked'
+    }
     const ready = await readiness(entry, w, seq, this.opts)
     if (ready === 'blocked') return 'blocked'
     if (ready !== 'ready') return this.skipInvalid(w, batch, seq, ready.invalid)
@@ -175,18 +194,18 @@ export class Applier {
       writer: w.id,
       seq,
       clock: entry.clock,
-      ops: ops.map((op) =>
-        op.type === 'add-writer'
-          ? { type: 'add-writer', key: writerId(op.key), role: op.role }
-          : { type: 'remove-writer', key: writerId(op.key), length: op.length }
-      )
+      ops: ops.map(membershipChange)
     }
     batch.putFact(w.key, fact)
-    const { membership, writers } = this.opts
+    const { membership, writers, keys } = this.opts
     const outcome = membership.add(fact, (id) => writers.indexed(id))
     if (outcome === 'rebuild') return { outcome, applied: false }
     for (const id of membership.members.keys()) await writers.add(id)
-    return { outcome, applied: membership.applied(w.id, seq) }
+    const applied = membership.applied(w.id, seq)
+    if (applied && keys !== null) {
+      for (const op of ops) if (op.type === 'keys') await keys.adopt(op, { clock: entry.clock, writer: w.id, seq })
+    }
+    return { outcome, applied }
   }
 
   /** Loads, in one range scan, the records of an entry's keys that neither the step nor the cache holds. */
@@ -201,6 +220,15 @@ export class Applier {
     batch.setCursor(w.key, w.cursor)
     batch.opCount++
     this.opts.invalid({ writer: w.key, seq, reason })
+    return 'done'
+  }
+
+  /** A sealed entry of a db this peer holds no key of: passed over, so membership goes on. */
+  private passOpaque(w: WriterState, batch: IndexBatch, seq: number): StepResult {
+    w.cursor.indexed = seq + 1
+    batch.setCursor(w.key, w.cursor)
+    batch.opCount++
+    this.opts.opaque()
     return 'done'
   }
 
@@ -228,4 +256,16 @@ export async function applyVersion(
   batch.setRecord(key, next, id)
   for (const v of superseded) batch.putVersion(key, v)
   changes.set(id, { key, record: next })
+}
+
+/** A membership op as facts keep it. */
+export function membershipChange(op: MembershipOp): MembershipChange {
+  switch (op.type) {
+    case 'add-writer':
+      return { type: 'add-writer', key: writerId(op.key), role: op.role }
+    case 'remove-writer':
+      return { type: 'remove-writer', key: writerId(op.key), length: op.length }
+    case 'keys':
+      return { type: 'keys', id: b4a.toString(op.id, 'hex') }
+  }
 }

@@ -7,6 +7,7 @@ import type { InvalidEntry } from '../types.js'
 import { IndexBatch } from '../view/index-batch.js'
 import type { IndexView } from '../view/index-view.js'
 import { Applier, type PrimedEntry, type StepChanges } from './apply.js'
+import { KeyScanner, type IndexerKeys } from './key-scan.js'
 import { LogReader, type LogSource } from './log-reader.js'
 import { MembershipTracker } from './membership-tracker.js'
 import { rebuild } from './rebuild.js'
@@ -18,6 +19,10 @@ const STEP_OPS = 4096
 
 export interface IndexerOptions {
   dbKey: Uint8Array
+  /** The root writer's log (its header tells whether the db is encrypted). */
+  root: LogSource
+  /** The db keys this peer holds, in an encrypted db; null: none (it follows membership only). */
+  keys: IndexerKeys | null
   view: IndexView
   limits: Limits
   /** Evidence known when the indexer opens (later evidence comes through `succession`, `forked`). */
@@ -37,6 +42,8 @@ export interface IndexerOptions {
   progressed(): void
   /** An entry was skipped as invalid. */
   invalid(info: InvalidEntry): void
+  /** A sealed entry was passed over for want of any key: this index holds no data of it. */
+  opaque(): void
   /** Indexing stopped on this error; it stays in `error`. */
   failed(err: Error): void
 }
@@ -54,8 +61,9 @@ export class Indexer {
   readonly membership: MembershipTracker
   private readonly opts: IndexerOptions
   private readonly view: IndexView
-  private readonly reader = new LogReader()
+  readonly reader: LogReader
   private readonly applier: Applier
+  private readonly scanner: KeyScanner | null
   private rebuildNeeded = false
   /** Evidence learnt since the last step: it takes effect at the start of the next one. */
   private learnt: Array<
@@ -73,6 +81,8 @@ export class Indexer {
     this.view = opts.view
     this.writers = new WriterTable(opts.openWriter)
     this.membership = new MembershipTracker(writerId(opts.dbKey))
+    this.reader = new LogReader({ root: opts.root, keys: opts.keys })
+    this.scanner = opts.keys === null ? null : new KeyScanner(this.reader, opts.keys)
     this.applier = new Applier({
       dbKey: opts.dbKey,
       view: opts.view,
@@ -80,14 +90,20 @@ export class Indexer {
       reader: this.reader,
       membership: this.membership,
       limits: opts.limits,
+      keys: opts.keys,
       observeClock: opts.observeClock,
-      invalid: opts.invalid
+      invalid: opts.invalid,
+      opaque: opts.opaque
     })
   }
 
   /** Loads cursors and membership facts, and opens the log of every member. */
   async open(): Promise<void> {
+    // Read now if held: the db refuses data calls without a key once it knows it is encrypted.
+    await this.reader.mode()
     const cursors = await this.view.cursors()
+    // A fresh index (a new peer, or a rebuild into a new core) adopts the valid key ops again.
+    if (cursors.size === 0) await this.opts.keys?.forget()
     const { successions, forkCuts, quotaCuts } = this.opts.evidence
     this.membership.load(await this.view.facts(), successions, forkCuts, quotaCuts)
     for (const id of this.membership.members.keys()) await this.writers.add(id, cursors.get(id))
@@ -187,7 +203,8 @@ export class Indexer {
         view: this.view,
         writers: this.writers,
         membership: this.membership,
-        applier: this.applier
+        applier: this.applier,
+        keys: this.opts.keys
       })
       await this.flushStep(fresh.batch, fresh.changes)
       return true
@@ -197,6 +214,11 @@ export class Indexer {
     const outcome = await this.applier.fill(batch, changes, STEP_OPS)
     if (outcome === 'rebuild') this.rebuildNeeded = true
     await this.flushStep(batch, changes)
+    // Entries under a key this peer does not hold yet wait; the key may be announced further on
+    // in a log, past entries that wait on it themselves.
+    if (outcome === 'blocked' && this.applier.takeLocked() && (await this.scanner?.scan(this.writers.values()))) {
+      return true
+    }
     if (outcome === 'retract') {
       const taken = await retract(this.membership.takeCuts(), {
         view: this.view,

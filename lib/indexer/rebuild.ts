@@ -1,6 +1,7 @@
 import { IndexBatch } from '../view/index-batch.js'
 import type { IndexView } from '../view/index-view.js'
 import type { Applier, StepChanges, StepResult } from './apply.js'
+import type { IndexerKeys } from './key-scan.js'
 import type { MembershipTracker } from './membership-tracker.js'
 import type { WriterTable } from './writers.js'
 
@@ -12,6 +13,8 @@ export interface RebuildContext {
   writers: WriterTable
   membership: MembershipTracker
   applier: Applier
+  /** The db keys (an encrypted db): which key is current is re-derived with the rest. */
+  keys: IndexerKeys | null
 }
 
 /**
@@ -23,6 +26,7 @@ export interface RebuildContext {
 export async function rebuild(ctx: RebuildContext): Promise<{ batch: IndexBatch; changes: StepChanges }> {
   for (let pass = 1; ; pass++) {
     ctx.membership.reset()
+    await ctx.keys?.forget()
     for (const id of ctx.membership.members.keys()) await ctx.writers.add(id)
     ctx.writers.resetCursors()
 

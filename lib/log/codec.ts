@@ -1,7 +1,9 @@
 import c from 'compact-encoding'
 import b4a from 'b4a'
+import { KEY_ID_BYTES } from '../crypt/block-cipher.js'
 import { MAX_CLOCK_COUNTER, MAX_CLOCK_WALL } from '../model/clock.js'
-import { clockEncoding, refsEncoding } from '../model/codecs.js'
+import { bytesEncoding, clockEncoding, recordEncoding, refsEncoding } from '../model/codecs.js'
+import type { KeyShare, PastKey } from '../model/keys.js'
 import { roleCode, roleOf, type Role } from '../model/membership.js'
 import type { Header, LogEntry, Op } from './entry.js'
 
@@ -21,6 +23,9 @@ const OP_PUT = 0
 const OP_DEL = 1
 const OP_ADD_WRITER = 2
 const OP_REMOVE_WRITER = 3
+const OP_KEYS = 4
+/** Op types below this one are data ops; from it on, membership (and key) ops. */
+const FIRST_MEMBERSHIP_OP = OP_ADD_WRITER
 
 /** Why a block was refused; stable strings, reported in `'invalid'` events. */
 export class DecodeError extends Error {
@@ -44,6 +49,13 @@ function decodeRole(code: number): Role {
   return role
 }
 
+const keyIdEncoding = c.fixed(KEY_ID_BYTES)
+
+const shareEncoding = recordEncoding<KeyShare>({ writer: c.fixed32, box: bytesEncoding })
+const pastEncoding = recordEncoding<PastKey>({ id: keyIdEncoding, box: bytesEncoding })
+const sharesEncoding = c.array(shareEncoding)
+const pastsEncoding = c.array(pastEncoding)
+
 const op = {
   preencode(state: State, o: Op) {
     c.uint.preencode(state, 0)
@@ -64,6 +76,11 @@ const op = {
       case 'remove-writer':
         c.fixed32.preencode(state, o.key)
         c.uint.preencode(state, o.length)
+        break
+      case 'keys':
+        keyIdEncoding.preencode(state, o.id)
+        sharesEncoding.preencode(state, o.shares)
+        pastsEncoding.preencode(state, o.past)
         break
     }
   },
@@ -90,6 +107,12 @@ const op = {
         c.fixed32.encode(state, o.key)
         c.uint.encode(state, o.length)
         break
+      case 'keys':
+        c.uint.encode(state, OP_KEYS)
+        keyIdEncoding.encode(state, o.id)
+        sharesEncoding.encode(state, o.shares)
+        pastsEncoding.encode(state, o.past)
+        break
     }
   },
   decode(state: State): Op {
@@ -103,6 +126,13 @@ const op = {
         return { type: 'add-writer', key: c.fixed32.decode(state), role: decodeRole(c.uint.decode(state)) }
       case OP_REMOVE_WRITER:
         return { type: 'remove-writer', key: c.fixed32.decode(state), length: c.uint.decode(state) }
+      case OP_KEYS:
+        return {
+          type: 'keys',
+          id: keyIdEncoding.decode(state),
+          shares: sharesEncoding.decode(state),
+          past: pastsEncoding.decode(state)
+        }
       default:
         throw new DecodeError('unknown-op')
     }
@@ -172,4 +202,22 @@ export function decodeEntry(block: Uint8Array): LogEntry {
     if (counter > MAX_CLOCK_COUNTER || wall > MAX_CLOCK_WALL) throw new DecodeError('bad-clock')
     return { clock: { wall, counter }, ops: ops.decode(state) }
   })
+}
+
+/**
+ * Whether a block stays in clear in an encrypted db: a header, or an entry whose ops are
+ * membership (and key) ops. The write path never mixes them with data ops in one entry, so the
+ * first op tells; readers check every op (`checkFraming`). Read from the first bytes only:
+ * Hypercore asks this of every block it appends.
+ */
+export function isClearBody(block: Uint8Array): boolean {
+  const state = c.state(0, block.byteLength, block)
+  try {
+    c.uint.decode(state)
+    if (c.uint.decode(state) === KIND_HEADER) return true
+    clockEncoding.decode(state)
+    return c.uint.decode(state) > 0 && c.uint.decode(state) >= FIRST_MEMBERSHIP_OP
+  } catch {
+    return false
+  }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../model/clock.js'
+import type { KeyShare, PastKey } from '../model/keys.js'
 import type { Role } from '../model/membership.js'
 import type { Ref } from '../model/version.js'
 
@@ -29,8 +30,23 @@ export interface RemoveWriterOp {
   length: number
 }
 
+/**
+ * A db encryption key for members (encrypted dbs only): a new key after a removal, sealed to
+ * each remaining member with the older keys under it, or the current key sealed to members
+ * that lack it. Like the other membership ops it is written in clear and counts only from an
+ * admin; what it carries is sealed.
+ */
+export interface KeysOp {
+  type: 'keys'
+  /** The key's id (`keyIdOf`). */
+  id: Uint8Array
+  shares: KeyShare[]
+  past: PastKey[]
+}
+
 export type DataOp = PutOp | DelOp
-export type MembershipOp = AddWriterOp | RemoveWriterOp
+/** Ops that change who may write or read: an admin's, written in clear in an encrypted db. */
+export type MembershipOp = AddWriterOp | RemoveWriterOp | KeysOp
 export type Op = DataOp | MembershipOp
 
 /** Block 0 of every writer log. */
@@ -53,5 +69,5 @@ export function isDataOp<T extends AnyOp>(op: T): op is Extract<T, { type: DataO
 }
 
 export function isMembershipOp<T extends AnyOp>(op: T): op is Extract<T, { type: MembershipOp['type'] }> {
-  return op.type === 'add-writer' || op.type === 'remove-writer'
+  return op.type === 'add-writer' || op.type === 'remove-writer' || op.type === 'keys'
 }

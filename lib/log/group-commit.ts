@@ -1,4 +1,6 @@
+import { KEY_ID_BYTES } from '../crypt/block-cipher.js'
 import { keyId } from '../model/ids.js'
+import { isMembershipOp, type KeysOp } from './entry.js'
 
 /** An op as callers queue it; parents and clock are filled in when its entry is built. */
 export type QueuedOp =
@@ -6,10 +8,13 @@ export type QueuedOp =
   | { type: 'del'; key: Uint8Array }
   | { type: 'add-writer'; key: Uint8Array; role: 'admin' | 'writer' }
   | { type: 'remove-writer'; key: Uint8Array; length: number }
+  | KeysOp
 
 /** One caller's ops, waiting for the entry that will hold them. */
 interface QueuedCall {
   ops: QueuedOp[]
+  /** Membership changes never share an entry with data ops: an encrypted db writes them in clear. */
+  membership: boolean
   bytes: number
   resolve: () => void
   reject: (err: unknown) => void
@@ -17,6 +22,10 @@ interface QueuedCall {
 
 /** Bytes an op adds to its entry, near enough to keep entries under the block size limit. */
 export function opBytes(op: QueuedOp): number {
+  if (op.type === 'keys') {
+    const boxes = [...op.shares, ...op.past].reduce((n, b) => n + b.box.byteLength + 34, 0)
+    return KEY_ID_BYTES + boxes + 48
+  }
   return op.key.byteLength + (op.type === 'put' ? op.value.byteLength : 0) + 48
 }
 
@@ -42,19 +51,24 @@ export class GroupCommit {
   push(ops: QueuedOp[]): Promise<void> {
     const bytes = ops.reduce((n, op) => n + opBytes(op), 0)
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops, bytes, resolve, reject })
+      this.queue.push({ ops, membership: ops.some(isMembershipOp), bytes, resolve, reject })
       if (!this.flushing) void this.flush()
     })
   }
 
-  /** Whole calls, up to `maxOps` ops and `maxBytes`; a single larger call still goes alone. */
+  /**
+   * Whole calls of one kind (data or membership), up to `maxOps` ops and `maxBytes`; a single
+   * larger call still goes alone.
+   */
   private take(): QueuedCall[] {
     let count = 0
     let bytes = 0
     let n = 0
+    const kind = this.queue[0]!.membership
     for (; n < this.queue.length; n++) {
       const next = this.queue[n]!
-      if (n > 0 && (count + next.ops.length > this.maxOps || bytes + next.bytes > this.maxBytes)) break
+      const full = count + next.ops.length > this.maxOps || bytes + next.bytes > this.maxBytes
+      if (n > 0 && (full || next.membership !== kind)) break
       count += next.ops.length
       bytes += next.bytes
     }

@@ -124,7 +124,7 @@ export function resolveMembership(
               if (existing === undefined)
                 members.set(op.key, { role: op.role, cut: Infinity, removed: false, forked: false, overQuota: false })
               else if (op.role === 'admin') existing.role = 'admin'
-            } else if (!roots.has(op.key)) {
+            } else if (op.type === 'remove-writer' && !roots.has(op.key)) {
               cuts.set(op.key, Math.min(cuts.get(op.key) ?? Infinity, op.length))
             }
           }

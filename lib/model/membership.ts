@@ -2,9 +2,14 @@ import type { Clock } from './clock.js'
 
 export type Role = 'admin' | 'writer'
 
-/** A membership op as the merge keeps it: keys as writer ids (hex). */
+/**
+ * A membership op as the merge keeps it: keys as writer ids (hex). A `keys` op changes no
+ * membership; it is kept so that whether it counts (an admin's) is decided like the others.
+ */
 export type MembershipChange =
-  { type: 'add-writer'; key: string; role: Role } | { type: 'remove-writer'; key: string; length: number }
+  | { type: 'add-writer'; key: string; role: Role }
+  | { type: 'remove-writer'; key: string; length: number }
+  | { type: 'keys'; id: string }
 
 /** The membership ops of one entry, named by its writer (id) and seq. */
 export interface MembershipFact {

@@ -25,6 +25,8 @@ export interface NetworkHost {
   /** A new writer's binding of its swarm key, presented when it paired. */
   bound(binding: PeerBinding): void
   isAdmin(): boolean
+  /** The key of an encrypted db that invites hand to new writers; null without encryption. */
+  encryptionKey(): Uint8Array | null
   addWriter(key: Uint8Array, role: Role): Promise<void>
 }
 
@@ -76,6 +78,7 @@ export class Network {
         swarm: session.swarm,
         dbKey: this.host.dbKey,
         discoveryKey: this.host.discoveryKey,
+        encryptionKey: () => this.host.encryptionKey(),
         store: this.host.invites,
         addWriter: (key, role) => this.host.addWriter(key, role),
         used: (secret, binding) => {

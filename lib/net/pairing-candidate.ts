@@ -12,10 +12,10 @@ export interface PairOptions {
   /** A swarm to reach the issuer on; the candidate dials the issuer directly. */
   swarm: HyperswarmLike
   /**
-   * The key to admit, or a function of the db key that gives it (a peer may only
-   * know its writer key once it has opened the db).
+   * The key to admit, or a function of the db key (and encryption key) that gives it (a peer
+   * may only know its writer key once it has opened the db).
    */
-  writerKey: Uint8Array | ((dbKey: Uint8Array) => Promise<Uint8Array>)
+  writerKey: Uint8Array | ((dbKey: Uint8Array, encryptionKey: Uint8Array | null) => Promise<Uint8Array>)
   /** This peer's binding of its swarm key to that writer key, asked once the writer key is known. */
   binding?: () => PeerBinding | null
   /** Give up with `PAIRING_FAILED` after this many ms. Default 30 s. */
@@ -28,6 +28,8 @@ export interface PairOptions {
 export interface PairResult {
   /** The db key: open the db with it. */
   key: Uint8Array
+  /** The key of an encrypted db; null for a db without encryption. */
+  encryptionKey: Uint8Array | null
   role: Role
 }
 
@@ -74,7 +76,7 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
       if (settled || !b4a.equals(conn.remotePublicKey, invite.issuer)) return
       conn.on('error', noop)
       const mux = Protomux.from(conn)
-      let key: Uint8Array | null = null
+      let accepted: { key: Uint8Array; encryptionKey: Uint8Array | null } | null = null
 
       const channel = mux.createChannel({
         protocol: PAIRING_PROTOCOL,
@@ -101,15 +103,15 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
         const frame = decodeFrame(bytes)
         if (!frame) return finish(PeerBeeError.PAIRING_FAILED('The issuer sent a malformed reply'))
         if (frame.type === 'refused') return finish(refusalError(frame.reason))
-        if (frame.type === 'accept' && !key) {
-          key = frame.key
-          writerKeyFor(opts.writerKey, frame.key).then(
+        if (frame.type === 'accept' && !accepted) {
+          accepted = { key: frame.key, encryptionKey: frame.encryptionKey }
+          writerKeyFor(opts.writerKey, frame.key, frame.encryptionKey).then(
             (writerKey) => send({ type: 'writer', writerKey, binding: opts.binding?.() ?? null }),
             (err: unknown) => finish(PeerBeeError.PAIRING_FAILED(`No writer key to present: ${String(err)}`))
           )
           return
         }
-        if (frame.type === 'added' && key) return finish(null, { key, role: frame.role })
+        if (frame.type === 'added' && accepted) return finish(null, { ...accepted, role: frame.role })
         finish(PeerBeeError.PAIRING_FAILED('The issuer broke the pairing protocol'))
       }
     }
@@ -120,8 +122,12 @@ export async function pair(opts: PairOptions): Promise<PairResult> {
   })
 }
 
-async function writerKeyFor(writerKey: PairOptions['writerKey'], dbKey: Uint8Array): Promise<Uint8Array> {
-  return typeof writerKey === 'function' ? writerKey(dbKey) : writerKey
+async function writerKeyFor(
+  writerKey: PairOptions['writerKey'],
+  dbKey: Uint8Array,
+  encryptionKey: Uint8Array | null
+): Promise<Uint8Array> {
+  return typeof writerKey === 'function' ? writerKey(dbKey, encryptionKey) : writerKey
 }
 
 function noop(): void {}

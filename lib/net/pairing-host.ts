@@ -18,6 +18,8 @@ export interface PairingHostOptions {
   swarm: HyperswarmLike
   dbKey: Uint8Array
   discoveryKey: Uint8Array
+  /** The key of an encrypted db a new writer needs (the newest); null for a db without encryption. */
+  encryptionKey: () => Uint8Array | null
   /** Where {@link issueInvite} recorded the invites. */
   store: InviteStore
   /** Adds the writer to the db (an `add-writer` op); rejects if this peer cannot. */
@@ -43,6 +45,7 @@ export class PairingHost {
   private readonly swarm: HyperswarmLike
   private readonly dbKey: Uint8Array
   private readonly discoveryKey: Uint8Array
+  private readonly encryptionKey: () => Uint8Array | null
   private readonly store: InviteStore
   private readonly addWriter: (writerKey: Uint8Array, role: Role) => Promise<void>
   private readonly now: () => number
@@ -57,6 +60,7 @@ export class PairingHost {
     this.swarm = opts.swarm
     this.dbKey = opts.dbKey
     this.discoveryKey = opts.discoveryKey
+    this.encryptionKey = opts.encryptionKey
     this.store = opts.store
     this.addWriter = opts.addWriter
     this.now = opts.now ?? Date.now
@@ -137,7 +141,7 @@ export class PairingHost {
       }
       if (this.now() > record.expires) return refuse('expired')
       return {
-        frame: { type: 'accept', role: record.role, key: this.dbKey },
+        frame: { type: 'accept', role: record.role, key: this.dbKey, encryptionKey: this.encryptionKey() },
         accepted: { id: frame.inviteId, role: record.role }
       }
     }

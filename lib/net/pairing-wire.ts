@@ -11,7 +11,7 @@ import { decodeBindings, encodeBindings, type PeerBinding } from './peer-binding
  * connection to the invite's issuer:
  *
  *   candidate -> REQUEST {invite id, proof}   proof = HMAC(secret, handshake hash)
- *   issuer    -> ACCEPT  {role, db key}       or REFUSED {reason}
+ *   issuer    -> ACCEPT  {role, db key, encryption key of an encrypted db}   or REFUSED {reason}
  *   candidate -> WRITER  {writer key, binding?} (it may only know its writer key once it knows the db;
  *                                             the binding of its swarm key, so an issuer that admits
  *                                             only members' peers lets it in once it is one)
@@ -19,7 +19,9 @@ import { decodeBindings, encodeBindings, type PeerBinding } from './peer-binding
  *
  * The proof is bound to this Noise session, so it cannot be replayed elsewhere, and
  * the secret never travels. The candidate talks only to the connection whose
- * authenticated remote key is the issuer, so the replies need no signature.
+ * authenticated remote key is the issuer, so the replies need no signature. The encryption key
+ * travels only inside this Noise session, to a candidate that proved the invite: the invite
+ * text itself holds no key.
  */
 export const PAIRING_PROTOCOL = 'peerbee/pairing'
 
@@ -27,7 +29,7 @@ export type Refusal = 'invalid' | 'expired' | 'used' | 'failed'
 
 export type Frame =
   | { type: 'request'; inviteId: Uint8Array; proof: Uint8Array }
-  | { type: 'accept'; role: Role; key: Uint8Array }
+  | { type: 'accept'; role: Role; key: Uint8Array; encryptionKey: Uint8Array | null }
   | { type: 'writer'; writerKey: Uint8Array; binding: PeerBinding | null }
   | { type: 'added'; role: Role }
   | { type: 'refused'; reason: Refusal }
@@ -41,7 +43,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case 'request':
       return b4a.concat([b4a.from([type]), frame.inviteId, frame.proof])
     case 'accept':
-      return b4a.concat([b4a.from([type, roleCode(frame.role)]), frame.key])
+      return b4a.concat([b4a.from([type, roleCode(frame.role)]), frame.key, frame.encryptionKey ?? b4a.alloc(0)])
     case 'writer':
       return b4a.concat([
         b4a.from([type]),
@@ -66,8 +68,9 @@ export function decodeFrame(bytes: Uint8Array): Frame | null {
         proof: b4a.from(bytes.subarray(33))
       }
     }
-    if (type === 'accept' && bytes.byteLength === 34) {
-      return { type, role: decodeRole(bytes[1] as number), key: b4a.from(bytes.subarray(2)) }
+    if (type === 'accept' && (bytes.byteLength === 34 || bytes.byteLength === 66)) {
+      const encryptionKey = bytes.byteLength === 66 ? b4a.from(bytes.subarray(34)) : null
+      return { type, role: decodeRole(bytes[1] as number), key: b4a.from(bytes.subarray(2, 34)), encryptionKey }
     }
     if (type === 'writer' && bytes.byteLength >= 33) {
       const binding = bytes.byteLength === 33 ? null : decodeBindings(bytes.subarray(33))

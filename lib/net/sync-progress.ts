@@ -124,3 +124,22 @@ export function replicated(replica: ObservableReplica, target: number): Promise<
     for (const e of events) replica.on(e, check)
   })
 }
+
+/** How long `update()` waits for connected peers to tell a log's length. */
+const ASK_MS = 3000
+
+/**
+ * Asks the peers of a replica for its length (Hypercore's `update({ wait: true })`), waiting
+ * at most `ASK_MS`. Hypercore can leave that ask unanswered while the log grows during it (seen
+ * with a peer that reported a new contiguous length before the length itself); what the peers
+ * advertise is waited for next either way (`replicated`).
+ */
+export async function askLength(replica: { update(opts: { wait: boolean }): Promise<boolean> }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ASK_MS)))
+  try {
+    await Promise.race([replica.update({ wait: true }).catch(() => false), bound])
+  } finally {
+    clearTimeout(timer)
+  }
+}

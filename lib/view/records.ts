@@ -103,23 +103,39 @@ const cursor = {
 
 const FACT_ADD = 0
 const FACT_REMOVE = 1
+const FACT_KEYS = 2
+
+/** Each change as its type, a name (writer id or key id) and a number (role, cut, or 0). */
+function factParts(op: MembershipChange): [number, string, number] {
+  switch (op.type) {
+    case 'add-writer':
+      return [FACT_ADD, op.key, roleCode(op.role)]
+    case 'remove-writer':
+      return [FACT_REMOVE, op.key, op.length]
+    case 'keys':
+      return [FACT_KEYS, op.id, 0]
+  }
+}
 
 const factOp = {
   preencode(s: State, op: MembershipChange) {
-    c.uint.preencode(s, FACT_ADD)
-    c.string.preencode(s, op.key)
-    c.uint.preencode(s, op.type === 'add-writer' ? roleCode(op.role) : op.length)
+    const [type, name, n] = factParts(op)
+    c.uint.preencode(s, type)
+    c.string.preencode(s, name)
+    c.uint.preencode(s, n)
   },
   encode(s: State, op: MembershipChange) {
-    c.uint.encode(s, op.type === 'add-writer' ? FACT_ADD : FACT_REMOVE)
-    c.string.encode(s, op.key)
-    c.uint.encode(s, op.type === 'add-writer' ? roleCode(op.role) : op.length)
+    const [type, name, n] = factParts(op)
+    c.uint.encode(s, type)
+    c.string.encode(s, name)
+    c.uint.encode(s, n)
   },
   decode(s: State): MembershipChange {
     const type = c.uint.decode(s)
     const key = c.string.decode(s)
     const n = c.uint.decode(s)
     if (type === FACT_REMOVE) return { type: 'remove-writer', key, length: n }
+    if (type === FACT_KEYS) return { type: 'keys', id: key }
     const role = roleOf(n)
     if (type !== FACT_ADD || role === null) throw new Error('unknown membership change')
     return { type: 'add-writer', key, role }

@@ -6,6 +6,14 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import createTestnet from '@hyperswarm/testnet'
+
+/** A private DHT for one test, destroyed after it; the CLI reaches it with these `--bootstrap` args. */
+export async function testnet(t: { after: (fn: () => Promise<void>) => void }): Promise<string[]> {
+  const net = await createTestnet(3)
+  t.after(() => net.destroy())
+  return net.bootstrap.flatMap((node) => ['--bootstrap', `${node.host}:${node.port}`])
+}
 
 /** The built CLI, as `npx peerbee` runs it (`npm run build` makes it). */
 export const CLI = fileURLToPath(new URL('../../dist/bin/peerbee.js', import.meta.url))

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import createTestnet from '@hyperswarm/testnet'
-import { Sandbox } from './cli-helpers.js'
-
-/** A private DHT for one test; the CLI reaches it with --bootstrap. */
-async function testnet(t: { after: (fn: () => Promise<void>) => void }): Promise<string[]> {
-  const net = await createTestnet(3)
-  t.after(() => net.destroy())
-  return net.bootstrap.flatMap((node) => ['--bootstrap', `${node.host}:${node.port}`])
-}
+import { Sandbox, testnet } from './cli-helpers.js'
 
 test('serve in one dir, sync in another: the follower gets every key', async (t) => {
   const bootstrap = await testnet(t)

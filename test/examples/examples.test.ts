@@ -47,6 +47,15 @@ test('two writers pair, replicate over a local testnet and converge on a conflic
   assert.equal(alice, bob)
 })
 
+test('blind seeder keeps an encrypted db for a reader while its writer is offline, and holds no value in clear', async (t) => {
+  const dir = await scratch(t)
+  const out = await runTs(example('blind-seeder.ts'), [], dir)
+  assert.deepEqual(await readdir(dir), [], 'it writes under the OS temp dir only')
+  assert.match(out, /the seeder holds 2 blocks/)
+  assert.match(out, /bob reads from the seeder alone: meet at the old mill at noon/)
+  assert.match(out, /the plan in clear in the seeder files: false/)
+})
+
 test('live view redraws on each change in its range and stops at the winner', async (t) => {
   const dir = await scratch(t)
   const out = await runTs(example('live-view.ts'), [], dir)

@@ -20,6 +20,7 @@ const APP = `
 import {
   PeerBee,
   PeerBeeError,
+  Seeder,
   type Batch,
   type Change,
   type ChangeBatch,
@@ -31,6 +32,7 @@ import {
   type PeerBeeErrorCode,
   type PeerInfo,
   type Range,
+  type SeededDb,
   type Snapshot,
   type Status,
   type SubDatabase,
@@ -117,6 +119,25 @@ declare const swarm: HyperswarmLike
 const shared = new PeerBee<Uint8Array, Uint8Array>(store, { swarm, keyEncoding: 'binary', valueEncoding: 'binary' })
 const bytes: Uint8Array | undefined = (await shared.get(new Uint8Array([1])))?.value
 
+const secret = new PeerBee<string, string>('./secret', { encrypt: true })
+await secret.ready()
+const encryptionKey: Uint8Array | null = secret.encryptionKey
+const reader = new PeerBee('./reader', { key: secret.id, encryptionKey: encryptionKey ?? 'hex or z-base32' })
+const encryption: 'key' | 'no-key' | null = reader.status().encryption
+const seeder = new Seeder('./seeds', { bootstrap: ['127.0.0.1:49737'], maxBytes: 10 ** 9 })
+await seeder.ready()
+await seeder.add(secret.key)
+await seeder.remove(secret.id)
+seeder.replicate(true).destroy()
+await seeder.join()
+await seeder.update()
+await seeder.update(secret.key)
+const seeded: SeededDb[] = seeder.status()
+const full: boolean = seeder.full
+seeder.on('update', (dbKey: string) => console.log(dbKey))
+await seeder.close()
+console.log(encryption, seeded[0]?.blocks, seeded[0]?.bytes, full)
+
 try {
   await db.close()
 } catch (err) {
@@ -143,6 +164,8 @@ await db.get(new Uint8Array([1]))
 await users.get(42)
 // @ts-expect-error changes() takes a range without reverse or limit
 db.changes({ range: { reverse: true } })
+// @ts-expect-error a seeder keeps logs, it has no data API
+await seeder.get('a')
 `
 
 async function installedVersion(name: string): Promise<string> {

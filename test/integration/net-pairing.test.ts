@@ -39,6 +39,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, now = () =
     swarm,
     dbKey: DB_KEY,
     discoveryKey: DISCOVERY_KEY,
+    encryptionKey: () => null,
     store,
     addWriter: async (key, role) => {
       added.push({ key, role })

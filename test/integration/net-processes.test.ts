@@ -1,29 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { PeerBee, type PeerBeeOptions } from '../../lib/index.js'
 import { dump, rejectsWithCode } from '../helpers.js'
-import { localTestnet, tempStore, until, within } from './net-helpers.js'
-import { CALL_MS, cleanups, Peer, type Defer, type Op, type WriterStatus } from './peer-process.js'
-
-/** A ready db on a Corestore in a fresh temp dir; closed, then its dir removed, at cleanup. */
-async function openDb(defer: Defer, opts: PeerBeeOptions): Promise<PeerBee<string, unknown>> {
-  const { store, close } = await tempStore()
-  defer(close)
-  const db = new PeerBee<string, unknown>(store, opts)
-  defer(() => db.close())
-  await db.ready()
-  return db
-}
-
-const puts = (prefix: string, n: number, tag: string): Op[] =>
-  Array.from({ length: n }, (_, i) => ({ key: `${prefix}${String(i).padStart(3, '0')}`, value: { tag, i } }))
-
-/** Waits until each peer has indexed every writer up to the length it has now. */
-async function converge(peers: Peer[], writers: Peer[]): Promise<void> {
-  const lengths: Record<string, number> = {}
-  for (const w of writers) lengths[w.writerKey] = await w.length()
-  await Promise.all(peers.map((p) => p.call('waitIndexed', { lengths })))
-}
+import { localTestnet, until, within } from './net-helpers.js'
+import { CALL_MS, Peer, cleanups, converge, openDb, puts, type Op, type WriterStatus } from './peer-process.js'
 
 test(
   'processes: a new peer gets every write from a writer and a reader after the root is SIGKILLed',

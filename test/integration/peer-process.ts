@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { within } from './net-helpers.js'
+import { PeerBee, type PeerBeeOptions } from '../../lib/index.js'
+import { tempStore, within } from './net-helpers.js'
 
 const PEER_SCRIPT = fileURLToPath(new URL('../fixtures/net-peer.ts', import.meta.url))
 /** Starting a child (node + tsx + corestore + DHT) takes a few seconds on a busy 2-core box. */
@@ -46,6 +47,7 @@ interface Reply {
   writerKey?: string
   peerKey?: string
   discoveryKey?: string
+  encryptionKey?: string | null
 }
 export interface WriterStatus {
   key: string
@@ -61,6 +63,10 @@ export class Peer {
   writerKey = ''
   peerKey = ''
   discoveryKey = ''
+  /** The key of an encrypted db (hex) this peer holds (start it with `--encrypt` or `--encryption-key`). */
+  encryptionKey: string | null = null
+  /** Its storage folder. */
+  dir = ''
   private nextId = 1
   private readonly pending = new Map<number, (reply: Reply) => void>()
   private readonly exited: Promise<unknown>
@@ -113,6 +119,8 @@ export class Peer {
     peer.writerKey = ready.writerKey!
     peer.peerKey = ready.peerKey!
     peer.discoveryKey = ready.discoveryKey!
+    peer.encryptionKey = ready.encryptionKey ?? null
+    peer.dir = dir
     return peer
   }
 
@@ -154,4 +162,25 @@ export class Peer {
     this.child.stdin.end()
     await within(5000, this.exited, `${this.name} to exit`).catch(() => this.kill())
   }
+}
+
+/** A ready db on a Corestore in a fresh temp dir; closed, then its dir removed, at cleanup. */
+export async function openDb(defer: Defer, opts: PeerBeeOptions): Promise<PeerBee<string, unknown>> {
+  const { store, close } = await tempStore()
+  defer(close)
+  const db = new PeerBee<string, unknown>(store, opts)
+  defer(() => db.close())
+  await db.ready()
+  return db
+}
+
+/** `n` puts of keys `prefix000`, `prefix001`, ... */
+export const puts = (prefix: string, n: number, tag: string): Op[] =>
+  Array.from({ length: n }, (_, i) => ({ key: `${prefix}${String(i).padStart(3, '0')}`, value: { tag, i } }))
+
+/** Waits until each peer has indexed every writer up to the length it has now. */
+export async function converge(peers: Peer[], writers: Peer[]): Promise<void> {
+  const lengths: Record<string, number> = {}
+  for (const w of writers) lengths[w.writerKey] = await w.length()
+  await Promise.all(peers.map((p) => p.call('waitIndexed', { lengths })))
 }

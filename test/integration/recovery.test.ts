@@ -27,49 +27,52 @@ async function open<V = unknown>(t: TestContext, dir: string, opts = {}): Promis
 
 const hex = (b: Uint8Array) => b4a.toString(b, 'hex')
 
-test('a restored root: refused as is; with recover it writes on a new log, admin still, and both copies converge', async (t) => {
-  const dir = await tempDir(t)
-  const original = await createDb<string, unknown>(t, {}, dir)
-  const oldKey = original.writerKey
-  await original.put('before-backup', 1)
-  await original.close()
-  const backup = await copyOf(t, dir)
+for (const encrypt of [false, true]) {
+  const what = encrypt ? 'a restored root of an encrypted db' : 'a restored root'
+  test(`${what}: refused as is; with recover it writes on a new log, admin still, and both copies converge`, async (t) => {
+    const dir = await tempDir(t)
+    const original = await createDb<string, unknown>(t, { encrypt }, dir)
+    const oldKey = original.writerKey
+    await original.put('before-backup', 1)
+    await original.close()
+    const backup = await copyOf(t, dir)
 
-  // The original device goes on after the backup was taken.
-  const laptop = await open(t, dir)
-  await laptop.put('after-backup', 2)
+    // The original device goes on after the backup was taken.
+    const laptop = await open(t, dir)
+    await laptop.put('after-backup', 2)
 
-  await rejectsWithCode(() => new PeerBee(backup).ready(), 'STORAGE_MOVED')
-  const restored = await open(t, backup, { recover: true })
-  assert.equal(restored.recovered, true)
-  assert.notDeepEqual(restored.writerKey, oldKey, 'a new writer log')
-  assert.equal(restored.role, 'admin', "the root's successor is admin, without any admin adding it")
-  assert.deepEqual(restored.key, laptop.key)
-  await restored.put('after-restore', 3)
-  assert.equal((await restored.get('before-backup'))?.value, 1)
+    await rejectsWithCode(() => new PeerBee(backup).ready(), 'STORAGE_MOVED')
+    const restored = await open(t, backup, { recover: true })
+    assert.equal(restored.recovered, true)
+    assert.notDeepEqual(restored.writerKey, oldKey, 'a new writer log')
+    assert.equal(restored.role, 'admin', "the root's successor is admin, without any admin adding it")
+    assert.deepEqual(restored.key, laptop.key)
+    await restored.put('after-restore', 3)
+    assert.equal((await restored.get('before-backup'))?.value, 1)
 
-  connect(laptop, restored)
-  await waitFor(async () => {
-    await Promise.all([laptop.update(), restored.update()])
-    return (await laptop.get('after-restore')) !== null && (await restored.get('after-backup')) !== null
+    connect(laptop, restored)
+    await waitFor(async () => {
+      await Promise.all([laptop.update(), restored.update()])
+      return (await laptop.get('after-restore')) !== null && (await restored.get('after-backup')) !== null
+    })
+    assert.deepEqual(await dump(laptop), await dump(restored))
+    const writers = (await laptop.writers()).map((w) => [hex(w.key), w.role, w.forked]).sort()
+    assert.deepEqual(
+      writers,
+      [
+        [hex(oldKey), 'admin', false],
+        [hex(restored.writerKey), 'admin', false]
+      ].sort()
+    )
+
+    // The successor keeps the root's powers: it adds a writer, and cannot be removed.
+    const third = await createDb(t, { key: laptop.key, ...(encrypt ? { encryptionKey: laptop.encryptionKey! } : {}) })
+    await restored.addWriter(third.writerKey)
+    await rejectsWithCode(() => laptop.removeWriter(restored.writerKey), 'INVALID_ARGUMENT')
+    await laptop.update()
+    assert.ok((await laptop.writers()).some((w) => b4a.equals(w.key, third.writerKey)))
   })
-  assert.deepEqual(await dump(laptop), await dump(restored))
-  const writers = (await laptop.writers()).map((w) => [hex(w.key), w.role, w.forked]).sort()
-  assert.deepEqual(
-    writers,
-    [
-      [hex(oldKey), 'admin', false],
-      [hex(restored.writerKey), 'admin', false]
-    ].sort()
-  )
-
-  // The successor keeps the root's powers: it adds a writer, and cannot be removed.
-  const third = await createDb(t, { key: laptop.key })
-  await restored.addWriter(third.writerKey)
-  await rejectsWithCode(() => laptop.removeWriter(restored.writerKey), 'INVALID_ARGUMENT')
-  await laptop.update()
-  assert.ok((await laptop.writers()).some((w) => b4a.equals(w.key, third.writerKey)))
-})
+}
 
 test("a restored writer syncs its old log from a peer first: the lost copy's later writes still count", async (t) => {
   const root = await createDb<string, unknown>(t)

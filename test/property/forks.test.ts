@@ -16,6 +16,7 @@ import type { MembershipFact } from '../../lib/model/membership.js'
 import type { KeyVersion } from '../../lib/model/version.js'
 import { headsOf } from '../../lib/merge/heads.js'
 import { resolveMembership } from '../../lib/merge/membership.js'
+import { membershipChange } from '../../lib/indexer/apply.js'
 import { applyWrite, connect, dump, mesh, type GeneratedWrite } from '../helpers.js'
 
 /**
@@ -166,11 +167,7 @@ async function model(dbs: Array<PeerBee<string, unknown>>, forked: Uint8Array, f
         writer,
         seq: i + 1,
         clock: entry.clock,
-        ops: ops.map((op) =>
-          op.type === 'add-writer'
-            ? { type: 'add-writer', key: writerId(op.key), role: op.role }
-            : { type: 'remove-writer', key: writerId(op.key), length: op.type === 'remove-writer' ? op.length : 0 }
-        )
+        ops: ops.map(membershipChange)
       })
     })
   }

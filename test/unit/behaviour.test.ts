@@ -2,7 +2,17 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import b4a from 'b4a'
 import { PeerBee, type PeerBeeOptions } from '../../lib/index.js'
-import { collect, connect, connectUpTo, createDb, dump, rejectsWithCode, tempDir, waitFor } from '../helpers.js'
+import {
+  collect,
+  connect,
+  connectUpTo,
+  createDb,
+  dump,
+  openAndClose,
+  rejectsWithCode,
+  tempDir,
+  waitFor
+} from '../helpers.js'
 import { behaviourSuite, type PairFactory } from '../suites/behaviour.js'
 
 const hex = (b: Uint8Array) => b4a.toString(b, 'hex')
@@ -20,8 +30,19 @@ const replicated: PairFactory = async (t, opts) => {
   return { writer: a, reader: b, sync: () => b.update() }
 }
 
+const encryptedLocal: PairFactory = (t, opts) => local(t, { ...opts, encrypt: true })
+
+const encryptedReplica: PairFactory = async (t, opts) => {
+  const a = await createDb<any, any>(t, { ...opts, encrypt: true })
+  const b = await createDb<any, any>(t, { ...opts, key: a.key, encryptionKey: a.encryptionKey! })
+  t.after(connect(a, b))
+  return { writer: a, reader: b, sync: () => b.update() }
+}
+
 behaviourSuite('behaviour: local db', local)
 behaviourSuite('behaviour: read back on a replica', replicated)
+behaviourSuite('behaviour: local encrypted db', encryptedLocal)
+behaviourSuite('behaviour: read back on a replica of an encrypted db', encryptedReplica)
 
 describe('lifecycle', () => {
   test('close and reopen the same storage: same key, writer and data', async (t) => {
@@ -97,14 +118,7 @@ describe('lifecycle', () => {
   test('INVALID_DB_KEY for a key that is not 32 bytes, hex or z-base32', async (t) => {
     for (const key of ['nonsense', 'ab'.repeat(31), b4a.alloc(31), '']) {
       const dir = await tempDir(t)
-      await rejectsWithCode(async () => {
-        const db = new PeerBee(dir, { key })
-        try {
-          await db.ready()
-        } finally {
-          await db.close()
-        }
-      }, 'INVALID_DB_KEY')
+      await rejectsWithCode(() => openAndClose(dir, { key }), 'INVALID_DB_KEY')
     }
   })
 

@@ -48,6 +48,13 @@ function plainEntry(e: LogEntry): unknown {
           return { type: o.type, key: hex(o.key), role: o.role }
         case 'remove-writer':
           return { type: o.type, key: hex(o.key), length: o.length }
+        case 'keys':
+          return {
+            type: o.type,
+            id: hex(o.id),
+            shares: o.shares.map((s) => ({ writer: hex(s.writer), box: hex(s.box) })),
+            past: o.past.map((p) => ({ id: hex(p.id), box: hex(p.box) }))
+          }
       }
     })
   }
@@ -123,7 +130,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     key: bytes(32, 32),
     role: fc.constantFrom('writer' as const, 'admin' as const)
   }),
-  fc.record({ type: fc.constant('remove-writer' as const), key: bytes(32, 32), length: fc.nat({ max: 2 ** 40 }) })
+  fc.record({ type: fc.constant('remove-writer' as const), key: bytes(32, 32), length: fc.nat({ max: 2 ** 40 }) }),
+  fc.record({
+    type: fc.constant('keys' as const),
+    id: bytes(8, 8),
+    shares: fc.array(fc.record({ writer: bytes(32, 32), box: bytes(0, 96) }), { maxLength: 3 }),
+    past: fc.array(fc.record({ id: bytes(8, 8), box: bytes(0, 64) }), { maxLength: 3 })
+  })
 )
 const entryArb: fc.Arbitrary<LogEntry> = fc.record({
   clock: fc.record({ wall: fc.nat({ max: 2 ** 48 }), counter: fc.nat({ max: 0xffff }) }),

@@ -101,6 +101,8 @@ async function harness(t: TestContext): Promise<Harness> {
 
   const indexer = new Indexer({
     dbKey: root.key,
+    root,
+    keys: null,
     view,
     limits: LIMITS,
     evidence: { successions: [], forkCuts: [], quotaCuts: [] },
@@ -114,6 +116,7 @@ async function harness(t: TestContext): Promise<Harness> {
     stepped: (changes) => steps.push(changes),
     progressed: () => {},
     invalid: (info) => invalid.push(info),
+    opaque: () => assert.fail('a db without encryption has no sealed entry'),
     failed: (err) => assert.fail(err)
   })
   await indexer.open()
@@ -203,7 +206,12 @@ test('readiness: content checks, then each parent processed and touching the key
   const a1 = h.write(h.root, 11, [put('k', 'root')])
   await h.settle()
   const w = h.indexer.writers.get(writerId(b.key))!
-  const ctx = { limits: LIMITS, writers: h.indexer.writers, reader: new LogReader(), membership: h.indexer.membership }
+  const ctx = {
+    limits: LIMITS,
+    writers: h.indexer.writers,
+    reader: new LogReader({ root: h.root, keys: null }),
+    membership: h.indexer.membership
+  }
   const entry = (ops: Op[]): LogEntry => ({ clock: { wall: 20, counter: 0 }, ops })
 
   assert.equal(await readiness(entry([put('k', 'v', [ref(h.root, a1)])]), w, 1, ctx), 'ready')
@@ -312,7 +320,9 @@ test('membership tracker: additive facts apply, a lower cut asks for a retractio
 })
 
 test('the log reader: a closed log reads as not held; an oversized block as a reason, never thrown', async () => {
-  const reader = new LogReader()
+  const root = new MemoryLog(1)
+  root.append(encodeHeader({ protocol: 'peerbee', db: root.key }))
+  const reader = new LogReader({ root, keys: null })
   const log = new MemoryLog(9)
   const seq = log.append(b4a.alloc(MAX_ENTRY_BYTES + 1))
   assert.equal(await reader.entry(writerId(log.key), log, seq), 'entry-too-large')

@@ -245,7 +245,7 @@ test('group commit: concurrent calls share entries, a call is never split, each 
     gc.push([put('g'), put('h'), put('i'), put('j'), put('k')])
   ])
   assert.deepEqual(
-    entries.map((e) => e.map((op) => b4a.toString(op.key))),
+    entries.map((e) => e.map((op) => b4a.toString(op.type === 'keys' ? op.id : op.key))),
     [['a'], ['b', 'c', 'd', 'e'], ['f'], ['g', 'h', 'i', 'j', 'k']]
   )
 })

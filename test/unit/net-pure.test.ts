@@ -77,13 +77,16 @@ test('issueInvite records the invite under the hash of its secret', async () => 
 test('pairing frames round-trip; malformed frames decode to null', () => {
   const frames: Frame[] = [
     { type: 'request', inviteId: b4a.alloc(32, 1), proof: b4a.alloc(32, 2) },
-    { type: 'accept', role: 'writer', key: b4a.alloc(32, 3) },
+    { type: 'accept', role: 'writer', key: b4a.alloc(32, 3), encryptionKey: null },
+    { type: 'accept', role: 'admin', key: b4a.alloc(32, 3), encryptionKey: b4a.alloc(32, 7) },
     { type: 'writer', writerKey: b4a.alloc(32, 4), binding: null },
     { type: 'added', role: 'admin' },
     { type: 'refused', reason: 'used' }
   ]
   for (const frame of frames) assert.deepEqual(decodeFrame(encodeFrame(frame)), frame)
-  for (const bad of [[], [0], [6, 1], [4, 9], [5, 0], [3, 1, 2]]) assert.equal(decodeFrame(b4a.from(bad)), null)
+  for (const bad of [[], [0], [6, 1], [4, 9], [5, 0], [3, 1, 2], [2, 0, ...new Array(40).fill(1)]]) {
+    assert.equal(decodeFrame(b4a.from(bad)), null)
+  }
 })
 
 test('a pairing proof is bound to the secret and the session', () => {

@@ -16,6 +16,8 @@ declare module 'corestore' {
       wait?: boolean
       /** A writer log on a key pair of its own (not derived from the store's primary key). */
       keyPair?: { publicKey: Uint8Array; secretKey: Uint8Array }
+      /** Block encryption: Hypercore's default with this key, or a provider of one's own. */
+      encryption?: { key: Uint8Array } | Hypercore.EncryptionProvider
     }
   }
 

@@ -22,11 +22,23 @@ declare module 'hypercore' {
       wait?: boolean
       timeout?: number
       valueEncoding?: 'binary'
+      /** The block as stored: not decrypted, its encryption padding kept. */
+      raw?: boolean
     }
 
     interface UpdateOptions {
       wait?: boolean
       force?: boolean
+    }
+
+    /**
+     * Block encryption (Hypercore's provider interface): `padding` bytes are reserved in front of
+     * each block; `encrypt` runs on each appended block before it is hashed, `decrypt` on reads.
+     */
+    interface EncryptionProvider {
+      padding(core: { key: Uint8Array }, index: number): number
+      encrypt(index: number, block: Uint8Array, fork: number, core: { key: Uint8Array }): void | Promise<void>
+      decrypt(index: number, block: Uint8Array, core: { key: Uint8Array }): void | Promise<void>
     }
 
     interface DownloadRange {
@@ -103,6 +115,8 @@ declare module 'hypercore' {
     readonly length: number
     readonly contiguousLength: number
     readonly byteLength: number
+    /** Bytes of the blocks held without a gap from the start. */
+    readonly contiguousByteLength: number
     readonly writable: boolean
     readonly readable: boolean
     readonly opened: boolean

@@ -152,7 +152,7 @@ test('a device that kept the proof of its own fork but stopped before moving on 
   await original.close()
   const toTwin = connect(root, twin)
   const proofOf = async (db: PeerBee<string, unknown>) =>
-    (db as unknown as { storage: { evidence: EvidenceStore } }).storage.evidence
+    (db as unknown as { core: { storage: { evidence: EvidenceStore } } }).core.storage.evidence
       .all()
       .find((e) => e.type === 'fork' && b4a.equals(e.writer, forkedKey))
   const reopened = await createDb<string, unknown>(t, {}, dir)

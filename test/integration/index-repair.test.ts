@@ -122,9 +122,11 @@ test('damage found while open is repaired: the read that met it waits for the re
   const { state } = await filledDb(t, dir)
   const { db } = await reopen(t, dir)
   const internal = db as unknown as {
-    keeper: { current: { view: { bee: { core: { length: number; clear(a: number, b: number): Promise<void> } } } } }
+    core: {
+      keeper: { current: { view: { bee: { core: { length: number; clear(a: number, b: number): Promise<void> } } } } }
+    }
   }
-  const core = internal.keeper.current.view.bee.core
+  const core = internal.core.keeper.current.view.bee.core
   await core.clear(1, core.length - 1)
   assert.deepEqual((await db.get('key-02000'))?.value, { n: 2000 })
   assert.deepEqual(await dump(db), state)

@@ -91,7 +91,7 @@ function pairsOf(count: number): Array<[number, number]> {
 
 /** The store a db keeps its cores in (test-only access). */
 function storeOf(db: PeerBee<string, unknown>): Corestore {
-  return (db as unknown as { made: Corestore }).made
+  return (db as unknown as { core: { made: Corestore } }).core.made
 }
 
 /**
@@ -148,8 +148,8 @@ async function model(dbs: Array<PeerBee<string, unknown>>, forked: Uint8Array, f
   const writers = (await root.writers()).map((w) => w.key)
   const successions: SuccessionFact[] = []
   for (const e of (
-    root as unknown as { storage: { evidence: { all(): Array<{ type: string }> } } }
-  ).storage.evidence.all()) {
+    root as unknown as { core: { storage: { evidence: { all(): Array<{ type: string }> } } } }
+  ).core.storage.evidence.all()) {
     if (e.type !== 'succession') continue
     const s = e as unknown as { from: Uint8Array; to: Uint8Array; clock: { wall: number; counter: number } }
     successions.push({ from: writerId(s.from), to: writerId(s.to), clock: s.clock })

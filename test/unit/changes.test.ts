@@ -231,9 +231,9 @@ describe('changes()', () => {
     assert.deepEqual(before, ['k="first"', 'k="second"'])
     // Hypercore closes a writer log that signed two histories; its indexed versions stay valid.
     const internal = a as unknown as {
-      keeper: { current: { replication: { log(id: string): { close(): Promise<void> } } } }
+      core: { keeper: { current: { replication: { log(id: string): { close(): Promise<void> } } } } }
     }
-    await internal.keeper.current.replication.log(b4a.toString(w.writerKey, 'hex')).close()
+    await internal.core.keeper.current.replication.log(b4a.toString(w.writerKey, 'hex')).close()
     assert.deepEqual(flat(await collect(a.changes())), before, 'the superseded version from the versions space')
   })
 

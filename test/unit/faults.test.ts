@@ -22,9 +22,9 @@ test('a writer log that closes under the indexer stops being indexed; the db kee
   const errors: unknown[] = []
   a.on('error', (err) => errors.push(err))
   const internal = a as unknown as {
-    keeper: { current: { replication: { log(id: string): { close(): Promise<void> } } } }
+    core: { keeper: { current: { replication: { log(id: string): { close(): Promise<void> } } } } }
   }
-  await internal.keeper.current.replication.log(b4a.toString(w.writerKey, 'hex')).close()
+  await internal.core.keeper.current.replication.log(b4a.toString(w.writerKey, 'hex')).close()
   await w.put('after-close', 2)
   await a.put('own', 3)
   await a.update()

@@ -109,22 +109,25 @@ export function frameSealed(
   block[0] = FRAME_SEALED
   block.set(keyId, 1)
   block.set(salt, SALT_START)
-  xor(bodyOf(block), block, index, blockKey)
+  const body = bodyOf(block)
+  xor(body, body, block, index, blockKey)
 }
 
-/** The decrypted body of a sealed block, as a copy (stored blocks may be shared). */
+/** The decrypted body of a sealed block, in a buffer of its own (stored blocks may be shared). */
 export function openSealed(block: Uint8Array, index: number, blockKey: Uint8Array): Uint8Array {
-  const body = b4a.from(bodyOf(block))
-  xor(body, block, index, blockKey)
-  return body
+  const body = bodyOf(block)
+  const out = b4a.allocUnsafe(body.byteLength)
+  xor(out, body, block, index, blockKey)
+  return out
 }
 
 /** Decrypts a sealed block's body in place (what Hypercore's `decrypt` asks of a provider). */
 export function openSealedInPlace(block: Uint8Array, index: number, blockKey: Uint8Array): void {
-  xor(bodyOf(block), block, index, blockKey)
+  const body = bodyOf(block)
+  xor(body, body, block, index, blockKey)
 }
 
-/** The stream cipher is its own inverse. */
-function xor(body: Uint8Array, frame: Uint8Array, index: number, blockKey: Uint8Array): void {
-  sodium.crypto_stream_xor(body, body, nonceOf(index, frame), blockKey)
+/** The stream cipher is its own inverse. `frame`: the block whose frame holds the nonce's parts. */
+function xor(out: Uint8Array, body: Uint8Array, frame: Uint8Array, index: number, blockKey: Uint8Array): void {
+  sodium.crypto_stream_xor(out, body, nonceOf(index, frame), blockKey)
 }

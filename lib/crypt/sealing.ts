@@ -17,9 +17,9 @@ export interface BoxKeyPair {
 }
 
 /** Bytes of a key sealed to a member. */
-export const SHARE_BYTES = KEY_BYTES + sodium.crypto_box_SEALBYTES
+const SHARE_BYTES = KEY_BYTES + sodium.crypto_box_SEALBYTES
 /** Bytes of an older key encrypted under a newer one. */
-export const PAST_BYTES = KEY_BYTES + sodium.crypto_secretbox_MACBYTES
+const PAST_BYTES = KEY_BYTES + sodium.crypto_secretbox_MACBYTES
 
 const NS_PAST = b4a.from('peerbee/past-key')
 

@@ -19,11 +19,6 @@ export class DownloadBudget extends EventEmitter {
     return this.used >= this.max
   }
 
-  /** Bytes held over every account. */
-  get bytes(): number {
-    return this.used
-  }
-
   /** An account of one db's bytes within the budget. */
   account(): BudgetAccount {
     return new BudgetAccount(this, (delta) => this.move(delta))

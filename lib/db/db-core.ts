@@ -92,6 +92,9 @@ export class DbCore<K extends Key, V> {
     this.clock = new HybridClock(opts.now ?? Date.now)
     this.lifecycle.on('ready', () => events.emit('ready'))
     this.lifecycle.on('close', () => events.emit('close'))
+    // Registered here, not in the open: a db closed before it was opened closes its store too.
+    this.lifecycle.onClosing(() => this.made?.close())
+    this.lifecycle.onClosing(() => this.streams.close())
   }
 
   get store(): Corestore {
@@ -107,8 +110,6 @@ export class DbCore<K extends Key, V> {
 
   private async open(): Promise<void> {
     const { lifecycle } = this
-    lifecycle.onClosing(() => this.made?.close())
-    lifecycle.onClosing(() => this.streams.close())
     if (this.made === null && this.dir !== null) {
       if (await storageMoved(this.dir)) {
         await recoverStorage(this.dir, this.opts.now ?? Date.now)

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import b4a from 'b4a'
 import { PeerBee } from '../../lib/index.js'
-import { collect, connect, peerState, tempDir, waitFor } from '../helpers.js'
+import { collect, connect, peerState, teardown, tempDir, waitFor } from '../helpers.js'
 
 /**
  * Crash safety for real: a child process writes single puts, batches and concurrent puts and
@@ -142,10 +142,10 @@ test(`SIGKILL at random moments loses no resolved write and tears no batch (seed
 
   // finally: the index equals one rebuilt from the logs by a peer that starts from nothing
   const db = new PeerBee<string, any>(dir)
-  t.after(() => db.close())
+  teardown(t, () => db.close())
   await db.ready()
   const fresh = new PeerBee<string, any>(await tempDir(t), { key: db.key })
-  t.after(() => fresh.close())
+  teardown(t, () => fresh.close())
   await fresh.ready()
   const cut = connect(db, fresh)
   t.after(cut)

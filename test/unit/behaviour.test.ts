@@ -10,6 +10,7 @@ import {
   dump,
   openAndClose,
   rejectsWithCode,
+  teardown,
   tempDir,
   waitFor
 } from '../helpers.js'
@@ -62,7 +63,7 @@ describe('lifecycle', () => {
     await a.close()
 
     const again = new PeerBee(dir, { key })
-    t.after(() => again.close())
+    teardown(t, () => again.close())
     await again.ready()
     assert.equal(hex(again.key), key)
     assert.equal(hex(again.writerKey), writerKey)
@@ -87,7 +88,7 @@ describe('lifecycle', () => {
     await follower.close()
 
     const again = new PeerBee(dir)
-    t.after(() => again.close())
+    teardown(t, () => again.close())
     await again.ready()
     assert.equal(hex(again.key), hex(root.key), 'not a new db')
     assert.equal(hex(again.writerKey), writerKey)
@@ -103,7 +104,7 @@ describe('lifecycle', () => {
     await a.put('k', 1)
     await a.close()
     const again = new PeerBee(dir, { now: () => future - 30_000 })
-    t.after(() => again.close())
+    teardown(t, () => again.close())
     await again.ready()
     await again.put('k', 2)
     const versions = await again.history('k')
@@ -133,7 +134,7 @@ describe('lifecycle', () => {
   test('methods called before ready() wait for it', async (t) => {
     const dir = await tempDir(t)
     const db = new PeerBee(dir)
-    t.after(() => db.close())
+    teardown(t, () => db.close())
     await db.put('early', 1)
     assert.equal((await db.get('early'))?.value, 1)
   })

@@ -77,3 +77,15 @@ test('without an error listener an indexing failure does not crash the process',
   await rejectsWithCode(() => db.update(), 'INDEX_FAILED')
   assert.equal(db.listenerCount('error'), 0)
 })
+
+test('a db closed before ready() closes the store it made: the folder opens again at once', async (t) => {
+  const dir = await tempDir(t)
+  const first = new PeerBee(dir)
+  await first.close()
+  assert.equal(first.closed, true)
+  // The storage lock is released: another db opens the same folder.
+  const again = new PeerBee(dir)
+  teardown(t, () => again.close())
+  await again.ready()
+  assert.equal(again.opened, true)
+})

@@ -178,7 +178,7 @@ export async function openWriterLog(store: Corestore, local: LocalSettings, keys
  * Returns the db the storage holds, if any.
  */
 async function adoptLegacySettings(store: Corestore, local: LocalSettings): Promise<Uint8Array | null> {
-  const view = new IndexView(localCore(store, FIRST_INDEX))
+  const view = new IndexView(store, localCore(store, FIRST_INDEX))
   try {
     await view.ready()
     const health = await view.health()
@@ -261,7 +261,7 @@ export async function swapIndex(store: Corestore, local: LocalSettings, chosen: 
 
 /** An index core: block-encrypted at rest when this peer holds keys of an encrypted db. */
 function openIndex(store: Corestore, name: string, indexKey: Uint8Array | null): IndexView {
-  return new IndexView(localCore(store, name, indexKey))
+  return new IndexView(store, localCore(store, name, indexKey))
 }
 
 /**

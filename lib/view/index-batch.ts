@@ -109,22 +109,22 @@ export class IndexBatch {
 
   /** `step`: the change log step of this step's data changes (0 when it has none). */
   private async writeTree(step: number): Promise<void> {
-    const batch = this.view.bee.batch()
+    const batch = this.view.bee.write()
     // The data space sorts before every other space, the change log after; latin1 ids sort
     // in byte order.
     const changes: LoggedChange[] = []
     for (const id of [...this.records.keys()].sort()) {
       const { key, record } = this.records.get(id)!
-      if (record === null) await batch.del(keys.dataKey(key))
-      else await batch.put(keys.dataKey(key), encodeKeyRecord(record))
+      if (record === null) batch.tryDelete(keys.dataKey(key))
+      else batch.tryPut(keys.dataKey(key), encodeKeyRecord(record))
       changes.push(loggedChange(key, record))
     }
     for (const id of [...this.writes.keys()].sort()) {
       const { key, value } = this.writes.get(id)!
-      if (value === null) await batch.del(key)
-      else await batch.put(key, value)
+      if (value === null) batch.tryDelete(key)
+      else batch.tryPut(key, value)
     }
-    if (step > 0) for (const { key, value } of changeLogEntries(step, changes)) await batch.put(key, value)
+    if (step > 0) for (const { key, value } of changeLogEntries(step, changes)) batch.tryPut(key, value)
     await batch.flush()
   }
 

@@ -1,9 +1,10 @@
 import b4a from 'b4a'
-import Hyperbee from 'hyperbee'
+import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import Hyperbee from 'hyperbee2'
 import { PeerBeeError } from '../errors.js'
 import { lastLoggedStep, readChangeLog, type ChangeChunk, type ChangePosition } from './change-log.js'
-import { guarded } from './corruption.js'
+import { corruption, guarded } from './corruption.js'
 import type { WriterCursor } from '../model/cursor.js'
 import { keyId, type IdentifiedKey } from '../model/ids.js'
 import type { MembershipFact } from '../model/membership.js'
@@ -19,7 +20,6 @@ import {
   decodeVersionRecord,
   encodeFormat
 } from './records.js'
-import { scanTree } from './tree-scan.js'
 
 const CACHE_SIZE = 16_384
 /** Below this many uncached keys, point lookups beat a range scan. */
@@ -60,9 +60,15 @@ async function* readRecords(
   snap: Hyperbee,
   range: keys.KeyRange
 ): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
-  await snap.ready()
-  for await (const run of scanTree(snap.core, snap.version, keys.dataRange(range))) {
-    for (const node of run) yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value!) }
+  // The tree's nodes are mostly cached, so a scan may never wait on storage: without this a
+  // loop of reads would run on microtasks alone and starve I/O, writes included.
+  await new Promise((resolve) => setImmediate(resolve))
+  try {
+    for await (const node of snap.createReadStream(keys.dataRange(range))) {
+      yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value) }
+    }
+  } catch (err) {
+    throw corruption(err)
   }
 }
 
@@ -76,10 +82,12 @@ async function* readRecords(
  * writes of the read path) compares it before and after.
  */
 export class IndexView {
-  /** Reads and writes the latest tree in place: no snapshot session per read (they dominated). */
+  /**
+   * The tree, read and written in place. Hyperbee2 writes a batch as a few blocks of
+   * compressed tree nodes with the values inline, where Hyperbee 2 wrote a block per key.
+   */
   readonly bee: Hyperbee
-  /** Only for snapshots: each one pins a version on its own core session, closed on its own. */
-  private readonly snapshots: Hyperbee
+  private readonly core: Hypercore
   private readonly cache = new RecordCache<KeyRecord | null>(CACHE_SIZE)
   private steps = 0
   private stepWaiters: Array<() => void> = []
@@ -88,15 +96,17 @@ export class IndexView {
   /** The last step of the change log, read once, then kept by the steps that write it. */
   private loggedStep: Promise<number> | null = null
 
-  constructor(core: Hypercore) {
-    const opts = { keyEncoding: 'binary', valueEncoding: 'binary', extension: false } as const
-    this.bee = new Hyperbee(core, { ...opts, sessions: false })
-    this.snapshots = new Hyperbee(core, opts)
+  /** `store`: where the tree would open cores it references (an index references none). */
+  constructor(store: Corestore, core: Hypercore) {
+    this.core = core
+    // A view: closing the tree leaves the store open, and the core is closed here. Reads
+    // never wait: a block of the index that is not held is damage.
+    this.bee = new Hyperbee(store, { core, view: true, wait: false })
   }
 
   async ready(): Promise<void> {
+    await this.core.ready()
     await this.bee.ready()
-    await this.snapshots.ready()
   }
 
   /**
@@ -104,7 +114,7 @@ export class IndexView {
    * format. Reads only its header: a block that is damaged further in is found when read.
    */
   async health(): Promise<IndexHealth> {
-    const core = this.bee.core
+    const core = this.core
     if (core.length === 0) return 'empty'
     if (core.contiguousLength < core.length) return 'damaged'
     try {
@@ -118,7 +128,9 @@ export class IndexView {
 
   /** Writes the header that makes this index current: after a rebuild, before it is swapped in. */
   async markCurrent(): Promise<void> {
-    await this.bee.put(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
+    const batch = this.bee.write()
+    batch.tryPut(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
+    await batch.flush()
   }
 
   /** The peer-local settings an index of the first format kept (the db, invites), by name. */
@@ -128,13 +140,13 @@ export class IndexView {
   }
 
   async close(): Promise<void> {
-    await this.snapshots.close()
     await this.bee.close()
+    await this.core.close()
   }
 
   /** Names this index (the discovery key of its core): a rebuild replaces it with another. */
   get id(): Uint8Array {
-    return this.bee.core.discoveryKey
+    return this.core.discoveryKey
   }
 
   /** The last step of the change log (0 before the first step that changed keys). */
@@ -230,7 +242,7 @@ export class IndexView {
 
   /** A consistent view of the index as it is now; it never sees later index steps. */
   snapshot(): IndexReader {
-    const snap = this.snapshots.snapshot()
+    const snap = this.bee.snapshot()
     return {
       getRecord: (key) => readRecord(snap, key),
       versionsOf: (key) => readVersions(snap, key),

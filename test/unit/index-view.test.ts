@@ -27,7 +27,7 @@ function record(seq: number): KeyRecord {
 test('the record cache never keeps a record older than the last index step', async (t) => {
   const store = new Corestore(await tempDir(t))
   teardown(t, () => store.close())
-  const view = new IndexView(store.get({ name: 'index' }))
+  const view = new IndexView(store, store.get({ name: 'index' }))
   await view.ready()
   teardown(t, () => view.close())
 
@@ -54,7 +54,7 @@ test('the record cache never keeps a record older than the last index step', asy
 test('the versions of a key include those of a writer whose key starts with 0xff', async (t) => {
   const store = new Corestore(await tempDir(t))
   teardown(t, () => store.close())
-  const view = new IndexView(store.get({ name: 'index' }))
+  const view = new IndexView(store, store.get({ name: 'index' }))
   await view.ready()
   teardown(t, () => view.close())
 

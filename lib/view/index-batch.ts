@@ -109,7 +109,7 @@ export class IndexBatch {
 
   /** `step`: the change log step of this step's data changes (0 when it has none). */
   private async writeTree(step: number): Promise<void> {
-    const batch = this.view.bee.write()
+    const batch = this.view.write()
     // The data space sorts before every other space, the change log after; latin1 ids sort
     // in byte order.
     const changes: LoggedChange[] = []

@@ -128,7 +128,7 @@ export class IndexView {
 
   /** Writes the header that makes this index current: after a rebuild, before it is swapped in. */
   async markCurrent(): Promise<void> {
-    const batch = this.bee.write()
+    const batch = this.write()
     batch.tryPut(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
     await batch.flush()
   }
@@ -142,6 +142,22 @@ export class IndexView {
   async close(): Promise<void> {
     await this.bee.close()
     await this.core.close()
+  }
+
+  /**
+   * A write batch on the tree. Hyperbee2 (2.14) starts each batch from the root as its node
+   * cache lists it; a read that moves a listed node to the front also drops it from that list
+   * (`NodeCache.bump`), so after a read the batch would decode the root again from its block,
+   * reading the block of every key the root holds, and so on down the path: most of a small
+   * step's cost. Listing the root afresh keeps the batch on the decoded tree.
+   */
+  write(): Hyperbee.WriteBatch {
+    const root = this.bee.root
+    if (root !== null && root.value !== null && root.context !== null) {
+      this.bee.cache.remove(root)
+      this.bee.cache.bump(root)
+    }
+    return this.bee.write()
   }
 
   /** Names this index (the discovery key of its core): a rebuild replaces it with another. */

@@ -27,6 +27,19 @@ declare module 'hyperbee2' {
       flush(): Promise<void>
     }
 
+    /** A pointer to a tree node, decoded (`value`) or not. */
+    interface NodePointer {
+      readonly value: object | null
+      /** Null only for the empty tree's root. */
+      readonly context: object | null
+    }
+
+    /** The decoded nodes kept, most recently used first, and found by their place. */
+    interface NodeCache {
+      bump(node: NodePointer): void
+      remove(node: NodePointer): void
+    }
+
     interface Options {
       /** The core of the tree; the store opens the cores it may reference. */
       core?: Hypercore
@@ -44,6 +57,9 @@ declare module 'hyperbee2' {
   class Hyperbee2 {
     constructor(store: Corestore, opts?: Hyperbee2.Options)
     readonly core: Hypercore
+    /** The root node of the tree as this instance sees it; null before `ready()`. */
+    readonly root: Hyperbee2.NodePointer | null
+    readonly cache: Hyperbee2.NodeCache
     ready(): Promise<void>
     close(): Promise<void>
     get(key: Uint8Array): Promise<Hyperbee2.Node | null>

@@ -13,7 +13,7 @@ import {
 import { DecodeError } from '../log/codec.js'
 import type { KeysOp, LogEntry } from '../log/entry.js'
 import { entryId, writerKeyOf } from '../model/ids.js'
-import { RecordCache } from '../view/record-cache.js'
+import { BoundedCache } from '../view/bounded-cache.js'
 
 /** What the indexer needs of a writer log: a Hypercore fits, and so does an in-memory log. */
 export type LogSource = Pick<Hypercore, 'length' | 'closed' | 'get'>
@@ -53,7 +53,7 @@ export interface LogReaderOptions {
  */
 export class LogReader {
   private readonly opts: LogReaderOptions
-  private readonly entries = new RecordCache<LogEntry | string | SealedEntry>(ENTRY_CACHE)
+  private readonly entries = new BoundedCache<string, LogEntry | string | SealedEntry>(ENTRY_CACHE)
   private known: DbMode | null = null
   /** Writer keys by id, for the block keys of sealed entries. */
   private readonly logKeys = new Map<string, Uint8Array>()

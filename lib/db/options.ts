@@ -84,7 +84,6 @@ export const DEFAULT_MAX_VALUE_SIZE = 1024 * 1024
 export const DEFAULT_MAX_BATCH_OPS = 10_000
 export const DEFAULT_REBUILD_TIMEOUT = 60_000
 export const DEFAULT_MAX_WRITER_BYTES = 1024 * 1024 * 1024
-export { DEFAULT_CACHE_SIZE }
 
 /** The `cacheSize` option, checked: a bad one throws `INVALID_ARGUMENT`. */
 export function cacheSizeOf(opts: PeerBeeOptions): number {

@@ -37,7 +37,7 @@ const RECORD_SHARE = 0.5
 const RECORD_OVERHEAD = 96
 /** Below this many uncached keys, point lookups beat a range scan. */
 const PREFETCH_MIN = 16
-/** Above this many, a prefetch would turn the cache over by itself: the keys are read one by one. */
+/** Above this many keys, one scan's records would crowd the record cache: each is looked up instead. */
 const PREFETCH_MAX = 8192
 
 /** A read-only, point-in-time view of the data space. */

@@ -36,6 +36,8 @@ declare module 'hyperbee2' {
 
     /** The decoded nodes kept, most recently used first, and found by their place. */
     interface NodeCache {
+      /** Nodes it holds decoded. */
+      readonly size: number
       bump(node: NodePointer): void
       remove(node: NodePointer): void
     }

@@ -55,7 +55,7 @@ async function converge(
       await deadline.race(Promise.all(group.writers.map(write)))
       await deadline.poll(async () => {
         await group.sync()
-        return identical(group.writers, total)
+        return !(group.unsettled?.() ?? false) && identical(group.writers, total)
       })
     })
     if (shape.baseline) measured.phases = { [ONE_PEER]: await onePeer(group, join(dir, 'one-peer'), total, limitMs) }

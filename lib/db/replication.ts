@@ -198,13 +198,26 @@ export class Replication {
       // decides what of it counts).
       const asking = logs.filter(([, c]) => c !== this.opts.ownLog && !c.core.header.frozen)
       await Promise.all(asking.map(([, c]) => askLength(c)))
-      await this.untilSpent(Promise.all(logs.map(([id, c]) => replicated(c, this.downloadTarget(id, c)))))
+      const targets = logs.map(([id, c]) => ({ id, core: c, target: this.downloadTarget(id, c) }))
+      await this.untilSpent(Promise.all(targets.map(({ core, target }) => replicated(core, target))))
       indexer.trigger()
-      await indexer.idle()
+      await this.indexedUpTo(targets)
       if (indexer.error !== null) throw indexer.error
       // Writers discovered on the way are caught up too.
       if (indexer.writers.size === known) return
     }
+  }
+
+  /**
+   * Resolves once the blocks of each log that `update()` waited for are indexed, or once the
+   * indexer has nothing left it can index (an entry may wait on a log no peer gave). Not the
+   * indexer's first idle moment alone: while peers keep sending, it is never idle, and a call
+   * would wait for everything sent after it too.
+   */
+  private async indexedUpTo(targets: Array<{ id: string; core: Hypercore; target: number }>): Promise<void> {
+    const { indexer } = this.opts
+    const indexed = targets.map(({ id, core, target }) => indexer.indexed(id, Math.min(target, core.contiguousLength)))
+    await Promise.race([Promise.all(indexed), indexer.idle()])
   }
 
   /** Waits for `work`, or until the shared budget is spent: downloads stop then, what is held is all there is. */

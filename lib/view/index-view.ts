@@ -9,7 +9,7 @@ import { keyId, type IdentifiedKey } from '../model/ids.js'
 import type { MembershipFact } from '../model/membership.js'
 import type { KeyRecord, KeyVersion } from '../model/version.js'
 import * as keys from './keys.js'
-import { RecordCache } from './record-cache.js'
+import { BoundedCache } from './bounded-cache.js'
 import {
   INDEX_FORMAT,
   decodeCursor,
@@ -19,11 +19,26 @@ import {
   decodeVersionRecord,
   encodeFormat
 } from './records.js'
-import { scanTree } from './tree-scan.js'
+import type { Bounds } from './bounds.js'
+import { TreeCache, lookupTree } from './tree-lookup.js'
+import { scanTree, type TreeEntry } from './tree-scan.js'
 
-const CACHE_SIZE = 16_384
+/** `cacheSize` when none is given: 64 MiB. */
+export const DEFAULT_CACHE_SIZE = 64 * 2 ** 20
+/**
+ * The share of `cacheSize` that records take; tree nodes and keys the rest. A cached record
+ * answers a read with no block read; a cached tree makes a read of any other key one block read.
+ */
+const RECORD_SHARE = 0.5
+/**
+ * What a cached record costs beyond its id and encoding: the map slot and two string headers
+ * (V8 on 64 bits), rounded up.
+ */
+const RECORD_OVERHEAD = 96
 /** Below this many uncached keys, point lookups beat a range scan. */
 const PREFETCH_MIN = 16
+/** Above this many keys, one scan's records would crowd the record cache: each is looked up instead. */
+const PREFETCH_MAX = 8192
 
 /** A read-only, point-in-time view of the data space. */
 export interface IndexReader {
@@ -43,6 +58,21 @@ async function collect<T>(bee: Hyperbee, range: Hyperbee.Range, decode: (node: H
     for await (const node of bee.createReadStream(range)) out.push(decode(node))
     return out
   })
+}
+
+/** A cached record: its encoding as a latin1 string (compact, holding no buffer), or null for none. */
+type CachedRecord = string | null
+
+function cachedRecordCost(id: string, record: CachedRecord): number {
+  return RECORD_OVERHEAD + id.length + (record?.length ?? 0)
+}
+
+function fromCache(record: CachedRecord): KeyRecord | null {
+  return record === null ? null : decodeKeyRecord(b4a.from(record, 'latin1'))
+}
+
+function toCache(encoded: Uint8Array | null): CachedRecord {
+  return encoded === null ? null : b4a.toString(encoded, 'latin1')
 }
 
 function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | null> {
@@ -80,7 +110,10 @@ export class IndexView {
   readonly bee: Hyperbee
   /** Only for snapshots: each one pins a version on its own core session, closed on its own. */
   private readonly snapshots: Hyperbee
-  private readonly cache = new RecordCache<KeyRecord | null>(CACHE_SIZE)
+  /** Records by `keyId`, as the last index step left them. */
+  private readonly records: BoundedCache<string, CachedRecord>
+  /** Tree nodes and keys of the index core, for the lookups that miss `records`. */
+  private readonly tree: TreeCache
   private steps = 0
   private stepWaiters: Array<() => void> = []
   /** Prefetches under way, each collecting the keys that index steps rewrote meanwhile. */
@@ -88,7 +121,10 @@ export class IndexView {
   /** The last step of the change log, read once, then kept by the steps that write it. */
   private loggedStep: Promise<number> | null = null
 
-  constructor(core: Hypercore) {
+  /** `cacheSize`: bytes that cached records and tree nodes hold at most, by estimate. */
+  constructor(core: Hypercore, cacheSize = DEFAULT_CACHE_SIZE) {
+    this.records = new BoundedCache(cacheSize * RECORD_SHARE, cachedRecordCost)
+    this.tree = new TreeCache(cacheSize * (1 - RECORD_SHARE))
     const opts = { keyEncoding: 'binary', valueEncoding: 'binary', extension: false } as const
     this.bee = new Hyperbee(core, { ...opts, sessions: false })
     this.snapshots = new Hyperbee(core, opts)
@@ -108,8 +144,8 @@ export class IndexView {
     if (core.length === 0) return 'empty'
     if (core.contiguousLength < core.length) return 'damaged'
     try {
-      const header = await guarded(() => this.bee.get(keys.FORMAT_KEY))
-      return header !== null && decodeFormat(header.value) === INDEX_FORMAT ? 'current' : 'outdated'
+      const header = await this.lookup(keys.FORMAT_KEY)
+      return header?.value != null && decodeFormat(header.value) === INDEX_FORMAT ? 'current' : 'outdated'
     } catch (err) {
       if (err instanceof PeerBeeError && err.code === 'STORAGE_CORRUPT') return 'damaged'
       throw err
@@ -123,7 +159,7 @@ export class IndexView {
 
   /** The peer-local settings an index of the first format kept (the db, invites), by name. */
   async legacySettings(): Promise<Map<string, Uint8Array>> {
-    const entries = await collect(this.bee, keys.LOCAL_RANGE, (node) => [node.key, node.value] as const)
+    const entries = await this.collect(keys.LOCAL_RANGE, (entry) => [entry.key, entry.value!] as const)
     return new Map(entries.map(([key, value]) => [b4a.toString(key.subarray(1)), value]))
   }
 
@@ -139,7 +175,7 @@ export class IndexView {
 
   /** The last step of the change log (0 before the first step that changed keys). */
   lastLoggedStep(): Promise<number> {
-    this.loggedStep ??= lastLoggedStep(this.bee)
+    this.loggedStep ??= lastLoggedStep(this.bee.core)
     return this.loggedStep
   }
 
@@ -150,7 +186,7 @@ export class IndexView {
 
   /** The change log after `after`, up to the last chunk of step `upTo`. */
   changesAfter(after: ChangePosition, upTo: number): AsyncIterable<ChangeChunk> {
-    return readChangeLog(this.bee, after, upTo)
+    return readChangeLog(this.bee.core, after, upTo)
   }
 
   /** Index steps begun and ended, counted twice each: odd while one is being written. */
@@ -182,7 +218,7 @@ export class IndexView {
    * `wanted` are distinct keys the caller found missing from the cache.
    */
   async prefetch(wanted: readonly IdentifiedKey[]): Promise<void> {
-    if (wanted.length < PREFETCH_MIN || wanted.length > CACHE_SIZE / 2) return
+    if (wanted.length < PREFETCH_MIN || wanted.length > PREFETCH_MAX) return
     const missing = new Map<string, Uint8Array>()
     for (const { key, id } of wanted) missing.set(id, key)
     // Index steps keep landing while a writer is busy: the records they write meanwhile are
@@ -194,38 +230,71 @@ export class IndexView {
     const limit = missing.size * 2 + PREFETCH_MIN
     const first = missing.get(sorted[0]!)!
     const last = missing.get(sorted[sorted.length - 1]!)!
-    const range = { gte: keys.dataKey(first), lte: keys.dataKey(last), limit }
     let seen = 0
-    const found = new Map<string, KeyRecord>()
+    const found = new Map<string, Uint8Array>()
     try {
-      await guarded(async () => {
-        for await (const node of this.bee.createReadStream(range)) {
-          seen++
-          const id = keyId(keys.userKeyOf(node.key))
-          if (missing.has(id)) found.set(id, decodeKeyRecord(node.value))
-        }
+      await this.scan({ gte: keys.dataKey(first), lte: keys.dataKey(last) }, (entry) => {
+        const id = keyId(keys.userKeyOf(entry.key))
+        if (missing.has(id)) found.set(id, entry.value!)
+        return ++seen < limit
       })
     } finally {
       this.watchers.delete(stepped)
     }
-    for (const [id, record] of found) if (!stepped.has(id)) this.cache.set(id, record)
+    for (const [id, encoded] of found) if (!stepped.has(id)) this.records.set(id, toCache(encoded))
     // The scan covered the whole span: the keys it did not meet have no record.
-    if (seen < limit) for (const id of missing.keys()) if (!found.has(id) && !stepped.has(id)) this.cache.set(id, null)
+    if (seen < limit) {
+      for (const id of missing.keys()) if (!found.has(id) && !stepped.has(id)) this.records.set(id, null)
+    }
   }
 
   /** The cached record of a key (by `keyId`), without waiting: undefined if it is not cached. */
   cachedRecord(id: string): KeyRecord | null | undefined {
-    return this.cache.get(id)
+    const cached = this.records.get(id)
+    return cached === undefined ? undefined : fromCache(cached)
   }
 
   async getRecord(key: Uint8Array, id = keyId(key)): Promise<KeyRecord | null> {
-    const cached = this.cache.get(id)
-    if (cached !== undefined) return cached
+    const cached = this.records.get(id)
+    if (cached !== undefined) return fromCache(cached)
     const before = this.steps
-    const record = await readRecord(this.bee, key)
+    const encoded = (await this.lookup(keys.dataKey(key)))?.value ?? null
     // A step that landed meanwhile cached the newer record; this read may predate it.
-    if (this.steps === before) this.cache.set(id, record)
-    return record
+    if (this.steps === before) this.records.set(id, toCache(encoded))
+    return encoded === null ? null : decodeKeyRecord(encoded)
+  }
+
+  /** Bytes the caches hold, by their estimate: never more than `cacheSize`. */
+  get cachedBytes(): number {
+    return this.records.cost + this.tree.bytes
+  }
+
+  /** An entry of the latest tree, looked up through the tree cache. */
+  private lookup(key: Uint8Array): Promise<TreeEntry | null> {
+    const core = this.bee.core
+    return guarded(() => lookupTree(core, this.tree, core.length, key))
+  }
+
+  /**
+   * The entries of a range of the latest tree in order, until `each` returns false. Read
+   * straight from the blocks: a Hyperbee stream on a tree without sessions keeps the batch it
+   * makes until the tree closes.
+   */
+  scan(bounds: Bounds, each: (entry: TreeEntry) => boolean | void): Promise<void> {
+    const core = this.bee.core
+    return guarded(async () => {
+      for await (const run of scanTree(core, core.length, { ...bounds, reverse: false })) {
+        for (const entry of run) if (each(entry) === false) return
+      }
+    })
+  }
+
+  private async collect<T>(bounds: Bounds, decode: (entry: TreeEntry) => T): Promise<T[]> {
+    const out: T[] = []
+    await this.scan(bounds, (entry) => {
+      out.push(decode(entry))
+    })
+    return out
   }
 
   /** A consistent view of the index as it is now; it never sees later index steps. */
@@ -241,38 +310,38 @@ export class IndexView {
 
   /** A valid version of a key that is no longer a head, or null. */
   async storedVersion(key: Uint8Array, writer: Uint8Array, seq: number): Promise<KeyVersion | null> {
-    const node = await guarded(() => this.bee.get(keys.versionKey(key, writer, seq)))
-    return node === null ? null : decodeVersionRecord(node.value)
+    const entry = await this.lookup(keys.versionKey(key, writer, seq))
+    return entry?.value == null ? null : decodeVersionRecord(entry.value)
   }
 
   /** The valid versions of a key that are no longer heads, in storage order. */
   versionsOf(key: Uint8Array): Promise<KeyVersion[]> {
-    return readVersions(this.bee, key)
+    return this.collect(keys.versionsRange(key), (entry) => decodeVersionRecord(entry.value!))
   }
 
   async cursors(): Promise<Map<string, WriterCursor>> {
-    const entries = await collect(this.bee, keys.CURSORS_RANGE, (node) => {
-      return [b4a.toString(node.key.subarray(1), 'hex'), decodeCursor(node.value)] as const
+    const entries = await this.collect(keys.CURSORS_RANGE, (entry) => {
+      return [b4a.toString(entry.key.subarray(1), 'hex'), decodeCursor(entry.value!)] as const
     })
     return new Map(entries)
   }
 
   facts(): Promise<MembershipFact[]> {
-    return collect(this.bee, keys.FACTS_RANGE, (node) => decodeFact(node.value))
+    return this.collect(keys.FACTS_RANGE, (entry) => decodeFact(entry.value!))
   }
 
   /** Seqs of a writer's entries recorded as invalid, from `from` on. */
   invalidSeqs(writer: Uint8Array, from: number): Promise<number[]> {
-    return collect(this.bee, keys.invalidRange(writer, from), (node) => keys.invalidSeqOf(node.key))
+    return this.collect(keys.invalidRange(writer, from), (entry) => keys.invalidSeqOf(entry.key))
   }
 
-  /** Called as a step lands: the cache now mirrors the tree for that key (by `keyId`). */
-  remember(id: string, record: KeyRecord | null): void {
-    this.cache.set(id, record)
+  /** Called as a step lands: the cache now mirrors the tree for that key (by `keyId`): its record as written, or null. */
+  remember(id: string, encoded: Uint8Array | null): void {
+    this.records.set(id, toCache(encoded))
     for (const stepped of this.watchers) stepped.add(id)
   }
 
   forgetAll(): void {
-    this.cache.clear()
+    this.records.clear()
   }
 }

@@ -1,5 +1,5 @@
 import type Hypercore from 'hypercore'
-import { Node, YoloIndex } from 'hyperbee/lib/messages.js'
+import { Node, YoloIndex, type NodeMessage } from 'hyperbee/lib/messages.js'
 import { PeerBeeError } from '../errors.js'
 import { passesLower, passesUpper, type ScanBounds } from './bounds.js'
 
@@ -61,14 +61,18 @@ class BlockReader {
   }
 
   private async read(seq: number): Promise<Block> {
-    const raw = await this.core.get(seq)
-    if (raw === null) throw PeerBeeError.STORAGE_CORRUPT(`Index block ${seq} is missing`)
-    try {
-      const { key, value, index } = Node.decode(raw)
-      return { key, value, index, levels: null }
-    } catch (err) {
-      throw PeerBeeError.STORAGE_CORRUPT(`Index block ${seq} cannot be decoded`, err)
-    }
+    return { ...(await readBlock(this.core, seq)), levels: null }
+  }
+}
+
+/** One block of the index tree, decoded; a missing or undecodable one is `STORAGE_CORRUPT`. */
+export async function readBlock(core: BlockSource, seq: number): Promise<NodeMessage> {
+  const raw = await core.get(seq)
+  if (raw === null) throw PeerBeeError.STORAGE_CORRUPT(`Index block ${seq} is missing`)
+  try {
+    return Node.decode(raw)
+  } catch (err) {
+    throw PeerBeeError.STORAGE_CORRUPT(`Index block ${seq} cannot be decoded`, err)
   }
 }
 

@@ -5,6 +5,7 @@ import Corestore from 'corestore'
 import fc from 'fast-check'
 import Hyperbee from 'hyperbee'
 import type { ScanBounds } from '../../lib/view/bounds.js'
+import { TreeCache, lookupTree } from '../../lib/view/tree-lookup.js'
 import { scanTree, type BlockSource } from '../../lib/view/tree-scan.js'
 import { collect, teardown, tempDir } from '../helpers.js'
 
@@ -12,6 +13,7 @@ import { collect, teardown, tempDir } from '../helpers.js'
  * The index's own range scan reads Hyperbee's tree with concurrent block reads. It must return
  * exactly what Hyperbee's read stream returns for the same version: same entries, same order,
  * for every kind of bound, in both directions, on trees shaped by puts, deletes and batches.
+ * Its point lookup must find what Hyperbee's get finds, whatever its tree cache holds.
  */
 const SEED = process.env.PEERBEE_SEED === undefined ? 20_261_201 : Number(process.env.PEERBEE_SEED)
 const RUNS = process.env.PEERBEE_RUNS === undefined ? 25 : Number(process.env.PEERBEE_RUNS)
@@ -57,6 +59,23 @@ async function apply(bee: Hyperbee | Hyperbee.Batch, op: Op): Promise<void> {
   }
 }
 
+type Group = { batched: boolean; ops: Op[] }
+
+async function applyGroup(bee: Hyperbee, group: Group): Promise<void> {
+  if (!group.batched) {
+    for (const op of group.ops) await apply(bee, op)
+    return
+  }
+  const batch = bee.batch()
+  for (const op of group.ops) await apply(batch, op)
+  await batch.flush()
+}
+
+/** Keys a group wrote: each put or delete, and both ends of each run. */
+function keysOf(group: Group): Uint8Array[] {
+  return group.ops.flatMap((op) => ('start' in op ? [runKey(op.start), runKey(op.start + op.count - 1)] : [op.key]))
+}
+
 function toBounds(b: RangeCase): ScanBounds {
   const out: ScanBounds = { reverse: b.reverse }
   if (b.lower) out[b.lower.inclusive ? 'gte' : 'gt'] = b.lower.key
@@ -80,15 +99,7 @@ test('the concurrent tree scan returns what Hyperbee range reads return', async 
         })
         await bee.ready()
         try {
-          for (const group of groups) {
-            if (!group.batched) {
-              for (const op of group.ops) await apply(bee, op)
-              continue
-            }
-            const batch = bee.batch()
-            for (const op of group.ops) await apply(batch, op)
-            await batch.flush()
-          }
+          for (const group of groups) await applyGroup(bee, group)
           const snap = bee.snapshot()
           await snap.ready()
           // Writes after the snapshot must not show in either read.
@@ -107,6 +118,45 @@ test('the concurrent tree scan returns what Hyperbee range reads return', async 
             }
           } finally {
             await snap.close()
+          }
+        } finally {
+          await bee.close()
+        }
+      }
+    ),
+    { seed: SEED, numRuns: RUNS }
+  )
+})
+
+test('the tree lookup finds what Hyperbee gets find, through a cache kept across versions', async (t) => {
+  const store = new Corestore(await tempDir(t))
+  teardown(t, () => store.close())
+  let run = 0
+
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(groupArb, { minLength: 1, maxLength: 12 }),
+      fc.array(keyArb, { minLength: 1, maxLength: 6 }),
+      // No cache, one that turns over every few reads, one that keeps everything.
+      fc.constantFrom(0, 2048, 2 ** 20),
+      async (groups, probes, cacheSize) => {
+        const bee = new Hyperbee(store.get({ name: `lookup-${run++}` }), {
+          keyEncoding: 'binary',
+          valueEncoding: 'binary'
+        })
+        await bee.ready()
+        const cache = new TreeCache(cacheSize)
+        try {
+          for (const group of groups) {
+            await applyGroup(bee, group)
+            for (const key of [...probes, ...keysOf(group)]) {
+              const node = await bee.get(key)
+              const expected = node === null ? null : [node.seq, b4a.toString(node.value, 'hex')]
+              const found = await lookupTree(bee.core, cache, bee.core.length, key)
+              const actual = found === null ? null : [found.seq, b4a.toString(found.value!, 'hex')]
+              assert.deepEqual(actual, expected, b4a.toString(key, 'hex'))
+              if (found !== null) assert.ok(b4a.equals(found.key, key))
+            }
           }
         } finally {
           await bee.close()

@@ -1,13 +1,13 @@
 declare module 'hyperbee/lib/messages.js' {
   /** One Hyperbee block: a key, its value (null for a deletion) and the tree nodes it carries. */
-  interface NodeMessage {
+  export interface NodeMessage {
     index: Uint8Array
     key: Uint8Array
     value: Uint8Array | null
   }
 
   /** The tree nodes a block carries, one level each: key seqs, and children as (seq, offset) pairs. */
-  interface YoloIndexMessage {
+  export interface YoloIndexMessage {
     levels: Array<{ keys: number[]; children: number[] }>
   }
 

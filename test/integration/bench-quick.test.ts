@@ -32,7 +32,7 @@ function rowOf(report: Results, workload: string, system: string): Result {
 
 // The benchmark is not run by CI at full size; this keeps every workload on every system working.
 test('bench --quick measures every workload on every system', { timeout: 5 * 60_000 }, async (t) => {
-  const { report } = await quickBench(t, [])
+  const { output, report } = await quickBench(t, [])
   assert.deepEqual(report.failed, [])
   assert.deepEqual(report.timedOut, [])
   for (const workload of WORKLOADS) {
@@ -50,6 +50,13 @@ test('bench --quick measures every workload on every system', { timeout: 5 * 60_
     assert.ok((row.diskBytes ?? 0) > 0, `W8 ${system} disk bytes`)
     assert.deepEqual(Object.keys(row.phases ?? {}), ['gets', 'scan', 'reopen'])
   }
+  for (const system of ['peerbee', 'autobase', 'pouchdb']) {
+    // What W9's convergence is judged against: one fresh peer taking every key from one peer.
+    const phase = rowOf(report, 'W9', system).phases?.['one peer']
+    assert.ok(phase !== undefined && phase.n === 105 && phase.ms > 0, `W9 ${system} one peer timed`)
+    assert.ok((phase.cpuMs ?? 0) > 0, `W9 ${system} one peer CPU time`)
+  }
+  assert.match(output, /W9 must reach: peerbee time ≤ 3× its one peer phase: \d+\.\d×, CPU time \d+\.\d×/)
   for (const system of ['peerbee', 'hyperbee']) {
     // Every joining peer fetched the whole db, so the writer sent something on its connections.
     const row = rowOf(report, 'W10', system)

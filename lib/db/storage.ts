@@ -179,7 +179,7 @@ export async function openWriterLog(store: Corestore, local: LocalSettings, keys
  */
 async function adoptLegacySettings(store: Corestore, local: LocalSettings): Promise<Uint8Array | null> {
   // Read once, for its settings: nothing worth caching.
-  const view = new IndexView(localCore(store, FIRST_INDEX), 0)
+  const view = new IndexView(store, localCore(store, FIRST_INDEX), 0)
   try {
     await view.ready()
     const health = await view.health()
@@ -263,7 +263,7 @@ export async function swapIndex(store: Corestore, local: LocalSettings, chosen: 
 
 /** An index core: block-encrypted at rest when this peer holds keys of an encrypted db. */
 function openIndex(store: Corestore, name: string, indexKey: Uint8Array | null, cacheSize: number): IndexView {
-  return new IndexView(localCore(store, name, indexKey), cacheSize)
+  return new IndexView(store, localCore(store, name, indexKey), cacheSize)
 }
 
 /**

@@ -1,10 +1,9 @@
-import type Hypercore from 'hypercore'
+import type Hyperbee from 'hyperbee2'
 import { chunked } from '../model/chunks.js'
 import type { KeyRecord, LoggedChange } from '../model/version.js'
 import { corruption, guarded } from './corruption.js'
 import * as keys from './keys.js'
 import { decodeChangeChunk, encodeChangeChunk } from './records.js'
-import { scanTree } from './tree-scan.js'
 
 /**
  * The change log: the keys each index step changed, each with the put that won it after the
@@ -42,23 +41,23 @@ export function changeLogEntries(step: number, changes: LoggedChange[]): Array<{
   return chunks.map((chunk, n) => ({ key: keys.changeKey(step, n), value: encodeChangeChunk(chunk) }))
 }
 
-/** The last step the change log of the index in `core` holds (0 when empty). */
-export async function lastLoggedStep(core: Hypercore): Promise<number> {
+/** The last step the change log holds (0 when empty). */
+export async function lastLoggedStep(bee: Hyperbee): Promise<number> {
   return guarded(async () => {
-    for await (const [last] of scanTree(core, core.length, { ...keys.CHANGES_RANGE, reverse: true })) {
-      return keys.changePositionOf(last!.key).step
+    for await (const node of bee.createReadStream({ ...keys.CHANGES_RANGE, reverse: true, limit: 1 })) {
+      return keys.changePositionOf(node.key).step
     }
     return 0
   })
 }
 
 /** The chunks after `after`, up to the last chunk of step `upTo`, in order. */
-export async function* readChangeLog(core: Hypercore, after: ChangePosition, upTo: number): AsyncIterable<ChangeChunk> {
+export async function* readChangeLog(bee: Hyperbee, after: ChangePosition, upTo: number): AsyncIterable<ChangeChunk> {
   if (after.step > upTo) return
-  const range = { gt: keys.changeKey(after.step, after.chunk), lt: keys.changeKey(upTo + 1, 0), reverse: false }
+  const range = { gt: keys.changeKey(after.step, after.chunk), lt: keys.changeKey(upTo + 1, 0) }
   try {
-    for await (const run of scanTree(core, core.length, range)) {
-      for (const node of run) yield { ...keys.changePositionOf(node.key), changes: decodeChangeChunk(node.value!) }
+    for await (const node of bee.createReadStream(range)) {
+      yield { ...keys.changePositionOf(node.key), changes: decodeChangeChunk(node.value) }
     }
   } catch (err) {
     throw corruption(err)

@@ -114,27 +114,27 @@ export class IndexBatch {
    */
   private async writeTree(step: number): Promise<Map<string, Uint8Array>> {
     const encoded = new Map<string, Uint8Array>()
-    const batch = this.view.bee.batch()
+    const batch = this.view.write()
     // The data space sorts before every other space, the change log after; latin1 ids sort
     // in byte order.
     const changes: LoggedChange[] = []
     for (const id of [...this.records.keys()].sort()) {
       const { key, record } = this.records.get(id)!
       if (record === null) {
-        await batch.del(keys.dataKey(key))
+        batch.tryDelete(keys.dataKey(key))
       } else {
         const bytes = encodeKeyRecord(record)
         encoded.set(id, bytes)
-        await batch.put(keys.dataKey(key), bytes)
+        batch.tryPut(keys.dataKey(key), bytes)
       }
       changes.push(loggedChange(key, record))
     }
     for (const id of [...this.writes.keys()].sort()) {
       const { key, value } = this.writes.get(id)!
-      if (value === null) await batch.del(key)
-      else await batch.put(key, value)
+      if (value === null) batch.tryDelete(key)
+      else batch.tryPut(key, value)
     }
-    if (step > 0) for (const { key, value } of changeLogEntries(step, changes)) await batch.put(key, value)
+    if (step > 0) for (const { key, value } of changeLogEntries(step, changes)) batch.tryPut(key, value)
     await batch.flush()
     return encoded
   }

@@ -1,9 +1,10 @@
 import b4a from 'b4a'
-import Hyperbee from 'hyperbee'
+import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import Hyperbee from 'hyperbee2'
 import { PeerBeeError } from '../errors.js'
 import { lastLoggedStep, readChangeLog, type ChangeChunk, type ChangePosition } from './change-log.js'
-import { guarded } from './corruption.js'
+import { corruption, guarded } from './corruption.js'
 import type { WriterCursor } from '../model/cursor.js'
 import { keyId, type IdentifiedKey } from '../model/ids.js'
 import type { MembershipFact } from '../model/membership.js'
@@ -20,16 +21,25 @@ import {
   encodeFormat
 } from './records.js'
 import type { Bounds } from './bounds.js'
-import { TreeCache, lookupTree } from './tree-lookup.js'
-import { scanTree, type TreeEntry } from './tree-scan.js'
 
 /** `cacheSize` when none is given: 64 MiB. */
 export const DEFAULT_CACHE_SIZE = 64 * 2 ** 20
 /**
- * The share of `cacheSize` that records take; tree nodes and keys the rest. A cached record
- * answers a read with no block read; a cached tree makes a read of any other key one block read.
+ * The share of `cacheSize` that records take; decoded tree nodes the rest. A cached record
+ * answers a read with no tree walk; cached nodes make a walk decode nothing.
  */
 const RECORD_SHARE = 0.5
+/**
+ * What a decoded tree node holds, by estimate: Hyperbee2 bounds its node cache by count, so
+ * `cacheSize` becomes a count of nodes. A node holds up to 255 keys; leaves (most nodes) hold
+ * their keys' values inline, about 200 bytes a key in a db of small values.
+ */
+const NODE_BYTES = 32 * 1024
+/**
+ * Nodes the tree keeps decoded however small `cacheSize` is: Hyperbee2 drops a node's decoding
+ * as it leaves its cache, and a walk or a write batch needs the path it is on.
+ */
+const MIN_NODES = 8
 /**
  * What a cached record costs beyond its id and encoding: the map slot and two string headers
  * (V8 on 64 bits), rounded up.
@@ -59,6 +69,9 @@ async function collect<T>(bee: Hyperbee, range: Hyperbee.Range, decode: (node: H
     return out
   })
 }
+
+/** An entry of the tree: its key and value. */
+type TreeEntry = Hyperbee.Node
 
 /** A cached record: its encoding as a latin1 string (compact, holding no buffer), or null for none. */
 type CachedRecord = string | null
@@ -90,9 +103,15 @@ async function* readRecords(
   snap: Hyperbee,
   range: keys.KeyRange
 ): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
-  await snap.ready()
-  for await (const run of scanTree(snap.core, snap.version, keys.dataRange(range))) {
-    for (const node of run) yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value!) }
+  // The tree's nodes are mostly cached, so a scan may never wait on storage: without this a
+  // loop of reads would run on microtasks alone and starve I/O, writes included.
+  await new Promise((resolve) => setImmediate(resolve))
+  try {
+    for await (const node of snap.createReadStream(keys.dataRange(range))) {
+      yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value) }
+    }
+  } catch (err) {
+    throw corruption(err)
   }
 }
 
@@ -106,14 +125,14 @@ async function* readRecords(
  * writes of the read path) compares it before and after.
  */
 export class IndexView {
-  /** Reads and writes the latest tree in place: no snapshot session per read (they dominated). */
+  /**
+   * The tree, read and written in place. Hyperbee2 writes a batch as a few blocks of
+   * compressed tree nodes with the values inline, where Hyperbee 2 wrote a block per key.
+   */
   readonly bee: Hyperbee
-  /** Only for snapshots: each one pins a version on its own core session, closed on its own. */
-  private readonly snapshots: Hyperbee
+  private readonly core: Hypercore
   /** Records by `keyId`, as the last index step left them. */
   private readonly records: BoundedCache<string, CachedRecord>
-  /** Tree nodes and keys of the index core, for the lookups that miss `records`. */
-  private readonly tree: TreeCache
   private steps = 0
   private stepWaiters: Array<() => void> = []
   /** Prefetches under way, each collecting the keys that index steps rewrote meanwhile. */
@@ -121,18 +140,22 @@ export class IndexView {
   /** The last step of the change log, read once, then kept by the steps that write it. */
   private loggedStep: Promise<number> | null = null
 
-  /** `cacheSize`: bytes that cached records and tree nodes hold at most, by estimate. */
-  constructor(core: Hypercore, cacheSize = DEFAULT_CACHE_SIZE) {
+  /**
+   * `store`: where the tree would open cores it references (an index references none).
+   * `cacheSize`: bytes that cached records and tree nodes hold at most, by estimate.
+   */
+  constructor(store: Corestore, core: Hypercore, cacheSize = DEFAULT_CACHE_SIZE) {
+    this.core = core
     this.records = new BoundedCache(cacheSize * RECORD_SHARE, cachedRecordCost)
-    this.tree = new TreeCache(cacheSize * (1 - RECORD_SHARE))
-    const opts = { keyEncoding: 'binary', valueEncoding: 'binary', extension: false } as const
-    this.bee = new Hyperbee(core, { ...opts, sessions: false })
-    this.snapshots = new Hyperbee(core, opts)
+    const maxCacheSize = Math.max(MIN_NODES, Math.floor((cacheSize * (1 - RECORD_SHARE)) / NODE_BYTES))
+    // A view: closing the tree leaves the store open, and the core is closed here. Reads
+    // never wait: a block of the index that is not held is damage.
+    this.bee = new Hyperbee(store, { core, view: true, wait: false, maxCacheSize })
   }
 
   async ready(): Promise<void> {
+    await this.core.ready()
     await this.bee.ready()
-    await this.snapshots.ready()
   }
 
   /**
@@ -140,7 +163,7 @@ export class IndexView {
    * format. Reads only its header: a block that is damaged further in is found when read.
    */
   async health(): Promise<IndexHealth> {
-    const core = this.bee.core
+    const core = this.core
     if (core.length === 0) return 'empty'
     if (core.contiguousLength < core.length) return 'damaged'
     try {
@@ -154,7 +177,25 @@ export class IndexView {
 
   /** Writes the header that makes this index current: after a rebuild, before it is swapped in. */
   async markCurrent(): Promise<void> {
-    await this.bee.put(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
+    const batch = this.write()
+    batch.tryPut(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
+    await batch.flush()
+  }
+
+  /**
+   * A write batch on the tree. Hyperbee2 (2.14) starts each batch from the root as its node
+   * cache lists it; a read that moves a listed node to the front also drops it from that list
+   * (`NodeCache.bump`), so after a read the batch would decode the root again from its block,
+   * reading the block of every key the root holds, and so on down the path: most of a small
+   * step's cost. Listing the root afresh keeps the batch on the decoded tree.
+   */
+  write(): Hyperbee.WriteBatch {
+    const root = this.bee.root
+    if (root !== null && root.value !== null && root.context !== null) {
+      this.bee.cache.remove(root)
+      this.bee.cache.bump(root)
+    }
+    return this.bee.write()
   }
 
   /** The peer-local settings an index of the first format kept (the db, invites), by name. */
@@ -164,18 +205,18 @@ export class IndexView {
   }
 
   async close(): Promise<void> {
-    await this.snapshots.close()
     await this.bee.close()
+    await this.core.close()
   }
 
   /** Names this index (the discovery key of its core): a rebuild replaces it with another. */
   get id(): Uint8Array {
-    return this.bee.core.discoveryKey
+    return this.core.discoveryKey
   }
 
   /** The last step of the change log (0 before the first step that changed keys). */
   lastLoggedStep(): Promise<number> {
-    this.loggedStep ??= lastLoggedStep(this.bee.core)
+    this.loggedStep ??= lastLoggedStep(this.bee)
     return this.loggedStep
   }
 
@@ -186,7 +227,7 @@ export class IndexView {
 
   /** The change log after `after`, up to the last chunk of step `upTo`. */
   changesAfter(after: ChangePosition, upTo: number): AsyncIterable<ChangeChunk> {
-    return readChangeLog(this.bee.core, after, upTo)
+    return readChangeLog(this.bee, after, upTo)
   }
 
   /** Index steps begun and ended, counted twice each: odd while one is being written. */
@@ -264,28 +305,20 @@ export class IndexView {
     return encoded === null ? null : decodeKeyRecord(encoded)
   }
 
-  /** Bytes the caches hold, by their estimate: never more than `cacheSize`. */
+  /** Bytes the caches hold, by their estimate: never more than `cacheSize`, or 2 × `MIN_NODES` nodes. */
   get cachedBytes(): number {
-    return this.records.cost + this.tree.bytes
+    return this.records.cost + this.bee.cache.size * NODE_BYTES
   }
 
-  /** An entry of the latest tree, looked up through the tree cache. */
+  /** An entry of the latest tree. */
   private lookup(key: Uint8Array): Promise<TreeEntry | null> {
-    const core = this.bee.core
-    return guarded(() => lookupTree(core, this.tree, core.length, key))
+    return guarded(() => this.bee.get(key))
   }
 
-  /**
-   * The entries of a range of the latest tree in order, until `each` returns false. Read
-   * straight from the blocks: a Hyperbee stream on a tree without sessions keeps the batch it
-   * makes until the tree closes.
-   */
+  /** The entries of a range of the latest tree in order, until `each` returns false. */
   scan(bounds: Bounds, each: (entry: TreeEntry) => boolean | void): Promise<void> {
-    const core = this.bee.core
     return guarded(async () => {
-      for await (const run of scanTree(core, core.length, { ...bounds, reverse: false })) {
-        for (const entry of run) if (each(entry) === false) return
-      }
+      for await (const entry of this.bee.createReadStream(bounds)) if (each(entry) === false) return
     })
   }
 
@@ -299,7 +332,7 @@ export class IndexView {
 
   /** A consistent view of the index as it is now; it never sees later index steps. */
   snapshot(): IndexReader {
-    const snap = this.snapshots.snapshot()
+    const snap = this.bee.snapshot()
     return {
       getRecord: (key) => readRecord(snap, key),
       versionsOf: (key) => readVersions(snap, key),

@@ -82,7 +82,7 @@ interface Harness {
 async function harness(t: TestContext): Promise<Harness> {
   const store = new Corestore(await tempDir(t))
   teardown(t, () => store.close())
-  const view = new IndexView(store.get({ name: 'index' }))
+  const view = new IndexView(store, store.get({ name: 'index' }))
   await view.ready()
   teardown(t, () => view.close())
 

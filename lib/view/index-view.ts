@@ -11,6 +11,7 @@ import type { MembershipFact } from '../model/membership.js'
 import type { KeyRecord, KeyVersion } from '../model/version.js'
 import * as keys from './keys.js'
 import { BoundedCache } from './bounded-cache.js'
+import { trimTreeMemory } from './tree-memory.js'
 import {
   INDEX_FORMAT,
   decodeCursor,
@@ -151,6 +152,7 @@ export class IndexView {
     // A view: closing the tree leaves the store open, and the core is closed here. Reads
     // never wait: a block of the index that is not held is damage.
     this.bee = new Hyperbee(store, { core, view: true, wait: false, maxCacheSize })
+    trimTreeMemory(this.bee)
   }
 
   async ready(): Promise<void> {

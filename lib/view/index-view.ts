@@ -87,6 +87,7 @@ export class IndexView {
   private readonly watchers = new Set<Set<string>>()
   /** The last step of the change log, read once, then kept by the steps that write it. */
   private loggedStep: Promise<number> | null = null
+  private log: Promise<Uint8Array> | null = null
 
   constructor(core: Hypercore) {
     const opts = { keyEncoding: 'binary', valueEncoding: 'binary', extension: false } as const
@@ -135,6 +136,15 @@ export class IndexView {
   /** Names this index (the discovery key of its core): a rebuild replaces it with another. */
   get id(): Uint8Array {
     return this.bee.core.discoveryKey
+  }
+
+  /**
+   * Names the change log this index holds, which checkpoints point into: the core's own
+   * discovery key, or, in a compacted index, the one of the index whose log it carries on.
+   */
+  logId(): Promise<Uint8Array> {
+    this.log ??= guarded(async () => (await this.bee.get(keys.LOG_ID_KEY))?.value ?? this.id)
+    return this.log
   }
 
   /** The last step of the change log (0 before the first step that changed keys). */

@@ -138,6 +138,8 @@ declare module 'hypercore' {
     setUserData(key: string, value: Uint8Array | null): Promise<void>
     /** Frees the storage of blocks [start, end); the log keeps its length. */
     clear(start: number, end?: number): Promise<unknown>
+    /** Asks the storage engine to compact this core's records: space cleared is given back then. */
+    compact(): Promise<unknown>
     /** Closes every session and deletes the core from the storage. */
     purge(): Promise<void>
     /** The block holding byte `bytes` of the log, and the offset in it; null if the tree nodes are not held. */

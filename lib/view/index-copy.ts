@@ -1,0 +1,97 @@
+import b4a from 'b4a'
+import type Hyperbee from 'hyperbee'
+import { guarded } from './corruption.js'
+import { LOG_ID_KEY } from './keys.js'
+import { scanTree } from './tree-scan.js'
+
+/**
+ * Entries per Hyperbee batch of a copy. In key order, a batch writes each tree node it
+ * touches once, and the next batch only extends the rightmost path: a fresh tree of large
+ * sorted batches costs little more than its entries.
+ */
+const COPY_BATCH = 8192
+
+const EMPTY = b4a.alloc(0)
+
+/** What a copy reports and asks: entries copied so far, and whether to go on. */
+export interface CopyHooks {
+  /** After each batch, with the entries copied so far. */
+  copied(entries: number): void
+  /** Throws to stop the copy (the db is closing). */
+  check(): void
+}
+
+/**
+ * Copies every entry of `source` as of `version` (a Hyperbee version: later appends are not
+ * seen) into `target`, an empty tree, in key order. Returns the number of entries copied.
+ */
+export async function copyTree(source: Hyperbee, version: number, target: Hyperbee, hooks: CopyHooks): Promise<number> {
+  let entries = 0
+  let batch = target.batch()
+  let pending = 0
+  for await (const run of guardedScan(source, version)) {
+    for (const node of run) {
+      await batch.put(node.key, node.value ?? EMPTY)
+      pending++
+    }
+    if (pending < COPY_BATCH) continue
+    await batch.flush()
+    entries += pending
+    pending = 0
+    hooks.copied(entries)
+    hooks.check()
+    batch = target.batch()
+  }
+  await batch.flush()
+  entries += pending
+  hooks.copied(entries)
+  return entries
+}
+
+/** The tree scan, its damage reported as `STORAGE_CORRUPT`. */
+async function* guardedScan(
+  source: Hyperbee,
+  version: number
+): AsyncGenerator<Array<{ key: Uint8Array; value: Uint8Array | null }>> {
+  const scan = scanTree(source.core, version, { reverse: false })
+  for (;;) {
+    const next = await guarded(() => scan.next())
+    if (next.done === true) return
+    yield next.value
+  }
+}
+
+/**
+ * Applies to `target` what changed in `source` from version `from` to version `to`: the
+ * entries put (or rewritten) and deleted since, in one batch. Returns how many changed.
+ */
+export async function copyChanges(source: Hyperbee, from: number, to: number, target: Hyperbee): Promise<number> {
+  if (from === to) return 0
+  const newer = source.checkout(to)
+  const older = source.checkout(from)
+  const batch = target.batch()
+  let changed = 0
+  try {
+    await guarded(async () => {
+      for await (const { left, right } of newer.createDiffStream(older)) {
+        if (left !== null) await batch.put(left.key, left.value ?? EMPTY)
+        else if (right !== null) await batch.del(right.key)
+        changed++
+      }
+    })
+    await batch.flush()
+  } finally {
+    await newer.close()
+    await older.close()
+  }
+  return changed
+}
+
+/**
+ * A copy carries on the change log of its source, so it takes the source's log id: the one
+ * the source has (it is a copy itself), else the discovery key of the source's core.
+ */
+export async function carryLogId(source: Hyperbee, target: Hyperbee): Promise<void> {
+  const own = await guarded(() => source.get(LOG_ID_KEY))
+  await target.put(LOG_ID_KEY, own?.value ?? source.core.discoveryKey)
+}

@@ -92,6 +92,7 @@ export async function copyChanges(source: Hyperbee, from: number, to: number, ta
  * the source has (it is a copy itself), else the discovery key of the source's core.
  */
 export async function carryLogId(source: Hyperbee, target: Hyperbee): Promise<void> {
-  const own = await guarded(() => source.get(LOG_ID_KEY))
-  await target.put(LOG_ID_KEY, own?.value ?? source.core.discoveryKey)
+  // Copied with the entries when the source is a copy itself.
+  if ((await target.get(LOG_ID_KEY)) !== null) return
+  await target.put(LOG_ID_KEY, source.core.discoveryKey)
 }

@@ -119,6 +119,8 @@ export class IndexView {
 
   /** Writes the header that makes this index current: after a rebuild, before it is swapped in. */
   async markCurrent(): Promise<void> {
+    // A compacted index holds its source's header already: no block for nothing.
+    if ((await this.health()) === 'current') return
     await this.bee.put(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
   }
 

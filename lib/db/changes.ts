@@ -29,8 +29,9 @@ export interface ChangesHost {
 /**
  * `changes()`: reads the index's change log (`view/change-log.ts`) after a checkpoint, then,
  * when live, each step as it lands. The log is on disk, so a checkpoint outlives the process.
- * A checkpoint names one index: once a rebuild replaced it, the feed ends with
- * `CHECKPOINT_EXPIRED`, and so does any later use of a checkpoint of it.
+ * A checkpoint names one change log: once a rebuild replaced the index, the feed ends with
+ * `CHECKPOINT_EXPIRED`, and so does any later use of a checkpoint of it; a compaction's copy
+ * carries the log on, and the feed reads on there.
  */
 export async function* changesOf<K extends Key, V>(
   host: ChangesHost,

@@ -24,6 +24,8 @@ export interface ChangesHost {
   failure: Promise<never>
   /** A read of the change log failed: reports damage of the index (the db rebuilds it). */
   damaged(err: unknown): void
+  /** A rebuild of the index runs: it begins a new change log. */
+  reindexing(): boolean
 }
 
 /**
@@ -94,6 +96,8 @@ export async function* changesOf<K extends Key, V>(
  * compaction); else (a rebuild began a new log) the feed ends with `CHECKPOINT_EXPIRED`.
  */
 async function carriedOn(host: ChangesHost, scope: CheckpointScope, cause: unknown): Promise<Layers> {
+  // No need to wait for a rebuild to know that its log is another.
+  if (host.reindexing()) throw PeerBeeError.CHECKPOINT_EXPIRED()
   let layers: Layers
   try {
     layers = await host.live()

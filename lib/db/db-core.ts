@@ -301,7 +301,8 @@ export class DbCore<K extends Key, V> {
       repaired: (read, layers) => this.repaired(read, layers),
       damaged: (err) => {
         if (isCorruption(err)) this.keeper?.repair()
-      }
+      },
+      reindexing: () => (this.keeper?.progress ?? null) !== null
     }
   }
 

@@ -3,10 +3,10 @@ import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { test } from 'node:test'
 import { PeerBee, type ChangeBatch, type CompactProgress } from '../../lib/index.js'
-import { collect, connect, createDb, peerState, rejectsWithCode, tempDir, waitFor } from '../helpers.js'
+import { collect, connect, createDb, filesHolding, peerState, rejectsWithCode, tempDir, waitFor } from '../helpers.js'
 
 /** Bytes a directory takes on disk (blocks allocated, as `du` counts them). */
-export async function diskBytes(dir: string): Promise<number> {
+async function diskBytes(dir: string): Promise<number> {
   let total = 0
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (entry.isFile()) total += (await stat(path.join(entry.parentPath ?? entry.path, entry.name))).blocks * 512
@@ -140,4 +140,19 @@ test('compact() then reindex(): checkpoints of the compacted index expire, as fo
   await db.reindex()
   await rejectsWithCode(() => collect(db.changes({ since: first!.checkpoint })), 'CHECKPOINT_EXPIRED')
   await waitFor(async () => (await db.get('a'))?.value === 1)
+})
+
+test('compact() of an encrypted db: the copy is encrypted at rest as the index was', async (t) => {
+  const dir = await tempDir(t)
+  const db = await createDb<string, unknown>(t, { encrypt: true }, dir)
+  await overwrite(db, 3, 'secret-')
+  const state = await peerState(db, ['k0000'])
+  await db.compact()
+  assert.deepEqual(await peerState(db, ['k0000']), state)
+  await db.close()
+  assert.deepEqual(await filesHolding(dir, 'secret-2'), [])
+  const again = new PeerBee<string, unknown>(dir)
+  t.after(() => again.close())
+  await again.ready()
+  assert.deepEqual(await peerState(again, ['k0000']), state)
 })

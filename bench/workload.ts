@@ -63,7 +63,7 @@ export const FULL_SIZES: Sizes = {
   fanOutPeers: 10,
   churnKeys: 10_000,
   churnRounds: 100,
-  churnBatch: 100
+  churnBatch: 1_000
 }
 
 export const QUICK_SIZES: Sizes = {

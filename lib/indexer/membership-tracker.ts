@@ -47,11 +47,13 @@ export class MembershipTracker {
   }
 
   /**
-   * From where a writer's log is never read: past a fork (content differs by branch) or past
-   * this peer's quota (never downloaded). Entries citing it there count it as seen, unread.
+   * From where a writer's log is never read: past a fork (content differs by branch), past
+   * this peer's quota or past a removal (never downloaded: a peer that learnt the cut before
+   * the blocks arrived never holds them). Entries citing it there count it as seen, unread.
    */
   unreadFrom(writer: string): number {
-    return Math.min(this.forkCut(writer), this.quotaCuts.get(writer) ?? Infinity)
+    const removal = this.current.members.get(writer)?.cut ?? Infinity
+    return Math.min(this.forkCut(writer), this.quotaCuts.get(writer) ?? Infinity, removal)
   }
 
   /** A writer's log grew past this peer's quota: nothing of it from `at` on is read. */

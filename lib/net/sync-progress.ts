@@ -94,34 +94,49 @@ export function attached(replica: ObservableReplica, peers: number): Promise<voi
 }
 
 /**
- * How long a peer's advertised length counts as a promise of blocks. A peer's contiguous
- * length can lag its length just after an append; but a peer still downloading advertises a
- * length it cannot serve yet, and `update()` must not wait on it forever.
+ * How long a peer's advertised length counts as a promise of blocks without one arriving. A
+ * peer's contiguous length can lag its length just after an append; a peer still downloading
+ * advertises a length it cannot serve yet; and Hypercore can leave a length a peer advertises
+ * unasked for (seen after connections between the same peers were cut and made again). In
+ * none of these may `update()` wait forever: what arrives later is still downloaded and
+ * indexed as it comes.
  */
 const LENGTH_GRACE_MS = 3000
 
 /**
  * Resolves once the replica holds its first `target` blocks, or once no connected peer has
- * more to give (the peer left, or it never had them): `update()` must not outwait its peers.
+ * more to give (the peer left, or it never had them), or once no block arrived for
+ * `LENGTH_GRACE_MS`: `update()` must not outwait its peers.
  */
 export function replicated(replica: ObservableReplica, target: number): Promise<void> {
-  const graceEnd = Date.now() + LENGTH_GRACE_MS
+  let lastBlock = Date.now()
+  const stalled = () => Date.now() - lastBlock >= LENGTH_GRACE_MS
   const done = () =>
     replica.closed ||
     replica.contiguousLength >= target ||
-    (!replica.peers.some((p) => p.remoteContiguousLength > replica.contiguousLength) &&
-      (Date.now() >= graceEnd || !replica.peers.some((p) => p.remoteLength > replica.contiguousLength)))
+    stalled() ||
+    !replica.peers.some(
+      (p) => p.remoteContiguousLength > replica.contiguousLength || p.remoteLength > replica.contiguousLength
+    )
   if (done()) return Promise.resolve()
   return new Promise((resolve) => {
     const events = ['download', 'append', 'peer-remove', 'close'] as const
-    const timer = setTimeout(() => check(), LENGTH_GRACE_MS)
+    let timer: NodeJS.Timeout
+    const arm = () => {
+      timer = setTimeout(check, lastBlock + LENGTH_GRACE_MS - Date.now())
+    }
+    const onBlock = () => {
+      lastBlock = Date.now()
+      check()
+    }
     const check = () => {
-      if (!done()) return
       clearTimeout(timer)
-      for (const e of events) replica.off(e, check)
+      if (!done()) return arm()
+      for (const e of events) replica.off(e, e === 'download' || e === 'append' ? onBlock : check)
       resolve()
     }
-    for (const e of events) replica.on(e, check)
+    for (const e of events) replica.on(e, e === 'download' || e === 'append' ? onBlock : check)
+    arm()
   })
 }
 

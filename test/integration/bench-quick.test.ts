@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { drifts, formatDrifts } from '../../bench/compare.js'
 import type { Result, Results } from '../../bench/report.js'
 import { WORKLOADS } from '../../bench/workloads.js'
 import { tempDir } from '../helpers.js'
@@ -79,4 +80,34 @@ test('bench repetitions run round-robin across systems', { timeout: 2 * 60_000 }
   for (const system of ['peerbee', 'hyperbee']) assert.equal(rowOf(report, 'W1', system).repsMs.length, 2)
   // The hyperbee row's ratio is the median of the two rounds' ratios, with their range.
   assert.match(output, /\| W1 +\| hyperbee +\|.*\| \d+\.\d\d \(\d+\.\d\d–\d+\.\d\d\) +\|/)
+})
+
+test('bench:compare finds the ratios two runs put more than 15% apart', () => {
+  const run = (w1Hyperbee: number, w3Hyperbee: number): Results => {
+    const row = (workload: 'W1' | 'W3', system: 'peerbee' | 'hyperbee', ms: number): Result => ({
+      workload,
+      system,
+      n: 1000,
+      ms,
+      opsPerSec: 1000 / (ms / 1000),
+      rssMB: 100,
+      repsMs: [ms, ms, ms]
+    })
+    const results = [row('W1', 'peerbee', 100), row('W1', 'hyperbee', w1Hyperbee)]
+    results.push(row('W3', 'peerbee', 100), row('W3', 'hyperbee', w3Hyperbee))
+    return { node: 'v20', date: '', quick: false, reps: 3, results, timedOut: [], failed: [] }
+  }
+  const list = drifts(run(100, 100), run(110, 130))
+  // W1 and W3 have two targets each against hyperbee or others; only the measured pairs show, once each.
+  assert.deepEqual(
+    list.map((d) => [d.target.workload, d.target.against, d.first, d.second]),
+    [
+      ['W1', 'hyperbee', 1, 1.1],
+      ['W3', 'hyperbee', 1, 1.3]
+    ]
+  )
+  const text = formatDrifts(list)
+  assert.match(text, /still W1 .*\(10% apart\)/)
+  assert.match(text, /MOVED W3 .*\(30% apart\)/)
+  assert.match(text, /1 of 2 ratios within 15% of each other/)
 })

@@ -353,6 +353,44 @@ describe('multi-writer', () => {
     assert.deepEqual(await dump(b), expected)
     assert.deepEqual(await dump(c), expected)
   })
+
+  test("an entry that cites a removed writer's entry past its cut is indexed where that entry never arrives", async (t) => {
+    const a = await createDb(t, at(T0))
+    const b = await createDb(t, { key: a.key, ...at(T0 + 10) })
+    const c = await createDb(t, { key: a.key, ...at(T0 + 20) })
+    const ab = connect(a, b)
+    const ac = connect(a, c)
+    t.after(connect(b, c))
+    await a.addWriter(b.writerKey)
+    await a.addWriter(c.writerKey)
+    await a.put('k', 'a0')
+    for (const p of [b, c, a]) await p.update()
+
+    // a goes offline; c sees b's late write and overwrites it, citing it
+    ab()
+    ac()
+    await b.put('k', 'b-late')
+    await c.update()
+    assert.equal((await c.get('k'))?.value, 'b-late')
+    await c.put('k', 'c-over')
+    await c.put('after', 'c2')
+
+    // a removes b below its late write, then meets c only: b's late entry never reaches a
+    await a.removeWriter(b.writerKey)
+    t.after(connect(a, c))
+    await waitFor(async () => (await a.get('after'))?.value === 'c2')
+    await c.update()
+    await a.update()
+    const info = (await a.writers()).find((w) => b4a.equals(w.key, c.writerKey))
+    assert.equal(info?.indexed, info?.length, "a indexed all of c's log")
+    // b-late never counts, so what it had superseded is a head again beside c's write
+    assert.equal((await a.get('k'))?.value, 'c-over')
+    assert.deepEqual(
+      (await a.get('k'))?.conflicts.map((v) => v.value),
+      ['a0']
+    )
+    assert.deepEqual(await dump(c), await dump(a))
+  })
 })
 
 describe('update', () => {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import b4a from 'b4a'
@@ -6,7 +7,7 @@ import { Backoff } from '../../lib/net/backoff.js'
 import { isLoopbackHost, isLoopbackNetwork, parseBootstrap } from '../../lib/net/bootstrap.js'
 import { decodeInvite, decodeRecord, encodeInvite, encodeRecord, inviteId, issueInvite } from '../../lib/net/invite.js'
 import { decodeFrame, encodeFrame, pairingProof, proofMatches, type Frame } from '../../lib/net/pairing-wire.js'
-import { knownLength, reachedTargets, replicaProgress, syncProgress } from '../../lib/net/sync-progress.js'
+import { knownLength, reachedTargets, replicaProgress, replicated, syncProgress } from '../../lib/net/sync-progress.js'
 
 const invite = {
   role: 'admin' as const,
@@ -160,4 +161,49 @@ test('sync progress takes the longest known length and sums writers', () => {
     reachedTargets(new Map([['c', 1]]), (w) => replicas.get(w) ?? null),
     false
   )
+})
+
+/** A replica whose one peer advertises `remote` blocks while this one holds `held`. */
+function fakeReplica(held: number, remote: number) {
+  const events = new EventEmitter()
+  const replica = {
+    closed: false,
+    length: held,
+    contiguousLength: held,
+    peers: [{ remoteLength: remote, remoteContiguousLength: remote }],
+    on: (e: string, fn: () => void) => events.on(e, fn),
+    off: (e: string, fn: () => void) => events.off(e, fn)
+  }
+  return { replica, block: () => (replica.contiguousLength++, replica.length++, events.emit('download')) }
+}
+
+async function settled(p: Promise<void>): Promise<boolean> {
+  let done = false
+  p.then(() => (done = true))
+  // Lets the promise's own reactions run first.
+  for (let i = 0; i < 3; i++) await Promise.resolve()
+  return done
+}
+
+test('replicated() stops waiting for blocks a peer advertises but never sends', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] })
+  const { replica } = fakeReplica(5, 6)
+  const wait = replicated(replica, 6)
+  t.mock.timers.tick(2_000)
+  assert.equal(await settled(wait), false, 'still waiting within the grace')
+  t.mock.timers.tick(1_000)
+  assert.equal(await settled(wait), true, 'no block for the whole grace: done')
+})
+
+test('replicated() waits on as long as blocks keep arriving', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] })
+  const { replica, block } = fakeReplica(0, 5)
+  const wait = replicated(replica, 5)
+  for (let i = 0; i < 4; i++) {
+    t.mock.timers.tick(2_500)
+    block()
+    assert.equal(await settled(wait), false, `block ${i + 1} of 5, 10 s in all: still waiting`)
+  }
+  block()
+  assert.equal(await settled(wait), true)
 })

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { rowsOf } from './data.js'
-import { Deadline, measure, type Measurement } from './harness.js'
-import type { Db, System } from './systems/types.js'
+import { Deadline, measure, type Measurement, type Phase } from './harness.js'
+import type { Db, Group, System } from './systems/types.js'
 import { identical, type Sizes, type Workload, type WorkloadId } from './workload.js'
 
 /** Who writes what, and who replicates with whom. */
@@ -12,7 +12,15 @@ interface Shape {
   batch: number
   /** Each peer replicates with its two neighbours only, instead of with every other peer. */
   chain: boolean
+  /**
+   * Also time what convergence is judged against: one fresh peer taking the same ops from one
+   * peer that holds them all, until it holds the same keys (the `one peer` phase).
+   */
+  baseline: boolean
 }
+
+/** The name of the baseline phase in a result. */
+export const ONE_PEER = 'one peer'
 
 function opsOf(shape: Shape): number {
   return shape.writers * (shape.ownKeys + shape.sharedKeys)
@@ -42,21 +50,53 @@ async function converge(
     }
   }
   try {
-    return await measure(async () => {
+    const measured = await measure(async () => {
       const deadline = new Deadline(limitMs, what)
       await deadline.race(Promise.all(group.writers.map(write)))
       await deadline.poll(async () => {
         await group.sync()
-        return identical(group.writers, total)
+        return !(group.unsettled?.() ?? false) && identical(group.writers, total)
       })
     })
+    if (shape.baseline) measured.phases = { [ONE_PEER]: await onePeer(group, join(dir, 'one-peer'), total, limitMs) }
+    return measured
   } finally {
     await group.close()
   }
 }
 
+/**
+ * A fresh peer of the converged group fetches every writer's log from its first peer and
+ * indexes them, until it holds the same keys: the time the ops take to replicate and index on
+ * one peer, measured as the convergence was (wall time, with the CPU time beside it). The
+ * group's other peers are idle meanwhile.
+ */
+async function onePeer(group: Group, dir: string, total: number, limitMs: number): Promise<Phase> {
+  const source = group.writers[0]
+  const follower = await source.follow(dir)
+  try {
+    const { ms, cpuMs } = await measure(async () => {
+      follower.connect()
+      await new Deadline(limitMs, 'W9 one peer').poll(async () => {
+        await follower.catchUp()
+        return identical([source, follower.db], total)
+      })
+    })
+    return { n: total, ms, cpuMs }
+  } finally {
+    await follower.close()
+  }
+}
+
 function meshShape(s: Sizes): Shape {
-  return { writers: s.writers, ownKeys: s.ownKeys, sharedKeys: s.sharedKeys, batch: s.writerBatch, chain: false }
+  return {
+    writers: s.writers,
+    ownKeys: s.ownKeys,
+    sharedKeys: s.sharedKeys,
+    batch: s.writerBatch,
+    chain: false,
+    baseline: false
+  }
 }
 
 function chainShape(s: Sizes): Shape {
@@ -65,7 +105,8 @@ function chainShape(s: Sizes): Shape {
     ownKeys: s.chainOwnKeys,
     sharedKeys: s.chainSharedKeys,
     batch: s.chainBatch,
-    chain: true
+    chain: true,
+    baseline: true
   }
 }
 

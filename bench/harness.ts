@@ -3,10 +3,12 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-/** A timed step after a workload's main one (W8's gets, scan and reopen). */
+/** A timed step beside a workload's main one (W8's gets, scan and reopen, W9's one peer). */
 export interface Phase {
   n: number
   ms: number
+  /** The process's CPU time meanwhile, where the phase took it. */
+  cpuMs?: number
 }
 
 /**

@@ -59,8 +59,9 @@ function medianPhases(reps: Measurement[]): { [name: string]: Phase } | undefine
   const first = reps[0].phases
   if (first === undefined) return undefined
   const phases: { [name: string]: Phase } = {}
-  for (const [name, { n }] of Object.entries(first)) {
+  for (const [name, { n, cpuMs }] of Object.entries(first)) {
     phases[name] = { n, ms: round1(median(reps.map((m) => m.phases?.[name]?.ms ?? NaN))) }
+    if (cpuMs !== undefined) phases[name].cpuMs = round1(median(reps.map((m) => m.phases?.[name]?.cpuMs ?? NaN)))
   }
   return phases
 }
@@ -173,10 +174,11 @@ export function formatExtras(results: Result[]): string {
     }
     if (r.rssTenthsMB !== undefined) parts.push(`RSS MB by tenth ${r.rssTenthsMB.join(' ')}`)
     for (const [name, phase] of Object.entries(r.phases ?? {})) {
+      const cpu = phase.cpuMs === undefined ? '' : `, CPU ${fixed(phase.cpuMs, 0)} ms`
       parts.push(
         phase.n === 1
-          ? `${name} ${fixed(phase.ms, 0)} ms`
-          : `${name} ${phase.n} in ${fixed(phase.ms, 0)} ms (${rate(phase)})`
+          ? `${name} ${fixed(phase.ms, 0)} ms${cpu}`
+          : `${name} ${phase.n} in ${fixed(phase.ms, 0)} ms (${rate(phase)}${cpu})`
       )
     }
     if (r.diskBytesAfter !== undefined && r.diskBytes !== undefined) {

@@ -1,4 +1,6 @@
+import { ONE_PEER } from './convergence.js'
 import type { Result } from './report.js'
+import { median } from './harness.js'
 import { spreadOf, speedRatios, timeRatios, type Spread } from './rounds.js'
 import type { SystemName } from './systems/types.js'
 import type { WorkloadId } from './workload.js'
@@ -31,7 +33,19 @@ export interface OwnTarget {
   level: Level
 }
 
-export type Target = RatioTarget | OwnTarget
+/**
+ * peerbee's time on a workload ÷ the time of one of its phases, measured in the same
+ * repetitions (W9's convergence ÷ the same ops on one peer), must be at most `bound`.
+ */
+export interface PhaseTarget {
+  workload: WorkloadId
+  metric: 'overPhase'
+  phase: string
+  bound: number
+  level: Level
+}
+
+export type Target = RatioTarget | OwnTarget | PhaseTarget
 
 export const TARGETS: readonly Target[] = [
   { workload: 'W1', against: 'autobase', metric: 'speed', factor: 5, level: 'must reach' },
@@ -59,6 +73,8 @@ export const TARGETS: readonly Target[] = [
     level: 'must reach'
   })),
   { workload: 'W8', metric: 'rssMB', bound: 600, level: 'must reach' },
+  // Fifty peers in a chain converge within 3× the time one peer takes to fetch and index the same ops.
+  { workload: 'W9', metric: 'overPhase', phase: ONE_PEER, bound: 3, level: 'must reach' },
   { workload: 'W11', metric: 'compactedIndex', bound: 2, level: 'must reach' }
 ]
 
@@ -74,6 +90,7 @@ export function check(target: RatioTarget, peerbee: Result, other: Result): Spre
 }
 
 function describe(target: Target): string {
+  if (target.metric === 'overPhase') return `time ≤ ${target.bound}× its ${target.phase} phase`
   if (!('against' in target)) {
     if (target.metric === 'compactedIndex') return `compacted index ≤ ${target.bound}× a new peer's`
     return target.metric === 'lastTenth'
@@ -83,6 +100,22 @@ function describe(target: Target): string {
   return target.metric === 'time'
     ? `time ≤ ${target.factor}× ${target.against}'s`
     : `ops/s ≥ ${target.factor}× ${target.against}`
+}
+
+/**
+ * The workload's time ÷ its phase's, with the same ratio in CPU time beside it: a CPU ratio near
+ * the time ratio says the workload is bound by the work its peers share one process for, not by
+ * waits.
+ */
+function checkPhase(target: PhaseTarget, peerbee: Result): { shown: string; holds: boolean } | null {
+  const phase = peerbee.phases?.[target.phase]
+  if (phase === undefined) return null
+  const ratio = peerbee.ms / phase.ms
+  const cpu =
+    phase.cpuMs === undefined || peerbee.repsCpuMs === undefined
+      ? ''
+      : `, CPU time ${(median(peerbee.repsCpuMs) / phase.cpuMs).toFixed(1)}×`
+  return { shown: `${ratio.toFixed(1)}×${cpu}`, holds: ratio <= target.bound }
 }
 
 /** peerbee's own figure for `target` and whether it holds, or null when it was not measured. */
@@ -103,6 +136,7 @@ function verdict(target: Target, results: Result[]): { shown: string; holds: boo
   const find = (system: SystemName) => results.find((r) => r.workload === target.workload && r.system === system)
   const peerbee = find('against' in target ? (target.subject ?? 'peerbee') : 'peerbee')
   if (peerbee === undefined) return null
+  if (target.metric === 'overPhase') return checkPhase(target, peerbee)
   if (!('against' in target)) return checkOwn(target, peerbee)
   const other = find(target.against)
   if (other === undefined) return null

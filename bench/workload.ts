@@ -153,7 +153,7 @@ export async function scanFrom(
 }
 
 /** Count and hash of every row a peer reads: peers with equal digests hold identical state. */
-async function digest(db: Db): Promise<string> {
+async function digest(db: Pick<Db, 'scan'>): Promise<string> {
   const hash = createHash('sha256')
   let count = 0
   for await (const row of db.scan()) {
@@ -167,7 +167,7 @@ async function digest(db: Db): Promise<string> {
  * Every peer holds `total` rows and the same ones. The first and last peers are compared first:
  * in a chain they are the last to hear of each other's writes, so most polls end after two scans.
  */
-export async function identical(peers: Db[], total: number): Promise<boolean> {
+export async function identical(peers: Array<Pick<Db, 'scan'>>, total: number): Promise<boolean> {
   const ends = await Promise.all([peers[0], peers[peers.length - 1]].map(digest))
   if (!ends[0].startsWith(total + ':') || ends[1] !== ends[0]) return false
   const rest = await Promise.all(peers.slice(1, -1).map(digest))

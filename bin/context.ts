@@ -11,6 +11,8 @@ export interface GlobalOptions {
   json: boolean
   /** Bytes of one writer's log this peer downloads at most; the library's default without. */
   maxWriterBytes: number | undefined
+  /** Bytes of the index reads may keep in memory; the library's default without. */
+  cacheSize: number | undefined
   membersOnly: boolean
   maxInbound: number | undefined
   maxOutbound: number | undefined
@@ -27,6 +29,7 @@ export function globals(cmd: Command): GlobalOptions {
     bootstrap: opts.bootstrap ?? [],
     json: opts.json === true,
     maxWriterBytes: opts.maxWriterBytes,
+    cacheSize: opts.cacheSize,
     membersOnly: opts.membersOnly === true,
     maxInbound: opts.maxInbound,
     maxOutbound: opts.maxOutbound,
@@ -85,6 +88,7 @@ export async function withDb<T>(
     ...('encryptionKey' in mode ? { encryptionKey: mode.encryptionKey } : {}),
     ...('encrypt' in mode ? { encrypt: mode.encrypt } : {}),
     ...(opts.maxWriterBytes === undefined ? {} : { maxWriterBytes: opts.maxWriterBytes }),
+    ...(opts.cacheSize === undefined ? {} : { cacheSize: opts.cacheSize }),
     ...networkOptions(opts)
   })
   return closingOnSignal(db, async () => {

@@ -69,6 +69,11 @@ function program(): Command {
         .argParser(countOption('--max-writer-bytes'))
         .default(undefined, '1 GiB')
     )
+    .addOption(
+      new Option('--cache-size <bytes>', 'bytes of the local index that reads keep in memory')
+        .argParser(countOption('--cache-size'))
+        .default(undefined, '64 MiB')
+    )
     .option('--members-only', 'admit only the peers of current writers, allowed peers and invitees')
     .addOption(
       new Option('--max-inbound <n>', 'connections other peers open to this one, at most (default 48)').argParser(

@@ -159,6 +159,18 @@ class PeerBeeGroup implements Group {
     await Promise.all(this.writers.map((writer) => writer.db.update()))
   }
 
+  /** Some peer has not indexed all it holds, or the peers hold different lengths of a log. */
+  unsettled(): boolean {
+    const first = lengths(this.writers[0].db)
+    return this.writers.some(({ db }) => {
+      const writers = db.status().writers
+      return (
+        writers.length !== first.size ||
+        writers.some((w) => w.indexed < w.length || first.get(Buffer.from(w.key).toString('hex')) !== w.length)
+      )
+    })
+  }
+
   async close(): Promise<void> {
     for (const writer of this.writers) await writer.close()
   }

@@ -77,6 +77,11 @@ export interface Group {
   readonly writers: Db[]
   /** One round in which every peer takes in what its connected peers have now. */
   sync(): Promise<void>
+  /**
+   * Optional: false when the group is known not to have converged yet (a cheap look at each
+   * peer's progress), so a poll skips reading every peer's rows. Only the rows decide a yes.
+   */
+  unsettled?(): boolean
   close(): Promise<void>
 }
 

@@ -1,4 +1,4 @@
-import Hyperbee from 'hyperbee'
+import Hyperbee from 'hyperbee2'
 import type Corestore from 'corestore'
 import { carryLogId, copyChanges, copyTree, type CopyHooks } from '../view/index-copy.js'
 import { localCore } from './local-core.js'
@@ -31,12 +31,13 @@ export class IndexCompaction {
   }
 
   /** Opens the index in use and a fresh core to copy it into (noted in the settings first). */
-  static async start(store: Corestore, storage: OpenedStorage): Promise<IndexCompaction> {
+  static async start(store: Corestore, storage: OpenedStorage, cacheSize: number): Promise<IndexCompaction> {
     const indexKey = storage.keys.indexKey
     const name = await indexInUse(storage.local)
-    const source = new Hyperbee(localCore(store, name, indexKey), { keyEncoding: 'binary', valueEncoding: 'binary' })
+    // A view of its own core session, read only where it is held.
+    const source = new Hyperbee(store, { core: localCore(store, name, indexKey), view: true, wait: false })
     await source.ready()
-    const target = await startCompaction(store, storage.local, indexKey)
+    const target = await startCompaction(store, storage.local, indexKey, cacheSize)
     return new IndexCompaction(target, source)
   }
 
@@ -55,7 +56,7 @@ export class IndexCompaction {
    * changed. Returns the entries of the first copy.
    */
   async copy(hooks: CopyHooks): Promise<number> {
-    this.version = this.source.version
+    this.version = this.source.core.length
     const entries = await copyTree(this.source, this.version, this.target.view.bee, hooks)
     for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
       hooks.check()
@@ -74,7 +75,7 @@ export class IndexCompaction {
   }
 
   private async catchUp(): Promise<number> {
-    const to = this.source.version
+    const to = this.source.core.length
     const changed = await copyChanges(this.source, this.version, to, this.target.view.bee)
     this.version = to
     return changed
@@ -86,7 +87,8 @@ export class IndexCompaction {
   }
 
   /** Closes the session of the source (the layers have their own). */
-  close(): Promise<void> {
-    return this.source.close()
+  async close(): Promise<void> {
+    await this.source.close()
+    await this.source.core.close()
   }
 }

@@ -21,6 +21,7 @@ import {
   DEFAULT_MAX_VALUE_SIZE,
   DEFAULT_MAX_WRITER_BYTES,
   DEFAULT_REBUILD_TIMEOUT,
+  cacheSizeOf,
   type PeerBeeOptions,
   type SeededOptions
 } from './options.js'
@@ -47,6 +48,8 @@ export class DbCore<K extends Key, V> {
   readonly opts: SeededOptions
   readonly enc: Encodings<K, V>
   private readonly maxBatchOps: number
+  /** Bytes each index view may cache (`cacheSize`). */
+  private readonly cacheSize: number
   /** The store: made by the constructor, or by the open when it may have to recover the storage first. */
   private made: Corestore | null
   /** How errors name the storage. */
@@ -85,6 +88,7 @@ export class DbCore<K extends Key, V> {
       opts.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE
     )
     this.maxBatchOps = opts.maxBatchOps ?? DEFAULT_MAX_BATCH_OPS
+    this.cacheSize = cacheSizeOf(opts)
     this.peerOpts = peerOptions(opts)
     // Made here so replicate() works before ready(), as corestore's does; so a folder holding
     // other files throws STORAGE_NOT_EMPTY here, before Corestore sees it.
@@ -165,6 +169,7 @@ export class DbCore<K extends Key, V> {
       store: this.store,
       storage,
       rebuildTimeout: this.opts.rebuildTimeout ?? DEFAULT_REBUILD_TIMEOUT,
+      cacheSize: this.cacheSize,
       reindexed: (progress) => {
         // Readers of the change log of the index being replaced must stop.
         this.feed.interrupt()

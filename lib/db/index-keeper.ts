@@ -11,6 +11,8 @@ export interface IndexKeeperOptions<K extends Key, V> {
   host: LayersHost<K, V>
   /** How long a call waits for a rebuild before it gives up with `INDEX_REBUILDING`. */
   rebuildTimeout: number
+  /** Bytes the index view in use may cache: each index, rebuilt or not, has a cache of its own. */
+  cacheSize: number
   /** Progress of a rebuild, and its end. */
   reindexed(progress: ReindexProgress): void
   /** The index cannot be served at all: the db stops with this error. */
@@ -63,7 +65,7 @@ export class IndexKeeper<K extends Key, V> {
    * a rebuild and resolves at once (calls then wait for the rebuild).
    */
   async open(): Promise<void> {
-    const chosen = await chooseIndex(this.opts.store, this.opts.storage.local, this.opts.storage.keys.indexKey)
+    const chosen = await this.choose()
     if (chosen.replaces !== null) {
       this.startRebuild(chosen)
       return
@@ -135,7 +137,7 @@ export class IndexKeeper<K extends Key, V> {
   private async runCompaction(opts: CompactOptions): Promise<CompactResult> {
     const base = await this.serve()
     const { store, storage } = this.opts
-    const compaction = await IndexCompaction.start(store, storage)
+    const compaction = await IndexCompaction.start(store, storage, this.opts.cacheSize)
     const bytesBefore = compaction.sourceBytes
     let entries: number
     try {
@@ -195,6 +197,11 @@ export class IndexKeeper<K extends Key, V> {
     if (this.compaction !== null) await this.compaction.catch(() => {})
   }
 
+  private choose(): Promise<ChosenIndex> {
+    const { store, storage, cacheSize } = this.opts
+    return chooseIndex(store, storage.local, storage.keys.indexKey, cacheSize)
+  }
+
   /** Marks the index in use stale, so a crash cannot bring it back, and builds its replacement. */
   private async replace(between?: () => Promise<void>): Promise<void> {
     this.serving = false
@@ -206,7 +213,7 @@ export class IndexKeeper<K extends Key, V> {
       if (between !== undefined) await between()
       await markStale(this.opts.storage.local)
       this.opts.check()
-      await this.build(await chooseIndex(this.opts.store, this.opts.storage.local, this.opts.storage.keys.indexKey))
+      await this.build(await this.choose())
     } catch (err) {
       this.stopped(err)
     } finally {

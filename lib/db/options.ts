@@ -1,4 +1,6 @@
+import { PeerBeeError } from '../errors.js'
 import type { HyperswarmLike, KeyEncoding, ValueEncoding } from '../types.js'
+import { DEFAULT_CACHE_SIZE } from '../view/index-view.js'
 import type { BudgetAccount } from './download-budget.js'
 
 /** Options of `new PeerBee(storage, opts)`. */
@@ -63,6 +65,12 @@ export interface PeerBeeOptions {
    * Peers with the same quota agree on the state.
    */
   maxWriterBytes?: number
+  /**
+   * Bytes of memory (by estimate) that reads may keep of the local index: decoded key records,
+   * and the tree nodes and keys that find the others. Default 64 MiB; 0 caches nothing. Reads
+   * of keys it holds cost no storage read; the bound holds however many keys the db has.
+   */
+  cacheSize?: number
 }
 
 /** What a Seeder gives each db it follows; not part of the public options. */
@@ -76,3 +84,13 @@ export const DEFAULT_MAX_VALUE_SIZE = 1024 * 1024
 export const DEFAULT_MAX_BATCH_OPS = 10_000
 export const DEFAULT_REBUILD_TIMEOUT = 60_000
 export const DEFAULT_MAX_WRITER_BYTES = 1024 * 1024 * 1024
+
+/** The `cacheSize` option, checked: a bad one throws `INVALID_ARGUMENT`. */
+export function cacheSizeOf(opts: PeerBeeOptions): number {
+  const size = opts.cacheSize
+  if (size === undefined) return DEFAULT_CACHE_SIZE
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw PeerBeeError.INVALID_ARGUMENT('cacheSize is a number of bytes (an integer, 0 or more)')
+  }
+  return size
+}

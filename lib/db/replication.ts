@@ -3,7 +3,7 @@ import type Hypercore from 'hypercore'
 import type { Indexer } from '../indexer/indexer.js'
 import type { LogSource } from '../indexer/log-reader.js'
 import { writerId, writerKeyOf } from '../model/ids.js'
-import { askLength, attached, knownLength, replicaProgress, replicated, syncProgress } from '../net/sync-progress.js'
+import { askLength, knownLength, replicaProgress, replicated, syncProgress } from '../net/sync-progress.js'
 import type { Member } from '../model/membership.js'
 import type { Status, SyncProgress, WriterInfo } from '../types.js'
 import type { BudgetAccount } from './download-budget.js'
@@ -190,22 +190,34 @@ export class Replication {
     for (;;) {
       const known = indexer.writers.size
       const logs = [...this.logs]
-      const remote = logs.filter(([, c]) => c !== this.opts.ownLog)
-      // Learn what the connected peers have now (this returns at once with no peer), once
-      // each log is on every connected peer (the root log's peers are the connected ones).
-      const connected = this.opts.rootLog.peers.length
-      await Promise.all(remote.map(([, c]) => attached(c, connected)))
-      // A log Hypercore froze on meeting a second history asks no peer for anything: waiting for
-      // its update would never end (the fork, once proven, decides what of it counts).
-      const asking = remote.filter(([, c]) => !c.core.header.frozen)
+      // Learn what the connected peers have now, every log at once (this returns at once with no
+      // peer). Hypercore's ask waits while a log's channel to a connected peer is still opening,
+      // and a peer that does not hold the log refuses the channel at once: no log waits for a
+      // peer that cannot give it anything. A log Hypercore froze on meeting a second history asks
+      // no peer for anything: waiting for its update would never end (the fork, once proven,
+      // decides what of it counts).
+      const asking = logs.filter(([, c]) => c !== this.opts.ownLog && !c.core.header.frozen)
       await Promise.all(asking.map(([, c]) => askLength(c)))
-      await this.untilSpent(Promise.all(logs.map(([id, c]) => replicated(c, this.downloadTarget(id, c)))))
+      const targets = logs.map(([id, c]) => ({ id, core: c, target: this.downloadTarget(id, c) }))
+      await this.untilSpent(Promise.all(targets.map(({ core, target }) => replicated(core, target))))
       indexer.trigger()
-      await indexer.idle()
+      await this.indexedUpTo(targets)
       if (indexer.error !== null) throw indexer.error
       // Writers discovered on the way are caught up too.
       if (indexer.writers.size === known) return
     }
+  }
+
+  /**
+   * Resolves once the blocks of each log that `update()` waited for are indexed, or once the
+   * indexer has nothing left it can index (an entry may wait on a log no peer gave). Not the
+   * indexer's first idle moment alone: while peers keep sending, it is never idle, and a call
+   * would wait for everything sent after it too.
+   */
+  private async indexedUpTo(targets: Array<{ id: string; core: Hypercore; target: number }>): Promise<void> {
+    const { indexer } = this.opts
+    const indexed = targets.map(({ id, core, target }) => indexer.indexed(id, Math.min(target, core.contiguousLength)))
+    await Promise.race([Promise.all(indexed), indexer.idle()])
   }
 
   /** Waits for `work`, or until the shared budget is spent: downloads stop then, what is held is all there is. */

@@ -181,7 +181,8 @@ export async function openWriterLog(store: Corestore, local: LocalSettings, keys
  * Returns the db the storage holds, if any.
  */
 async function adoptLegacySettings(store: Corestore, local: LocalSettings): Promise<Uint8Array | null> {
-  const view = new IndexView(localCore(store, FIRST_INDEX))
+  // Read once, for its settings: nothing worth caching.
+  const view = new IndexView(store, localCore(store, FIRST_INDEX), 0)
   try {
     await view.ready()
     const health = await view.health()
@@ -215,12 +216,13 @@ export interface ChosenIndex {
 export async function chooseIndex(
   store: Corestore,
   local: LocalSettings,
-  indexKey: Uint8Array | null
+  indexKey: Uint8Array | null,
+  cacheSize: number
 ): Promise<ChosenIndex> {
   const name = await indexInUse(local)
   await freeLeftovers(store, local, name)
   const stale = (await local.getText(STALE)) === name
-  const current = openIndex(store, name, indexKey)
+  const current = openIndex(store, name, indexKey, cacheSize)
   await current.ready()
   const health = stale ? 'outdated' : await current.health()
   if (health === 'current') return { view: current, name, replaces: null }
@@ -236,7 +238,7 @@ export async function chooseIndex(
     next = freshIndexName()
     await local.setText(REBUILDING, next)
   }
-  const view = openIndex(store, next, indexKey)
+  const view = openIndex(store, next, indexKey, cacheSize)
   await view.ready()
   return { view, name: next, replaces: name }
 }
@@ -306,11 +308,12 @@ async function freeCore(store: Corestore, name: string): Promise<void> {
 export async function startCompaction(
   store: Corestore,
   local: LocalSettings,
-  indexKey: Uint8Array | null
+  indexKey: Uint8Array | null,
+  cacheSize: number
 ): Promise<ChosenIndex> {
   const name = freshIndexName()
   await local.setText(COMPACTING, name)
-  const view = openIndex(store, name, indexKey)
+  const view = openIndex(store, name, indexKey, cacheSize)
   await view.ready()
   return { view, name, replaces: await indexInUse(local) }
 }
@@ -322,8 +325,8 @@ export async function abandonCompaction(store: Corestore, local: LocalSettings, 
 }
 
 /** An index core: block-encrypted at rest when this peer holds keys of an encrypted db. */
-export function openIndex(store: Corestore, name: string, indexKey: Uint8Array | null): IndexView {
-  return new IndexView(localCore(store, name, indexKey))
+export function openIndex(store: Corestore, name: string, indexKey: Uint8Array | null, cacheSize: number): IndexView {
+  return new IndexView(store, localCore(store, name, indexKey), cacheSize)
 }
 
 /**

@@ -72,7 +72,16 @@ export class Applier {
    * like any other.
    */
   prime(writer: string, seq: number, entry: PrimedEntry): void {
+    // The append wakes the indexer before the writer primes: a step may have read the entry
+    // from the log already, and a primed entry no step takes would stay for good.
+    const w = this.opts.writers.get(writer)
+    if (w !== undefined && w.cursor.indexed > seq) return
     this.primed.set(entryId(writer, seq), entry)
+  }
+
+  /** Entries primed that no step took yet. */
+  get primedCount(): number {
+    return this.primed.size
   }
 
   /** Processes ready entries of every member into the batch, until blocked or `maxOps`. */
@@ -82,8 +91,11 @@ export class Applier {
       let round = false
       for (const w of [...this.opts.writers.values()]) {
         while (batch.opCount < maxOps) {
+          const seq = w.cursor.indexed
           const result = await this.step(w, batch, changes)
           if (result === 'blocked') break
+          // Read from the log while the writer primed it: that entry is done with too.
+          this.primed.delete(entryId(w.id, seq))
           any = round = true
           if (result !== 'done') return result
         }

@@ -114,6 +114,11 @@ export class Indexer {
     this.applier.prime(writer, seq, entry)
   }
 
+  /** @see Applier.primedCount */
+  get primedCount(): number {
+    return this.applier.primedCount
+  }
+
   /** Blocks of a writer's log (by id) that reads of the index reflect. */
   committed(writer: string): number {
     return this.writers.committed(writer)

@@ -13,7 +13,7 @@ import {
 import { DecodeError } from '../log/codec.js'
 import type { KeysOp, LogEntry } from '../log/entry.js'
 import { entryId, writerKeyOf } from '../model/ids.js'
-import { RecordCache } from '../view/record-cache.js'
+import { BoundedCache } from '../view/bounded-cache.js'
 
 /** What the indexer needs of a writer log: a Hypercore fits, and so does an in-memory log. */
 export type LogSource = Pick<Hypercore, 'length' | 'closed' | 'get'>
@@ -21,7 +21,22 @@ export type LogSource = Pick<Hypercore, 'length' | 'closed' | 'get'>
 /** An entry as read: decoded, the reason it could not be (a string), or null when not held. */
 export type ReadEntry = LogEntry | string | null
 
-const ENTRY_CACHE = 2048
+/** Bytes of decoded entries kept, by estimate. */
+const ENTRY_CACHE_BYTES = 16 * 2 ** 20
+/** The least an entry costs, so that at most 2,048 are kept, however small they are. */
+const ENTRY_MIN_COST = ENTRY_CACHE_BYTES / 2048
+/** What a decoded op costs beyond its key and value: its objects, parents and buffer views. */
+const OP_OVERHEAD = 256
+
+/** An entry of many ops or large values costs its bytes: a count alone would not bound them. */
+function entryCost(_id: string, entry: LogEntry | string | SealedEntry): number {
+  if (typeof entry !== 'object' || !('ops' in entry)) return ENTRY_MIN_COST
+  let bytes = 0
+  for (const op of entry.ops) {
+    bytes += OP_OVERHEAD + ('key' in op ? op.key.byteLength : 0) + (op.type === 'put' ? op.value.byteLength : 0)
+  }
+  return Math.max(ENTRY_MIN_COST, bytes)
+}
 
 /**
  * A block as stored, or null when not held. Read raw: this peer's own log has Hypercore's
@@ -53,7 +68,7 @@ export interface LogReaderOptions {
  */
 export class LogReader {
   private readonly opts: LogReaderOptions
-  private readonly entries = new RecordCache<LogEntry | string | SealedEntry>(ENTRY_CACHE)
+  private readonly entries = new BoundedCache<string, LogEntry | string | SealedEntry>(ENTRY_CACHE_BYTES, entryCost)
   private known: DbMode | null = null
   /** Writer keys by id, for the block keys of sealed entries. */
   private readonly logKeys = new Map<string, Uint8Array>()

@@ -67,32 +67,6 @@ export interface ObservableReplica extends ReplicaState {
   off(event: 'download' | 'append' | 'peer-add' | 'peer-remove' | 'close', listener: () => void): unknown
 }
 
-/** How long a log may take to be attached to a peer that is already connected. */
-const ATTACH_GRACE_MS = 2000
-
-/**
- * Resolves once the replica is replicated with at least `peers` peers (or after a grace).
- * Every peer of a db has its root log open and opens each member's log as it learns of it,
- * so a connected peer that is not yet on this log soon will be: asking the log for lengths
- * before that would miss what the peer has.
- */
-export function attached(replica: ObservableReplica, peers: number): Promise<void> {
-  if (replica.closed || replica.peers.length >= peers) return Promise.resolve()
-  return new Promise((resolve) => {
-    const events = ['peer-add', 'close'] as const
-    const timer = setTimeout(() => finish(), ATTACH_GRACE_MS)
-    const finish = () => {
-      clearTimeout(timer)
-      for (const e of events) replica.off(e, check)
-      resolve()
-    }
-    const check = () => {
-      if (replica.closed || replica.peers.length >= peers) finish()
-    }
-    for (const e of events) replica.on(e, check)
-  })
-}
-
 /**
  * How long a peer's advertised length counts as a promise of blocks without one arriving. A
  * peer's contiguous length can lag its length just after an append; a peer still downloading

@@ -1,4 +1,4 @@
-import type Hyperbee from 'hyperbee'
+import type Hyperbee from 'hyperbee2'
 import { chunked } from '../model/chunks.js'
 import type { KeyRecord, LoggedChange } from '../model/version.js'
 import { corruption, guarded } from './corruption.js'

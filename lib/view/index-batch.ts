@@ -91,57 +91,68 @@ export class IndexBatch {
     this.view.beginStep()
     let wiped: Uint8Array[] = []
     let step = 0
+    let encoded = new Map<string, Uint8Array>()
     try {
       if (this.fresh) wiped = await guarded(() => this.wipeStale())
       if (this.records.size > 0) step = (await this.view.lastLoggedStep()) + 1
-      if (this.size > 0) await guarded(() => this.writeTree(step))
+      if (this.size > 0) encoded = await guarded(() => this.writeTree(step))
     } catch (err) {
       this.view.endStep()
       throw err
     }
     if (this.fresh) this.view.forgetAll()
-    for (const [id, { record }] of this.records) this.view.remember(id, record)
+    for (const id of this.records.keys()) this.view.remember(id, encoded.get(id) ?? null)
     if (step > 0) this.view.logged(step)
     landed()
     this.view.endStep()
     return wiped
   }
 
-  /** `step`: the change log step of this step's data changes (0 when it has none). */
-  private async writeTree(step: number): Promise<void> {
-    const batch = this.view.bee.batch()
+  /**
+   * `step`: the change log step of this step's data changes (0 when it has none). Returns the
+   * encodings of the records it wrote, by `keyId`.
+   */
+  private async writeTree(step: number): Promise<Map<string, Uint8Array>> {
+    const encoded = new Map<string, Uint8Array>()
+    const batch = this.view.write()
     // The data space sorts before every other space, the change log after; latin1 ids sort
     // in byte order.
     const changes: LoggedChange[] = []
     for (const id of [...this.records.keys()].sort()) {
       const { key, record } = this.records.get(id)!
-      if (record === null) await batch.del(keys.dataKey(key))
-      else await batch.put(keys.dataKey(key), encodeKeyRecord(record))
+      if (record === null) {
+        batch.tryDelete(keys.dataKey(key))
+      } else {
+        const bytes = encodeKeyRecord(record)
+        encoded.set(id, bytes)
+        batch.tryPut(keys.dataKey(key), bytes)
+      }
       changes.push(loggedChange(key, record))
     }
     for (const id of [...this.writes.keys()].sort()) {
       const { key, value } = this.writes.get(id)!
-      if (value === null) await batch.del(key)
-      else await batch.put(key, value)
+      if (value === null) batch.tryDelete(key)
+      else batch.tryPut(key, value)
     }
-    if (step > 0) for (const { key, value } of changeLogEntries(step, changes)) await batch.put(key, value)
+    if (step > 0) for (const { key, value } of changeLogEntries(step, changes)) batch.tryPut(key, value)
     await batch.flush()
+    return encoded
   }
 
   private async wipeStale(): Promise<Uint8Array[]> {
     const wiped: Uint8Array[] = []
-    for await (const node of this.view.bee.createReadStream(keys.DATA_RANGE)) {
+    await this.view.scan(keys.DATA_RANGE, (node) => {
       const key = keys.userKeyOf(node.key)
       const id = keyId(key)
-      if (this.records.has(id)) continue
+      if (this.records.has(id)) return
       this.records.set(id, { key, record: null })
       wiped.push(key)
-    }
+    })
     for (const range of [...keys.DERIVED_RANGES, keys.CURSORS_RANGE]) {
-      for await (const node of this.view.bee.createReadStream(range)) {
+      await this.view.scan(range, (node) => {
         const id = keyId(node.key)
         if (!this.writes.has(id)) this.writes.set(id, { key: node.key, value: null })
-      }
+      })
     }
     return wiped
   }

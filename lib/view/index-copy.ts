@@ -1,13 +1,12 @@
 import b4a from 'b4a'
-import type Hyperbee from 'hyperbee'
+import type Hyperbee from 'hyperbee2'
 import { guarded } from './corruption.js'
 import { LOG_ID_KEY } from './keys.js'
-import { scanTree } from './tree-scan.js'
 
 /**
- * Entries per Hyperbee batch of a copy. In key order, a batch writes each tree node it
- * touches once, and the next batch only extends the rightmost path: a fresh tree of large
- * sorted batches costs little more than its entries.
+ * Entries per write batch of a copy. In key order, a batch writes each tree node it fills
+ * once, and the next batch only extends the rightmost path: a fresh tree of large sorted
+ * batches costs little more than its entries.
  */
 const COPY_BATCH = 8192
 
@@ -22,43 +21,34 @@ export interface CopyHooks {
 }
 
 /**
- * Copies every entry of `source` as of `version` (a Hyperbee version: later appends are not
- * seen) into `target`, an empty tree, in key order. Returns the number of entries copied.
+ * Copies every entry of `source` as of `version` (its core's length then: later appends are
+ * not seen) into `target`, an empty tree, in key order. Returns the number of entries copied.
  */
 export async function copyTree(source: Hyperbee, version: number, target: Hyperbee, hooks: CopyHooks): Promise<number> {
+  const snapshot = source.checkout({ length: version })
   let entries = 0
-  let batch = target.batch()
+  let batch = target.write()
   let pending = 0
-  for await (const run of guardedScan(source, version)) {
-    for (const node of run) {
-      await batch.put(node.key, node.value ?? EMPTY)
-      pending++
-    }
-    if (pending < COPY_BATCH) continue
+  try {
+    await guarded(async () => {
+      for await (const node of snapshot.createReadStream()) {
+        batch.tryPut(node.key, node.value ?? EMPTY)
+        if (++pending < COPY_BATCH) continue
+        await batch.flush()
+        entries += pending
+        pending = 0
+        hooks.copied(entries)
+        hooks.check()
+        batch = target.write()
+      }
+    })
     await batch.flush()
-    entries += pending
-    pending = 0
-    hooks.copied(entries)
-    hooks.check()
-    batch = target.batch()
+  } finally {
+    await snapshot.close()
   }
-  await batch.flush()
   entries += pending
   hooks.copied(entries)
   return entries
-}
-
-/** The tree scan, its damage reported as `STORAGE_CORRUPT`. */
-async function* guardedScan(
-  source: Hyperbee,
-  version: number
-): AsyncGenerator<Array<{ key: Uint8Array; value: Uint8Array | null }>> {
-  const scan = scanTree(source.core, version, { reverse: false })
-  for (;;) {
-    const next = await guarded(() => scan.next())
-    if (next.done === true) return
-    yield next.value
-  }
 }
 
 /**
@@ -67,15 +57,15 @@ async function* guardedScan(
  */
 export async function copyChanges(source: Hyperbee, from: number, to: number, target: Hyperbee): Promise<number> {
   if (from === to) return 0
-  const newer = source.checkout(to)
-  const older = source.checkout(from)
-  const batch = target.batch()
+  const newer = source.checkout({ length: to })
+  const older = source.checkout({ length: from })
+  const batch = target.write()
   let changed = 0
   try {
     await guarded(async () => {
       for await (const { left, right } of newer.createDiffStream(older)) {
-        if (left !== null) await batch.put(left.key, left.value ?? EMPTY)
-        else if (right !== null) await batch.del(right.key)
+        if (left !== null) batch.tryPut(left.key, left.value ?? EMPTY)
+        else if (right !== null) batch.tryDelete(right.key)
         changed++
       }
     })
@@ -94,5 +84,7 @@ export async function copyChanges(source: Hyperbee, from: number, to: number, ta
 export async function carryLogId(source: Hyperbee, target: Hyperbee): Promise<void> {
   // Copied with the entries when the source is a copy itself.
   if ((await target.get(LOG_ID_KEY)) !== null) return
-  await target.put(LOG_ID_KEY, source.core.discoveryKey)
+  const batch = target.write()
+  batch.tryPut(LOG_ID_KEY, source.core.discoveryKey)
+  await batch.flush()
 }

@@ -1,15 +1,16 @@
 import b4a from 'b4a'
-import Hyperbee from 'hyperbee'
+import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import Hyperbee from 'hyperbee2'
 import { PeerBeeError } from '../errors.js'
 import { lastLoggedStep, readChangeLog, type ChangeChunk, type ChangePosition } from './change-log.js'
-import { guarded } from './corruption.js'
+import { corruption, guarded } from './corruption.js'
 import type { WriterCursor } from '../model/cursor.js'
 import { keyId, type IdentifiedKey } from '../model/ids.js'
 import type { MembershipFact } from '../model/membership.js'
 import type { KeyRecord, KeyVersion } from '../model/version.js'
 import * as keys from './keys.js'
-import { RecordCache } from './record-cache.js'
+import { BoundedCache } from './bounded-cache.js'
 import {
   INDEX_FORMAT,
   decodeCursor,
@@ -19,11 +20,35 @@ import {
   decodeVersionRecord,
   encodeFormat
 } from './records.js'
-import { scanTree } from './tree-scan.js'
+import type { Bounds } from './bounds.js'
 
-const CACHE_SIZE = 16_384
+/** `cacheSize` when none is given: 64 MiB. */
+export const DEFAULT_CACHE_SIZE = 64 * 2 ** 20
+/**
+ * The share of `cacheSize` that records take; decoded tree nodes the rest. A cached record
+ * answers a read with no tree walk; cached nodes make a walk decode nothing.
+ */
+const RECORD_SHARE = 0.5
+/**
+ * What a decoded tree node holds, by estimate: Hyperbee2 bounds its node cache by count, so
+ * `cacheSize` becomes a count of nodes. A node holds up to 255 keys; leaves (most nodes) hold
+ * their keys' values inline, about 200 bytes a key in a db of small values.
+ */
+const NODE_BYTES = 32 * 1024
+/**
+ * Nodes the tree keeps decoded however small `cacheSize` is: Hyperbee2 drops a node's decoding
+ * as it leaves its cache, and a walk or a write batch needs the path it is on.
+ */
+const MIN_NODES = 8
+/**
+ * What a cached record costs beyond its id and encoding: the map slot and two string headers
+ * (V8 on 64 bits), rounded up.
+ */
+const RECORD_OVERHEAD = 96
 /** Below this many uncached keys, point lookups beat a range scan. */
 const PREFETCH_MIN = 16
+/** Above this many keys, one scan's records would crowd the record cache: each is looked up instead. */
+const PREFETCH_MAX = 8192
 
 /** A read-only, point-in-time view of the data space. */
 export interface IndexReader {
@@ -45,6 +70,24 @@ async function collect<T>(bee: Hyperbee, range: Hyperbee.Range, decode: (node: H
   })
 }
 
+/** An entry of the tree: its key and value. */
+type TreeEntry = Hyperbee.Node
+
+/** A cached record: its encoding as a latin1 string (compact, holding no buffer), or null for none. */
+type CachedRecord = string | null
+
+function cachedRecordCost(id: string, record: CachedRecord): number {
+  return RECORD_OVERHEAD + id.length + (record?.length ?? 0)
+}
+
+function fromCache(record: CachedRecord): KeyRecord | null {
+  return record === null ? null : decodeKeyRecord(b4a.from(record, 'latin1'))
+}
+
+function toCache(encoded: Uint8Array | null): CachedRecord {
+  return encoded === null ? null : b4a.toString(encoded, 'latin1')
+}
+
 function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | null> {
   return guarded(async () => {
     const node = await bee.get(keys.dataKey(key))
@@ -60,9 +103,15 @@ async function* readRecords(
   snap: Hyperbee,
   range: keys.KeyRange
 ): AsyncIterable<{ key: Uint8Array; record: KeyRecord }> {
-  await snap.ready()
-  for await (const run of scanTree(snap.core, snap.version, keys.dataRange(range))) {
-    for (const node of run) yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value!) }
+  // The tree's nodes are mostly cached, so a scan may never wait on storage: without this a
+  // loop of reads would run on microtasks alone and starve I/O, writes included.
+  await new Promise((resolve) => setImmediate(resolve))
+  try {
+    for await (const node of snap.createReadStream(keys.dataRange(range))) {
+      yield { key: keys.userKeyOf(node.key), record: decodeKeyRecord(node.value) }
+    }
+  } catch (err) {
+    throw corruption(err)
   }
 }
 
@@ -76,11 +125,14 @@ async function* readRecords(
  * writes of the read path) compares it before and after.
  */
 export class IndexView {
-  /** Reads and writes the latest tree in place: no snapshot session per read (they dominated). */
+  /**
+   * The tree, read and written in place. Hyperbee2 writes a batch as a few blocks of
+   * compressed tree nodes with the values inline, where Hyperbee 2 wrote a block per key.
+   */
   readonly bee: Hyperbee
-  /** Only for snapshots: each one pins a version on its own core session, closed on its own. */
-  private readonly snapshots: Hyperbee
-  private readonly cache = new RecordCache<KeyRecord | null>(CACHE_SIZE)
+  private readonly core: Hypercore
+  /** Records by `keyId`, as the last index step left them. */
+  private readonly records: BoundedCache<string, CachedRecord>
   private steps = 0
   private stepWaiters: Array<() => void> = []
   /** Prefetches under way, each collecting the keys that index steps rewrote meanwhile. */
@@ -89,15 +141,22 @@ export class IndexView {
   private loggedStep: Promise<number> | null = null
   private log: Promise<Uint8Array> | null = null
 
-  constructor(core: Hypercore) {
-    const opts = { keyEncoding: 'binary', valueEncoding: 'binary', extension: false } as const
-    this.bee = new Hyperbee(core, { ...opts, sessions: false })
-    this.snapshots = new Hyperbee(core, opts)
+  /**
+   * `store`: where the tree would open cores it references (an index references none).
+   * `cacheSize`: bytes that cached records and tree nodes hold at most, by estimate.
+   */
+  constructor(store: Corestore, core: Hypercore, cacheSize = DEFAULT_CACHE_SIZE) {
+    this.core = core
+    this.records = new BoundedCache(cacheSize * RECORD_SHARE, cachedRecordCost)
+    const maxCacheSize = Math.max(MIN_NODES, Math.floor((cacheSize * (1 - RECORD_SHARE)) / NODE_BYTES))
+    // A view: closing the tree leaves the store open, and the core is closed here. Reads
+    // never wait: a block of the index that is not held is damage.
+    this.bee = new Hyperbee(store, { core, view: true, wait: false, maxCacheSize })
   }
 
   async ready(): Promise<void> {
+    await this.core.ready()
     await this.bee.ready()
-    await this.snapshots.ready()
   }
 
   /**
@@ -105,12 +164,12 @@ export class IndexView {
    * format. Reads only its header: a block that is damaged further in is found when read.
    */
   async health(): Promise<IndexHealth> {
-    const core = this.bee.core
+    const core = this.core
     if (core.length === 0) return 'empty'
     if (core.contiguousLength < core.length) return 'damaged'
     try {
-      const header = await guarded(() => this.bee.get(keys.FORMAT_KEY))
-      return header !== null && decodeFormat(header.value) === INDEX_FORMAT ? 'current' : 'outdated'
+      const header = await this.lookup(keys.FORMAT_KEY)
+      return header?.value != null && decodeFormat(header.value) === INDEX_FORMAT ? 'current' : 'outdated'
     } catch (err) {
       if (err instanceof PeerBeeError && err.code === 'STORAGE_CORRUPT') return 'damaged'
       throw err
@@ -121,23 +180,41 @@ export class IndexView {
   async markCurrent(): Promise<void> {
     // A compacted index holds its source's header already: no block for nothing.
     if ((await this.health()) === 'current') return
-    await this.bee.put(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
+    const batch = this.write()
+    batch.tryPut(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
+    await batch.flush()
+  }
+
+  /**
+   * A write batch on the tree. Hyperbee2 (2.14) starts each batch from the root as its node
+   * cache lists it; a read that moves a listed node to the front also drops it from that list
+   * (`NodeCache.bump`), so after a read the batch would decode the root again from its block,
+   * reading the block of every key the root holds, and so on down the path: most of a small
+   * step's cost. Listing the root afresh keeps the batch on the decoded tree.
+   */
+  write(): Hyperbee.WriteBatch {
+    const root = this.bee.root
+    if (root !== null && root.value !== null && root.context !== null) {
+      this.bee.cache.remove(root)
+      this.bee.cache.bump(root)
+    }
+    return this.bee.write()
   }
 
   /** The peer-local settings an index of the first format kept (the db, invites), by name. */
   async legacySettings(): Promise<Map<string, Uint8Array>> {
-    const entries = await collect(this.bee, keys.LOCAL_RANGE, (node) => [node.key, node.value] as const)
+    const entries = await this.collect(keys.LOCAL_RANGE, (entry) => [entry.key, entry.value!] as const)
     return new Map(entries.map(([key, value]) => [b4a.toString(key.subarray(1)), value]))
   }
 
   async close(): Promise<void> {
-    await this.snapshots.close()
     await this.bee.close()
+    await this.core.close()
   }
 
   /** Names this index (the discovery key of its core): a rebuild replaces it with another. */
   get id(): Uint8Array {
-    return this.bee.core.discoveryKey
+    return this.core.discoveryKey
   }
 
   /**
@@ -194,7 +271,7 @@ export class IndexView {
    * `wanted` are distinct keys the caller found missing from the cache.
    */
   async prefetch(wanted: readonly IdentifiedKey[]): Promise<void> {
-    if (wanted.length < PREFETCH_MIN || wanted.length > CACHE_SIZE / 2) return
+    if (wanted.length < PREFETCH_MIN || wanted.length > PREFETCH_MAX) return
     const missing = new Map<string, Uint8Array>()
     for (const { key, id } of wanted) missing.set(id, key)
     // Index steps keep landing while a writer is busy: the records they write meanwhile are
@@ -206,43 +283,68 @@ export class IndexView {
     const limit = missing.size * 2 + PREFETCH_MIN
     const first = missing.get(sorted[0]!)!
     const last = missing.get(sorted[sorted.length - 1]!)!
-    const range = { gte: keys.dataKey(first), lte: keys.dataKey(last), limit }
     let seen = 0
-    const found = new Map<string, KeyRecord>()
+    const found = new Map<string, Uint8Array>()
     try {
-      await guarded(async () => {
-        for await (const node of this.bee.createReadStream(range)) {
-          seen++
-          const id = keyId(keys.userKeyOf(node.key))
-          if (missing.has(id)) found.set(id, decodeKeyRecord(node.value))
-        }
+      await this.scan({ gte: keys.dataKey(first), lte: keys.dataKey(last) }, (entry) => {
+        const id = keyId(keys.userKeyOf(entry.key))
+        if (missing.has(id)) found.set(id, entry.value!)
+        return ++seen < limit
       })
     } finally {
       this.watchers.delete(stepped)
     }
-    for (const [id, record] of found) if (!stepped.has(id)) this.cache.set(id, record)
+    for (const [id, encoded] of found) if (!stepped.has(id)) this.records.set(id, toCache(encoded))
     // The scan covered the whole span: the keys it did not meet have no record.
-    if (seen < limit) for (const id of missing.keys()) if (!found.has(id) && !stepped.has(id)) this.cache.set(id, null)
+    if (seen < limit) {
+      for (const id of missing.keys()) if (!found.has(id) && !stepped.has(id)) this.records.set(id, null)
+    }
   }
 
   /** The cached record of a key (by `keyId`), without waiting: undefined if it is not cached. */
   cachedRecord(id: string): KeyRecord | null | undefined {
-    return this.cache.get(id)
+    const cached = this.records.get(id)
+    return cached === undefined ? undefined : fromCache(cached)
   }
 
   async getRecord(key: Uint8Array, id = keyId(key)): Promise<KeyRecord | null> {
-    const cached = this.cache.get(id)
-    if (cached !== undefined) return cached
+    const cached = this.records.get(id)
+    if (cached !== undefined) return fromCache(cached)
     const before = this.steps
-    const record = await readRecord(this.bee, key)
+    const encoded = (await this.lookup(keys.dataKey(key)))?.value ?? null
     // A step that landed meanwhile cached the newer record; this read may predate it.
-    if (this.steps === before) this.cache.set(id, record)
-    return record
+    if (this.steps === before) this.records.set(id, toCache(encoded))
+    return encoded === null ? null : decodeKeyRecord(encoded)
+  }
+
+  /** Bytes the caches hold, by their estimate: never more than `cacheSize`, or 2 × `MIN_NODES` nodes. */
+  get cachedBytes(): number {
+    return this.records.cost + this.bee.cache.size * NODE_BYTES
+  }
+
+  /** An entry of the latest tree. */
+  private lookup(key: Uint8Array): Promise<TreeEntry | null> {
+    return guarded(() => this.bee.get(key))
+  }
+
+  /** The entries of a range of the latest tree in order, until `each` returns false. */
+  scan(bounds: Bounds, each: (entry: TreeEntry) => boolean | void): Promise<void> {
+    return guarded(async () => {
+      for await (const entry of this.bee.createReadStream(bounds)) if (each(entry) === false) return
+    })
+  }
+
+  private async collect<T>(bounds: Bounds, decode: (entry: TreeEntry) => T): Promise<T[]> {
+    const out: T[] = []
+    await this.scan(bounds, (entry) => {
+      out.push(decode(entry))
+    })
+    return out
   }
 
   /** A consistent view of the index as it is now; it never sees later index steps. */
   snapshot(): IndexReader {
-    const snap = this.snapshots.snapshot()
+    const snap = this.bee.snapshot()
     return {
       getRecord: (key) => readRecord(snap, key),
       versionsOf: (key) => readVersions(snap, key),
@@ -253,38 +355,38 @@ export class IndexView {
 
   /** A valid version of a key that is no longer a head, or null. */
   async storedVersion(key: Uint8Array, writer: Uint8Array, seq: number): Promise<KeyVersion | null> {
-    const node = await guarded(() => this.bee.get(keys.versionKey(key, writer, seq)))
-    return node === null ? null : decodeVersionRecord(node.value)
+    const entry = await this.lookup(keys.versionKey(key, writer, seq))
+    return entry?.value == null ? null : decodeVersionRecord(entry.value)
   }
 
   /** The valid versions of a key that are no longer heads, in storage order. */
   versionsOf(key: Uint8Array): Promise<KeyVersion[]> {
-    return readVersions(this.bee, key)
+    return this.collect(keys.versionsRange(key), (entry) => decodeVersionRecord(entry.value!))
   }
 
   async cursors(): Promise<Map<string, WriterCursor>> {
-    const entries = await collect(this.bee, keys.CURSORS_RANGE, (node) => {
-      return [b4a.toString(node.key.subarray(1), 'hex'), decodeCursor(node.value)] as const
+    const entries = await this.collect(keys.CURSORS_RANGE, (entry) => {
+      return [b4a.toString(entry.key.subarray(1), 'hex'), decodeCursor(entry.value!)] as const
     })
     return new Map(entries)
   }
 
   facts(): Promise<MembershipFact[]> {
-    return collect(this.bee, keys.FACTS_RANGE, (node) => decodeFact(node.value))
+    return this.collect(keys.FACTS_RANGE, (entry) => decodeFact(entry.value!))
   }
 
   /** Seqs of a writer's entries recorded as invalid, from `from` on. */
   invalidSeqs(writer: Uint8Array, from: number): Promise<number[]> {
-    return collect(this.bee, keys.invalidRange(writer, from), (node) => keys.invalidSeqOf(node.key))
+    return this.collect(keys.invalidRange(writer, from), (entry) => keys.invalidSeqOf(entry.key))
   }
 
-  /** Called as a step lands: the cache now mirrors the tree for that key (by `keyId`). */
-  remember(id: string, record: KeyRecord | null): void {
-    this.cache.set(id, record)
+  /** Called as a step lands: the cache now mirrors the tree for that key (by `keyId`): its record as written, or null. */
+  remember(id: string, encoded: Uint8Array | null): void {
+    this.records.set(id, toCache(encoded))
     for (const stepped of this.watchers) stepped.add(id)
   }
 
   forgetAll(): void {
-    this.cache.clear()
+    this.records.clear()
   }
 }

@@ -32,7 +32,7 @@ function rowOf(report: Results, workload: string, system: string): Result {
 
 // The benchmark is not run by CI at full size; this keeps every workload on every system working.
 test('bench --quick measures every workload on every system', { timeout: 5 * 60_000 }, async (t) => {
-  const { report } = await quickBench(t, [])
+  const { output, report } = await quickBench(t, [])
   assert.deepEqual(report.failed, [])
   assert.deepEqual(report.timedOut, [])
   for (const workload of WORKLOADS) {
@@ -65,6 +65,13 @@ test('bench --quick measures every workload on every system', { timeout: 5 * 60_
   const w11 = rowOf(report, 'W11', 'peerbee')
   assert.ok((w11.indexBytesAfter ?? Infinity) < (w11.indexBytes ?? 0), 'W11 the compacted index is smaller')
   assert.ok((w11.indexBytesFresh ?? 0) > 0, 'W11 a new peer of the same logs has an index')
+  for (const system of ['peerbee', 'autobase', 'pouchdb']) {
+    // What W9's convergence is judged against: one fresh peer taking every key from one peer.
+    const phase = rowOf(report, 'W9', system).phases?.['one peer']
+    assert.ok(phase !== undefined && phase.n === 105 && phase.ms > 0, `W9 ${system} one peer timed`)
+    assert.ok((phase.cpuMs ?? 0) > 0, `W9 ${system} one peer CPU time`)
+  }
+  assert.match(output, /W9 must reach: peerbee time ≤ 3× its one peer phase: \d+\.\d×, CPU time \d+\.\d×/)
   for (const system of ['peerbee', 'hyperbee']) {
     // Every joining peer fetched the whole db, so the writer sent something on its connections.
     const row = rowOf(report, 'W10', system)

@@ -13,10 +13,10 @@ import { collect, connect, peerState, teardown, tempDir, waitFor } from '../help
  * is killed with SIGKILL at random moments, several times on the same storage. After each
  * kill the db reopens with every write that had resolved, no batch half-applied, and an index
  * equal to one built from the logs by a fresh peer.
- * Replay the kill points with PEERBEE_SEED=<seed>.
+ * Replay the kill points with PEERBEE_SEED=<seed>; PEERBEE_KILLS sets how many (`npm run soak`).
  */
 const SEED = process.env.PEERBEE_SEED === undefined ? 424_242 : Number(process.env.PEERBEE_SEED)
-const ITERATIONS = 6
+const ITERATIONS = process.env.PEERBEE_KILLS === undefined ? 6 : Number(process.env.PEERBEE_KILLS)
 
 const WRITER = fileURLToPath(new URL('../fixtures/crash-writer.ts', import.meta.url))
 

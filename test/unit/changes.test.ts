@@ -247,11 +247,13 @@ describe('changes()', () => {
     await db.close()
     const store = new Corestore(dir)
     await store.ready()
-    const view = new IndexView(store.get({ name: 'peerbee/index' }))
+    const view = new IndexView(store, store.get({ name: 'peerbee/index' }))
     await view.ready()
     // What an index of format 2 holds: the same data, no change log.
-    await view.bee.put(FORMAT_KEY, encodeFormat(2))
-    for await (const node of view.bee.createReadStream(CHANGES_RANGE)) await view.bee.del(node.key)
+    const batch = view.bee.write()
+    batch.tryPut(FORMAT_KEY, encodeFormat(2))
+    for await (const node of view.bee.createReadStream(CHANGES_RANGE)) batch.tryDelete(node.key)
+    await batch.flush()
     await view.close()
     await store.close()
 

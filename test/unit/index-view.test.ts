@@ -27,7 +27,7 @@ function record(seq: number): KeyRecord {
 test('the record cache never keeps a record older than the last index step', async (t) => {
   const store = new Corestore(await tempDir(t))
   teardown(t, () => store.close())
-  const view = new IndexView(store.get({ name: 'index' }))
+  const view = new IndexView(store, store.get({ name: 'index' }))
   await view.ready()
   teardown(t, () => view.close())
 
@@ -54,7 +54,7 @@ test('the record cache never keeps a record older than the last index step', asy
 test('the versions of a key include those of a writer whose key starts with 0xff', async (t) => {
   const store = new Corestore(await tempDir(t))
   teardown(t, () => store.close())
-  const view = new IndexView(store.get({ name: 'index' }))
+  const view = new IndexView(store, store.get({ name: 'index' }))
   await view.ready()
   teardown(t, () => view.close())
 
@@ -80,4 +80,30 @@ test('the versions of a key include those of a writer whose key starts with 0xff
     [0x00, 0x7f, 0xff],
     'all three, and nothing of "kk"'
   )
+})
+
+test('the caches of an index view stay within cacheSize, and reads stay right', async (t) => {
+  const store = new Corestore(await tempDir(t))
+  teardown(t, () => store.close())
+  // Above the few nodes the tree keeps decoded whatever the size (8 of 32 KiB, by estimate).
+  const cacheSize = 1024 * 1024
+  const view = new IndexView(store, store.get({ name: 'index' }), cacheSize)
+  await view.ready()
+  teardown(t, () => view.close())
+
+  const keyOf = (i: number) => b4a.from(`key-${String(i).padStart(6, '0')}`)
+  const count = 9000
+  for (let start = 0; start < count; start += 500) {
+    const batch = new IndexBatch(view)
+    for (let i = start; i < start + 500; i++) batch.setRecord(keyOf(i), record(i))
+    await batch.flush()
+    assert.ok(view.cachedBytes <= cacheSize, `after writing ${start + 500}: ${view.cachedBytes}`)
+  }
+  // Far more than fits: each read misses, walks the tree and caches what it read.
+  for (let i = 0; i < count; i += 7) {
+    assert.equal((await view.getRecord(keyOf(i)))?.heads[0]?.seq, i)
+    assert.ok(view.cachedBytes <= cacheSize, `after reading ${i}: ${view.cachedBytes}`)
+  }
+  assert.ok(view.cachedBytes > cacheSize / 4, 'the cache is used')
+  assert.equal(await view.getRecord(b4a.from('key-missing')), null)
 })

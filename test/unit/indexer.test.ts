@@ -82,7 +82,7 @@ interface Harness {
 async function harness(t: TestContext): Promise<Harness> {
   const store = new Corestore(await tempDir(t))
   teardown(t, () => store.close())
-  const view = new IndexView(store.get({ name: 'index' }))
+  const view = new IndexView(store, store.get({ name: 'index' }))
   await view.ready()
   teardown(t, () => view.close())
 
@@ -294,6 +294,34 @@ test('an entry this peer wrote, met again by a rebuild, waits for the versions i
   await h.settle()
   assert.deepEqual(await h.heads('k'), [`1:${seq}=root`], 'the version it cites is superseded, not a head again')
   assert.equal(await h.heads('other'), null, 'past the fork nothing counts')
+})
+
+test('a primed entry is taken once; primed after a step read it from the log, it is not kept', async (t) => {
+  const h = await harness(t)
+  const root = writerId(h.root.key)
+  const primedOf = (seq: number, entry: LogEntry) => ({
+    clock: entry.clock,
+    versions: entry.ops.map((op) => {
+      const { key, value, parents } = op as { key: Uint8Array; value: Uint8Array; parents: Ref[] }
+      const version = { writer: h.root.key, seq, clock: entry.clock, deleted: false, value, parents }
+      return { key, id: keyId(key), version }
+    })
+  })
+  const late: LogEntry = { clock: { wall: 10, counter: 0 }, ops: [put('late', 'v')] }
+  const lateSeq = h.root.append(encodeEntry(late))
+  // The append woke the indexer, which read the entry before its writer primed it.
+  await h.settle()
+  h.indexer.prime(root, lateSeq, primedOf(lateSeq, late))
+  assert.equal(h.indexer.primedCount, 0)
+
+  const early: LogEntry = { clock: { wall: 11, counter: 0 }, ops: [put('early', 'w')] }
+  const earlySeq = h.root.append(encodeEntry(early))
+  h.indexer.prime(root, earlySeq, primedOf(earlySeq, early))
+  assert.equal(h.indexer.primedCount, 1)
+  await h.settle()
+  assert.equal(h.indexer.primedCount, 0)
+  assert.deepEqual(await h.heads('late'), [`1:${lateSeq}=v`])
+  assert.deepEqual(await h.heads('early'), [`1:${earlySeq}=w`])
 })
 
 test('membership tracker: additive facts apply, a lower cut asks for a retraction, a lost fact for a rebuild', () => {

@@ -7,8 +7,8 @@ import { createDb, rejectsWithCode, tempDir, teardown } from '../helpers.js'
 
 /** Makes every later write of the db's index fail, as a storage that refuses writes would. */
 function breakIndexWrites(db: PeerBee<string, number>): void {
-  const internal = db as unknown as { core: { keeper: { current: { view: { bee: { batch(): never } } } } } }
-  internal.core.keeper.current.view.bee.batch = () => {
+  const internal = db as unknown as { core: { keeper: { current: { view: { bee: { write(): never } } } } } }
+  internal.core.keeper.current.view.bee.write = () => {
     throw new Error('WRITE_FAILED: no space left on the device')
   }
 }

@@ -140,6 +140,8 @@ declare module 'hypercore' {
     clear(start: number, end?: number): Promise<unknown>
     /** Asks the storage engine to compact this core's records: space cleared is given back then. */
     compact(): Promise<unknown>
+    /** Cuts the core to `length` blocks (a new fork); only its writer may. */
+    truncate(length: number): Promise<void>
     /** Closes every session and deletes the core from the storage. */
     purge(): Promise<void>
     /** The block holding byte `bytes` of the log, and the offset in it; null if the tree nodes are not held. */

@@ -20,8 +20,15 @@ export interface Extras {
   tenths?: number[]
   /** RSS (MB) at the end of each tenth of a load. */
   rssTenthsMB?: number[]
-  /** Bytes the db's files take on disk once it is closed. */
+  /** Bytes the db's files take on disk once it is closed (W11: before the compaction). */
   diskBytes?: number
+  /** W11: the same after the compaction, and those of a new peer that fetched and indexed the same logs. */
+  diskBytesAfter?: number
+  diskBytesFresh?: number
+  /** W11, peerbee: bytes of the index core before and after the compaction, and the new peer's. */
+  indexBytes?: number
+  indexBytesAfter?: number
+  indexBytesFresh?: number
   /** Bytes the source peer sent on its connections while the others fetched from the swarm. */
   uploadBytes?: number
   /** Bytes those others received meanwhile, from the source and from each other. */

@@ -66,7 +66,16 @@ function medianPhases(reps: Measurement[]): { [name: string]: Phase } | undefine
   return phases
 }
 
-const NUMBER_EXTRAS = ['diskBytes', 'uploadBytes', 'downloadBytes'] as const
+const NUMBER_EXTRAS = [
+  'diskBytes',
+  'diskBytesAfter',
+  'diskBytesFresh',
+  'indexBytes',
+  'indexBytesAfter',
+  'indexBytesFresh',
+  'uploadBytes',
+  'downloadBytes'
+] as const
 type NumberExtra = (typeof NUMBER_EXTRAS)[number]
 
 /** The medians of one cell's repetitions; an extra appears when the workload measured it. */
@@ -172,7 +181,15 @@ export function formatExtras(results: Result[]): string {
           : `${name} ${phase.n} in ${fixed(phase.ms, 0)} ms (${rate(phase)}${cpu})`
       )
     }
-    if (r.diskBytes !== undefined) parts.push(`disk ${mb(r.diskBytes)}`)
+    if (r.diskBytesAfter !== undefined && r.diskBytes !== undefined) {
+      parts.push(`disk ${mb(r.diskBytes)} -> ${mb(r.diskBytesAfter)} (a new peer: ${mb(r.diskBytesFresh ?? NaN)})`)
+    } else if (r.diskBytes !== undefined) parts.push(`disk ${mb(r.diskBytes)}`)
+    if (r.indexBytes !== undefined && r.indexBytesAfter !== undefined && r.indexBytesFresh !== undefined) {
+      const ratio = r.indexBytesAfter / r.indexBytesFresh
+      parts.push(
+        `index ${mb(r.indexBytes)} -> ${mb(r.indexBytesAfter)} (a new peer's: ${mb(r.indexBytesFresh)}, ${fixed(ratio, 2)}×)`
+      )
+    }
     if (r.uploadBytes !== undefined && r.downloadBytes !== undefined) {
       const share = (100 * r.uploadBytes) / r.downloadBytes
       parts.push(

@@ -36,10 +36,10 @@ const DEFAULT_REPS = { quick: 1, scale: 3, standard: 5 }
 const HELP = `usage: npm run bench -- [--quick] [--scale] [--only W1,W3] [--systems peerbee,hyperbee] [--reps N] [--out file]
 
   (default)   W1-W7, ${DEFAULT_REPS.standard} repetitions, writes bench/results.json
-  --scale     W8-W10 (a million keys, writers in a chain, swarm fan-out), ${DEFAULT_REPS.scale} repetitions,
+  --scale     W8-W11 (a million keys, writers in a chain, swarm fan-out, compaction), ${DEFAULT_REPS.scale} repetitions,
               writes bench/results.scale.json
   --quick     every workload at small sizes, 1 repetition, writes bench/results.quick.json
-              (with --scale: only W8-W10)
+              (with --scale: only W8-W11)
   --only      these workloads, whether scale or not
   --systems   only these systems: ${SYSTEM_NAMES.join(', ')}
   --reps      repetitions per cell, run round-robin across systems

@@ -3,7 +3,7 @@ import { keyOf, rowsOf, seededRandom } from './data.js'
 import type { Measurement } from './harness.js'
 import type { Db, System, SystemName } from './systems/types.js'
 
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7' | 'W8' | 'W9' | 'W10'
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7' | 'W8' | 'W9' | 'W10' | 'W11'
 
 /** The issue's sizes; `--quick` shrinks the counts to smoke-test the same code. */
 export interface Sizes {
@@ -33,6 +33,10 @@ export interface Sizes {
   /** W10: ops the one writer holds, and the peers that join at once to fetch them. */
   fanOutOps: number
   fanOutPeers: number
+  /** W11: keys each written `churnRounds` times over, in batches of `churnBatch`, then compacted. */
+  churnKeys: number
+  churnRounds: number
+  churnBatch: number
 }
 
 export const FULL_SIZES: Sizes = {
@@ -56,7 +60,10 @@ export const FULL_SIZES: Sizes = {
   chainBatch: 50,
   chainLimitMs: 5 * 60_000,
   fanOutOps: 100_000,
-  fanOutPeers: 10
+  fanOutPeers: 10,
+  churnKeys: 10_000,
+  churnRounds: 100,
+  churnBatch: 1_000
 }
 
 export const QUICK_SIZES: Sizes = {
@@ -81,7 +88,10 @@ export const QUICK_SIZES: Sizes = {
   chainBatch: 10,
   chainLimitMs: 60_000,
   fanOutOps: 1_000,
-  fanOutPeers: 3
+  fanOutPeers: 3,
+  churnKeys: 500,
+  churnRounds: 10,
+  churnBatch: 50
 }
 
 export interface Workload {

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { keyOf, recordOf, rowsOf } from './data.js'
 import { measure, until } from './harness.js'
 import { million } from './million-keys.js'
+import { churnCompaction } from './compaction.js'
 import { threeWriters, writerChain } from './convergence.js'
 import { fanOut } from './fan-out.js'
 import type { Row, SystemName } from './systems/types.js'
@@ -119,4 +120,16 @@ const w7: Workload = {
     })
 }
 
-export const WORKLOADS: readonly Workload[] = [w1, w2, w3, w4, w5, threeWriters, w7, million, writerChain, fanOut]
+export const WORKLOADS: readonly Workload[] = [
+  w1,
+  w2,
+  w3,
+  w4,
+  w5,
+  threeWriters,
+  w7,
+  million,
+  writerChain,
+  fanOut,
+  churnCompaction
+]

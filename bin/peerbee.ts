@@ -11,6 +11,7 @@ import { helpOf, unknownCommand } from './suggest.js'
 import { shutdown } from './waits.js'
 import { registerChanges } from './commands/changes.js'
 import { registerClear } from './commands/clear.js'
+import { registerCompact } from './commands/compact.js'
 import { registerDataCommands } from './commands/data.js'
 import { registerDemo } from './commands/demo.js'
 import { registerDht } from './commands/dht.js'
@@ -113,6 +114,7 @@ function program(): Command {
   registerPeers(root)
   registerDoctor(root)
   registerReindex(root)
+  registerCompact(root)
   registerRecover(root)
   registerExport(root)
   registerImport(root)

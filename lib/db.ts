@@ -15,6 +15,8 @@ import type {
   Change,
   ChangeBatch,
   ChangesOptions,
+  CompactOptions,
+  CompactResult,
   CorestoreLike,
   Diagnosis,
   Entry,
@@ -135,6 +137,19 @@ export class PeerBee<K extends Key = string, V = unknown> extends EventEmitter {
    */
   reindex(): Promise<void> {
     return this.core.reindex()
+  }
+
+  /**
+   * Compacts the local index: every index step appends the tree nodes it rewrote, so an index
+   * that took many small steps (keys overwritten often) holds far more than its entries. The
+   * live entries (data, the versions `history()` and retraction need, cursors, membership, the
+   * change log) are copied in key order into a fresh core, which is swapped in atomically (a
+   * crash leaves the old index or the new one); the old core's blocks are then freed. Reads
+   * and writes go on meanwhile; during the swap (an index step's time) they wait, as during a
+   * rebuild. Checkpoints of `changes()` stay valid: the compacted index carries the same log.
+   */
+  compact(opts?: CompactOptions): Promise<CompactResult> {
+    return this.core.compact(opts)
   }
 
   // Data: the whole db as a key space (a sub-database is another, under a prefix). The

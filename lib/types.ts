@@ -94,6 +94,33 @@ export interface ReindexProgress {
   done: boolean
 }
 
+/** `db.compact()` options. */
+export interface CompactOptions {
+  /** Called as the copy goes on, and once more with `done: true` when the compacted index serves. */
+  progress?: (progress: CompactProgress) => void
+}
+
+export interface CompactProgress {
+  /** Entries of the index copied so far. */
+  copied: number
+  done: boolean
+}
+
+/** What `db.compact()` did. */
+export interface CompactResult {
+  /**
+   * Entries of the index when the compaction began (data, versions, cursors, membership facts,
+   * invalid entries, the change log), all copied; the steps that landed meanwhile add theirs.
+   */
+  entries: number
+  /**
+   * Bytes of the index core's blocks before and after (the storage engine's own overhead
+   * aside): each index step appends, with its entries, the tree nodes it rewrote.
+   */
+  bytesBefore: number
+  bytesAfter: number
+}
+
 /** Why an entry was skipped; reported by the `'invalid'` event. */
 export interface InvalidEntry {
   writer: Uint8Array

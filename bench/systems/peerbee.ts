@@ -7,6 +7,7 @@ import type {
   Db,
   Follower,
   Group,
+  IndexBytes,
   Record,
   Row,
   ScanRange,
@@ -78,6 +79,11 @@ async function getFrom(db: RecordDb, key: string): Promise<Record | null> {
   return entry === null ? null : entry.value
 }
 
+async function compactDb(db: RecordDb): Promise<IndexBytes> {
+  const { bytesBefore, bytesAfter } = await db.compact()
+  return { before: bytesBefore, after: bytesAfter }
+}
+
 class PeerBeeDb implements Db {
   constructor(readonly db: RecordDb) {}
 
@@ -99,6 +105,10 @@ class PeerBeeDb implements Db {
     return scanDb(this.db, range)
   }
 
+  compact(): Promise<IndexBytes> {
+    return compactDb(this.db)
+  }
+
   // With no peer connected, update() is the wait for the local index to catch up.
   settle(): Promise<void> {
     return this.db.update()
@@ -116,13 +126,17 @@ class PeerBeeDb implements Db {
 }
 
 class PeerBeeFollower implements Follower {
-  readonly db: Pick<Db, 'get' | 'scan'>
+  readonly db: Pick<Db, 'get' | 'scan' | 'compact'>
 
   constructor(
     private readonly source: RecordDb,
     private readonly peer: RecordDb
   ) {
-    this.db = { get: (key) => getFrom(peer, key), scan: (range) => scanDb(peer, range) }
+    this.db = {
+      get: (key) => getFrom(peer, key),
+      scan: (range) => scanDb(peer, range),
+      compact: () => compactDb(peer)
+    }
   }
 
   connect(): void {

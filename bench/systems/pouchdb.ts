@@ -32,6 +32,9 @@ function isMissing(err: unknown): boolean {
 }
 
 class PouchDb implements Db {
+  /** The current revision of each doc `overwriteBatch` wrote: what PouchDB needs to write it again. */
+  private readonly revs = new Map<string, string>()
+
   constructor(readonly db: PouchDB) {}
 
   async put(key: string, value: Record): Promise<void> {
@@ -43,6 +46,20 @@ class PouchDb implements Db {
     for (const result of results) {
       if ('error' in result) throw new Error(`bulkDocs failed for ${result.id}: ${result.message}`)
     }
+  }
+
+  async overwriteBatch(rows: Row[]): Promise<void> {
+    const docs = rows.map((row) => ({ _id: row.key, _rev: this.revs.get(row.key), value: row.value }))
+    for (const result of await this.db.bulkDocs<Doc>(docs)) {
+      if ('error' in result) throw new Error(`bulkDocs failed for ${result.id}: ${result.message}`)
+      this.revs.set(result.id, result.rev)
+    }
+  }
+
+  // Drops the bodies of revisions that are no longer leaves; the revision trees stay.
+  async compact(): Promise<null> {
+    await this.db.compact()
+    return null
   }
 
   async get(key: string): Promise<Record | null> {

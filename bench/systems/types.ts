@@ -35,6 +35,16 @@ export interface Db {
   /** Every row in key order, or `limit` rows from the first key at or after `gte`. */
   scan(range?: ScanRange): AsyncIterable<Row>
   /**
+   * W11: writes rows whose keys may hold a value already, where the system needs more than
+   * `putBatch` for that (PouchDB: each doc's current revision); absent: `putBatch` does it.
+   */
+  overwriteBatch?(rows: Row[]): Promise<void>
+  /**
+   * W11: the system's compaction of its storage, where it has one. peerbee reports the bytes
+   * of its index before and after; null where the system reports none.
+   */
+  compact?(): Promise<IndexBytes | null>
+  /**
    * Waits for work that resolved writes left running in the background (peerbee indexes its
    * own writes after they resolve), so a read workload after a load is timed on its own.
    */
@@ -47,12 +57,18 @@ export interface Db {
   close(): Promise<void>
 }
 
+/** Bytes of a peerbee index (its core's blocks), before and after a compaction. */
+export interface IndexBytes {
+  before: number
+  after: number
+}
+
 export interface Follower {
   /** Start replicating with the source db (in-process streams). */
   connect(): void
   /** Fetch and index what the source has now; afterwards `db` reads the source's state. */
   catchUp(): Promise<void>
-  readonly db: Pick<Db, 'get' | 'scan'>
+  readonly db: Pick<Db, 'get' | 'scan' | 'compact'>
   close(): Promise<void>
 }
 

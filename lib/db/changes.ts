@@ -1,3 +1,4 @@
+import b4a from 'b4a'
 import { PeerBeeError } from '../errors.js'
 import { writerId } from '../model/ids.js'
 import type { LoggedChange } from '../model/version.js'
@@ -23,13 +24,16 @@ export interface ChangesHost {
   failure: Promise<never>
   /** A read of the change log failed: reports damage of the index (the db rebuilds it). */
   damaged(err: unknown): void
+  /** A rebuild of the index runs: it begins a new change log. */
+  reindexing(): boolean
 }
 
 /**
  * `changes()`: reads the index's change log (`view/change-log.ts`) after a checkpoint, then,
  * when live, each step as it lands. The log is on disk, so a checkpoint outlives the process.
- * A checkpoint names one index: once a rebuild replaced it, the feed ends with
- * `CHECKPOINT_EXPIRED`, and so does any later use of a checkpoint of it.
+ * A checkpoint names one change log: once a rebuild replaced the index, the feed ends with
+ * `CHECKPOINT_EXPIRED`, and so does any later use of a checkpoint of it; a compaction's copy
+ * carries the log on, and the feed reads on there.
  */
 export async function* changesOf<K extends Key, V>(
   host: ChangesHost,
@@ -50,10 +54,10 @@ export async function* changesOf<K extends Key, V>(
   await ownWritesIndexed(layers, host.failure)
   // The index may have been replaced while this peer's writes were being indexed.
   layers = await host.live()
-  const scope: CheckpointScope = { db: layers.rootLog.discoveryKey, index: layers.view.id }
+  const scope: CheckpointScope = { db: layers.rootLog.discoveryKey, index: await layers.view.logId() }
   let position: ChangePosition =
     since === undefined ? LOG_START : decodeCheckpoint(since, scope, await layers.view.lastLoggedStep())
-  const values = new ChangeValues(layers)
+  let values = new ChangeValues(layers)
 
   for (;;) {
     // Taken before the log is read: a step landing meanwhile wakes the wait below at once.
@@ -70,15 +74,40 @@ export async function* changesOf<K extends Key, V>(
       }
     } catch (err) {
       host.damaged(err)
-      if (host.serving() !== layers) throw PeerBeeError.CHECKPOINT_EXPIRED()
-      throw err
+      if (host.serving() === layers) throw err
+      // The index was replaced under the read: a compaction carries the log on, read again there.
+      layers = await carriedOn(host, scope, err)
+      values = new ChangeValues(layers)
+      continue
     }
     if (next === null) return
     await next
     if (host.feed.error !== null) throw host.feed.error
     if (host.feed.ended) return
-    if (host.serving() !== layers) throw PeerBeeError.CHECKPOINT_EXPIRED()
+    if (host.serving() !== layers) {
+      layers = await carriedOn(host, scope, PeerBeeError.CHECKPOINT_EXPIRED())
+      values = new ChangeValues(layers)
+    }
   }
+}
+
+/**
+ * The layers that replaced the feed's, if their index carries the same change log (a
+ * compaction); else (a rebuild began a new log) the feed ends with `CHECKPOINT_EXPIRED`.
+ */
+async function carriedOn(host: ChangesHost, scope: CheckpointScope, cause: unknown): Promise<Layers> {
+  // No need to wait for a rebuild to know that its log is another.
+  if (host.reindexing()) throw PeerBeeError.CHECKPOINT_EXPIRED()
+  let layers: Layers
+  try {
+    layers = await host.live()
+  } catch {
+    throw cause instanceof PeerBeeError && cause.code === 'CHECKPOINT_EXPIRED'
+      ? cause
+      : PeerBeeError.CHECKPOINT_EXPIRED()
+  }
+  if (!b4a.equals(await layers.view.logId(), scope.index)) throw PeerBeeError.CHECKPOINT_EXPIRED()
+  return layers
 }
 
 function within(change: LoggedChange, bounds: Bounds): boolean {

@@ -11,8 +11,9 @@ const fingerprint = c.fixed(FINGERPRINT_BYTES)
 
 /**
  * Where a checkpoint may be used: the db (its discovery key: a checkpoint an app stores
- * reveals nothing of the db key) and the index whose change log it points into (the
- * discovery key of its core: a rebuild, or another storage of the db, has another).
+ * reveals nothing of the db key) and the change log it points into (`IndexView.logId`: the
+ * discovery key of the index core the log began in, which a compaction's copy carries on; a
+ * rebuild, or another storage of the db, has another).
  */
 export interface CheckpointScope {
   db: Uint8Array

@@ -5,7 +5,7 @@ import { PeerBeeError } from '../errors.js'
 import { HybridClock } from '../log/hybrid-clock.js'
 import type { KeyPair } from '../net/create-swarm.js'
 import type { Network } from '../net/network.js'
-import type { CorestoreLike, Key, PeerBeeEvents, Status } from '../types.js'
+import type { CompactOptions, CompactResult, CorestoreLike, Key, PeerBeeEvents, Status } from '../types.js'
 import { ChangeFeed } from './change-feed.js'
 import { Encodings } from './encoding.js'
 import { EvidenceKeeper } from './evidence-keeper.js'
@@ -306,7 +306,8 @@ export class DbCore<K extends Key, V> {
       repaired: (read, layers) => this.repaired(read, layers),
       damaged: (err) => {
         if (isCorruption(err)) this.keeper?.repair()
-      }
+      },
+      reindexing: () => (this.keeper?.progress ?? null) !== null
     }
   }
 
@@ -317,6 +318,15 @@ export class DbCore<K extends Key, V> {
   async reindex(): Promise<void> {
     await this.live()
     await this.keeper!.reindex()
+  }
+
+  /**
+   * Compacts the local index into a fresh core holding only its live entries, swapped in
+   * atomically; reads and writes go on meanwhile (waiting, during the swap, as for a rebuild).
+   */
+  async compact(opts?: CompactOptions): Promise<CompactResult> {
+    await this.live()
+    return this.keeper!.compact(opts)
   }
 
   /** Replicates every log of this db over a stream, as `corestore.replicate`. */

@@ -1,8 +1,9 @@
 import type Corestore from 'corestore'
 import { PeerBeeError } from '../errors.js'
-import type { Key, ReindexProgress } from '../types.js'
+import type { CompactOptions, CompactResult, Key, ReindexProgress } from '../types.js'
+import { IndexCompaction } from './compaction.js'
 import { wireLayers, type Layers, type LayersHost } from './layers.js'
-import { chooseIndex, markStale, swapIndex, type ChosenIndex, type OpenedStorage } from './storage.js'
+import { chooseIndex, freeRetired, markStale, swapIndex, type ChosenIndex, type OpenedStorage } from './storage.js'
 
 export interface IndexKeeperOptions<K extends Key, V> {
   store: Corestore
@@ -32,6 +33,7 @@ export class IndexKeeper<K extends Key, V> {
   private layers: Layers | null = null
   private serving = false
   private rebuild: Promise<void> | null = null
+  private compaction: Promise<CompactResult> | null = null
   private progressNow: ReindexProgress | null = null
 
   constructor(opts: IndexKeeperOptions<K, V>) {
@@ -110,6 +112,76 @@ export class IndexKeeper<K extends Key, V> {
     this.opts.check()
   }
 
+  /**
+   * Compacts the index: copies its live entries into a fresh core while it goes on serving,
+   * then, for as long as an index step takes, stops the layers as a rebuild does (calls wait),
+   * copies what the last steps changed, swaps the copy in and frees the old core. One at a
+   * time; one asked for during a rebuild runs after it.
+   */
+  async compact(opts: CompactOptions = {}): Promise<CompactResult> {
+    for (;;) {
+      if (this.rebuild !== null) await this.rebuild
+      else if (this.compaction !== null) await this.compaction.catch(() => {})
+      else break
+    }
+    this.opts.check()
+    const run = this.runCompaction(opts)
+    this.compaction = run
+    try {
+      return await run
+    } finally {
+      if (this.compaction === run) this.compaction = null
+    }
+  }
+
+  private async runCompaction(opts: CompactOptions): Promise<CompactResult> {
+    const base = await this.serve()
+    const { store, storage } = this.opts
+    const compaction = await IndexCompaction.start(store, storage, this.opts.cacheSize)
+    const bytesBefore = compaction.sourceBytes
+    let entries: number
+    try {
+      entries = await compaction.copy({
+        copied: (copied) => opts.progress?.({ copied, done: false }),
+        check: () => this.opts.check()
+      })
+      // A rebuild that started meanwhile replaces the index this copy was taken of.
+      if (this.layers !== base || this.rebuild !== null) throw PeerBeeError.INDEX_REBUILDING(0)
+    } catch (err) {
+      await compaction.close()
+      await compaction.abandon(store, storage).catch(() => {})
+      throw err
+    }
+    this.rebuild = this.swapCompacted(base, compaction)
+    await this.rebuild
+    this.opts.check()
+    const result = { entries, bytesBefore, bytesAfter: compaction.targetBytes }
+    opts.progress?.({ copied: entries, done: true })
+    await freeRetired(store, storage.local)
+    return result
+  }
+
+  /** Stops the layers, copies the last changes, swaps the copy in and serves from it. */
+  private async swapCompacted(old: Layers, compaction: IndexCompaction): Promise<void> {
+    this.serving = false
+    this.layers = null
+    try {
+      await old.close()
+      this.opts.check()
+      await compaction.finish()
+      await compaction.close()
+      await swapIndex(this.opts.storage.local, compaction.target)
+      this.layers = await wireLayers(this.opts.host, this.opts.storage, compaction.target.view)
+      await this.layers.catchUp()
+      this.opts.check()
+      this.serving = true
+    } catch (err) {
+      this.stopped(err)
+    } finally {
+      this.rebuild = null
+    }
+  }
+
   /** A read or an index step found the index damaged: rebuild it, once. */
   repair(): void {
     if (this.rebuild === null) this.rebuild = this.replace()
@@ -122,6 +194,7 @@ export class IndexKeeper<K extends Key, V> {
     this.layers = null
     if (layers !== null) await layers.close()
     if (this.rebuild !== null) await this.rebuild
+    if (this.compaction !== null) await this.compaction.catch(() => {})
   }
 
   private choose(): Promise<ChosenIndex> {
@@ -172,10 +245,11 @@ export class IndexKeeper<K extends Key, V> {
     this.layers = layers
     await layers.catchUp()
     this.opts.check()
-    await swapIndex(this.opts.store, this.opts.storage.local, chosen)
+    await swapIndex(this.opts.storage.local, chosen)
     this.serving = true
     this.report(true)
     this.progressNow = null
+    await freeRetired(this.opts.store, this.opts.storage.local)
   }
 
   /** Called after each step of a rebuild. */

@@ -27,6 +27,9 @@ export const HELD_DB = 'db'
 export const INDEX = 'index'
 const STALE = 'stale'
 const REBUILDING = 'rebuilding'
+/** The index core a compaction writes, and the one a swap replaced until its blocks are freed. */
+const COMPACTING = 'compacting'
+const RETIRED = 'retired'
 export const WRITER = 'writer'
 export const SWARM_SEED = 'swarm-seed'
 
@@ -224,7 +227,8 @@ export async function chooseIndex(
   indexKey: Uint8Array | null,
   cacheSize: number
 ): Promise<ChosenIndex> {
-  const name = (await local.getText(INDEX)) ?? FIRST_INDEX
+  const name = await indexInUse(local)
+  await freeLeftovers(store, local, name)
   const stale = (await local.getText(STALE)) === name
   const current = openIndex(store, name, indexKey, cacheSize)
   await current.ready()
@@ -247,30 +251,89 @@ export async function chooseIndex(
   return { view, name: next, replaces: name }
 }
 
+/** The name of the index core in use. */
+export async function indexInUse(local: LocalSettings): Promise<string> {
+  return (await local.getText(INDEX)) ?? FIRST_INDEX
+}
+
 /** Marks the index in use as stale: the next open rebuilds it from the logs. */
 export async function markStale(local: LocalSettings): Promise<void> {
-  await local.setText(STALE, (await local.getText(INDEX)) ?? FIRST_INDEX)
+  await local.setText(STALE, await indexInUse(local))
 }
 
 /**
- * A rebuilt index has caught up: it becomes the index in use, and the blocks of the one it
- * replaces are freed. (Hypercore 11.37's `purge()` fails, so that core's tree nodes, a few
- * dozen bytes a block, stay on disk.)
+ * A rebuilt or compacted index has caught up: it becomes the index in use, in one write of
+ * the settings (`INDEX`), so a crash leaves either index in use, never a mix. The one it
+ * replaces is noted first as retired: `freeRetired` frees its blocks once the new index
+ * serves, and an open after a crash before that frees them then.
  */
-export async function swapIndex(store: Corestore, local: LocalSettings, chosen: ChosenIndex): Promise<void> {
+export async function swapIndex(local: LocalSettings, chosen: ChosenIndex): Promise<void> {
   if (chosen.replaces === null) return
   await chosen.view.markCurrent()
+  await local.setText(RETIRED, chosen.replaces)
   await local.setText(INDEX, chosen.name)
   await local.setText(STALE, null)
   await local.setText(REBUILDING, null)
-  const old = localCore(store, chosen.replaces)
-  await old.ready()
-  await old.clear(0, old.length)
-  await old.close()
+  await local.setText(COMPACTING, null)
+}
+
+/** Frees the blocks of the index a swap replaced, if any. */
+export async function freeRetired(store: Corestore, local: LocalSettings): Promise<void> {
+  await freeLeftovers(store, local, await indexInUse(local))
+}
+
+/**
+ * Frees what a swap or a compaction left behind: the index a swap replaced, and the core of
+ * a compaction cut short (by a crash or a close) before its swap. Never the index in use.
+ */
+async function freeLeftovers(store: Corestore, local: LocalSettings, inUse: string): Promise<void> {
+  for (const setting of [RETIRED, COMPACTING]) {
+    const name = await local.getText(setting)
+    if (name === null) continue
+    if (name !== inUse) await freeCore(store, name)
+    await local.setText(setting, null)
+  }
+}
+
+/**
+ * Frees a local core's blocks and has the storage engine give their space back. Hypercore
+ * 11.37's `purge()` fails, and deleting a core's records under Corestore leaves it unable to
+ * open the name again; so the core stays, empty but for its tree nodes (a few dozen bytes a
+ * block).
+ */
+async function freeCore(store: Corestore, name: string): Promise<void> {
+  const core = localCore(store, name)
+  try {
+    await core.ready()
+    await core.clear(0, core.length)
+    await core.compact()
+  } finally {
+    await core.close()
+  }
+}
+
+/** A compaction's target: a fresh index core, named in the settings so a crash frees it. */
+export async function startCompaction(
+  store: Corestore,
+  local: LocalSettings,
+  indexKey: Uint8Array | null,
+  cacheSize: number
+): Promise<ChosenIndex> {
+  const name = freshIndexName()
+  await local.setText(COMPACTING, name)
+  const view = openIndex(store, name, indexKey, cacheSize)
+  await view.ready()
+  return { view, name, replaces: await indexInUse(local) }
+}
+
+/** A compaction that stopped before its swap: its core is freed. */
+export async function abandonCompaction(store: Corestore, local: LocalSettings, target: ChosenIndex): Promise<void> {
+  await target.view.close()
+  await freeLeftovers(store, local, await indexInUse(local))
 }
 
 /** An index core: block-encrypted at rest when this peer holds keys of an encrypted db. */
-function openIndex(store: Corestore, name: string, indexKey: Uint8Array | null, cacheSize: number): IndexView {
+export function openIndex(store: Corestore, name: string, indexKey: Uint8Array | null, cacheSize: number): IndexView {
   return new IndexView(store, localCore(store, name, indexKey), cacheSize)
 }
 

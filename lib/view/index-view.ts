@@ -140,6 +140,7 @@ export class IndexView {
   private readonly watchers = new Set<Set<string>>()
   /** The last step of the change log, read once, then kept by the steps that write it. */
   private loggedStep: Promise<number> | null = null
+  private log: Promise<Uint8Array> | null = null
 
   /**
    * `store`: where the tree would open cores it references (an index references none).
@@ -179,6 +180,8 @@ export class IndexView {
 
   /** Writes the header that makes this index current: after a rebuild, before it is swapped in. */
   async markCurrent(): Promise<void> {
+    // A compacted index holds its source's header already: no block for nothing.
+    if ((await this.health()) === 'current') return
     const batch = this.write()
     batch.tryPut(keys.FORMAT_KEY, encodeFormat(INDEX_FORMAT))
     await batch.flush()
@@ -214,6 +217,15 @@ export class IndexView {
   /** Names this index (the discovery key of its core): a rebuild replaces it with another. */
   get id(): Uint8Array {
     return this.core.discoveryKey
+  }
+
+  /**
+   * Names the change log this index holds, which checkpoints point into: the core's own
+   * discovery key, or, in a compacted index, the one of the index whose log it carries on.
+   */
+  logId(): Promise<Uint8Array> {
+    this.log ??= guarded(async () => (await this.bee.get(keys.LOG_ID_KEY))?.value ?? this.id)
+    return this.log
   }
 
   /** The last step of the change log (0 before the first step that changed keys). */

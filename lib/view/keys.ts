@@ -116,6 +116,13 @@ export const CHANGES_RANGE = { gt: b4a.from([CHANGES]), lt: b4a.from([CHANGES + 
 /** The index's own header: its format. */
 export const FORMAT_KEY = b4a.from([META, 0x00])
 
+/**
+ * Which change log the index holds: the discovery key of the index core the log began in.
+ * Only a compacted index has it (its log is its predecessor's, carried over); any other index
+ * began its own log, and its core's discovery key names it.
+ */
+export const LOG_ID_KEY = b4a.from([META, 0x01])
+
 export const DATA_RANGE = { gte: DATA_START, lt: DATA_END }
 
 /** The spaces besides data that a rebuild wipes: everything else derived from data entries. */

@@ -50,6 +50,21 @@ test('bench --quick measures every workload on every system', { timeout: 5 * 60_
     assert.ok((row.diskBytes ?? 0) > 0, `W8 ${system} disk bytes`)
     assert.deepEqual(Object.keys(row.phases ?? {}), ['gets', 'scan', 'reopen'])
   }
+  for (const system of ['peerbee', 'pouchdb']) {
+    const row = rowOf(report, 'W11', system)
+    for (const key of ['diskBytes', 'diskBytesAfter', 'diskBytesFresh'] as const) {
+      assert.ok((row[key] ?? 0) > 0, `W11 ${system} ${key}`)
+    }
+    assert.deepEqual(Object.keys(row.phases ?? {}), ['load', 'readsDuring', 'writesDuring'])
+    // Reads and writes went on while the compaction ran.
+    assert.ok(
+      row.phases!.readsDuring!.n > 0 && row.phases!.writesDuring!.n > 0,
+      `W11 ${system} reads and writes during`
+    )
+  }
+  const w11 = rowOf(report, 'W11', 'peerbee')
+  assert.ok((w11.indexBytesAfter ?? Infinity) < (w11.indexBytes ?? 0), 'W11 the compacted index is smaller')
+  assert.ok((w11.indexBytesFresh ?? 0) > 0, 'W11 a new peer of the same logs has an index')
   for (const system of ['peerbee', 'autobase', 'pouchdb']) {
     // What W9's convergence is judged against: one fresh peer taking every key from one peer.
     const phase = rowOf(report, 'W9', system).phases?.['one peer']

@@ -98,6 +98,12 @@ declare module 'hyperbee2' {
     write(): Hyperbee2.WriteBatch
     /** A read-only view of the tree as it is now. */
     snapshot(): Hyperbee2
+    /** A read-only view of the tree as it was at `length` blocks of its core (now, by default). */
+    checkout(opts?: { length?: number }): Hyperbee2
+    /** What differs between this tree and `other`: `left` is this tree's entry, `right` the other's. */
+    createDiffStream(
+      other: Hyperbee2
+    ): Readable & AsyncIterable<{ left: Hyperbee2.Node | null; right: Hyperbee2.Node | null }>
     createReadStream(range?: Hyperbee2.Range): Readable & AsyncIterable<Hyperbee2.Node>
   }
 

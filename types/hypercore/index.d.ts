@@ -145,6 +145,8 @@ declare module 'hypercore' {
     setUserData(key: string, value: Uint8Array | null): Promise<void>
     /** Frees the storage of blocks [start, end); the log keeps its length. */
     clear(start: number, end?: number): Promise<unknown>
+    /** Asks the storage engine to compact this core's records: space cleared is given back then. */
+    compact(): Promise<unknown>
     /** Cuts the core to `length` blocks (a new fork); only its writer may. */
     truncate(length: number): Promise<void>
     /** Closes every session and deletes the core from the storage. */

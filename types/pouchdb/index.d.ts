@@ -81,6 +81,8 @@ declare module 'pouchdb' {
     get<Content extends object>(id: string): Promise<PouchDB.Existing<Content>>
     allDocs<Content extends object>(opts?: PouchDB.AllDocsOptions): Promise<PouchDB.AllDocsResponse<Content>>
     info(): Promise<PouchDB.Info>
+    /** Drops the bodies of revisions that are no longer leaves (the revision tree stays). */
+    compact(): Promise<unknown>
     readonly replicate: PouchDB.Replicate
     /** One-shot replication both ways. */
     sync(other: PouchDB): Promise<PouchDB.SyncResult>

@@ -33,10 +33,9 @@ const RECORD_SHARE = 0.5
 /**
  * What a decoded tree node holds, by estimate: Hyperbee2 bounds its node cache by count, so
  * `cacheSize` becomes a count of nodes. A node holds up to 255 keys; leaves (most nodes) hold
- * their keys' values inline. Measured on W8 (a million keys, ~150-byte records, ~130 keys a
- * leaf): 69 KB a cached node, its keys and values (~21 KB) and V8's objects for each key.
+ * their keys' values inline, about 200 bytes a key in a db of small values.
  */
-const NODE_BYTES = 64 * 1024
+const NODE_BYTES = 32 * 1024
 /**
  * Nodes the tree keeps decoded however small `cacheSize` is: Hyperbee2 drops a node's decoding
  * as it leaves its cache, and a walk or a write batch needs the path it is on.

@@ -7,6 +7,7 @@ import type { Entry, Key, Range, Snapshot, Version } from '../types.js'
 import type { IndexReader, IndexView } from '../view/index-view.js'
 import type { KeyRange } from '../view/keys.js'
 import type { Encodings } from './encoding.js'
+import { FairTurns } from './fair-turns.js'
 import { deferred, notIndexed, overlaid, type Overlay, type OverlayView } from './overlay.js'
 
 export interface ReadPathOptions {
@@ -36,6 +37,7 @@ export interface ReadPathOptions {
 export class ReadPath {
   private readonly opts: ReadPathOptions
   private readonly writer: string
+  private readonly turns = new FairTurns()
 
   constructor(opts: ReadPathOptions) {
     this.opts = opts
@@ -84,6 +86,7 @@ export class ReadPath {
 
   async get<K extends Key, V>(enc: Encodings<K, V>, key: K): Promise<Entry<K, V> | null> {
     this.requireKey()
+    await this.turns.turn()
     const encoded = enc.encodeKey(key)
     const id = keyId(encoded)
     const { value: record, pending } = await this.consistent(() => this.opts.view.getRecord(encoded, id))
@@ -97,6 +100,7 @@ export class ReadPath {
     return {
       get: async (key: K) => {
         this.requireKey()
+        await this.turns.turn()
         const encoded = enc.encodeKey(key)
         try {
           return toEntry(enc, encoded, await reader.getRecord(encoded))

@@ -27,3 +27,24 @@ test('reads racing index steps never show a writer its own earlier version as a 
   assert.deepEqual(seen, [])
   assert.equal((await db.history('k')).length, 400)
 })
+
+test('a loop of awaited gets answered from memory lets timers and I/O run', async (t) => {
+  const db = await createDb(t)
+  const batch = db.batch()
+  for (let i = 0; i < 100; i++) batch.put(`k${i}`, i)
+  await batch.flush()
+  await db.update()
+  let turns = 0
+  const timer = setInterval(() => turns++, 1)
+  try {
+    for (let i = 0; i < 20_000; i++) await db.get(`k${i % 100}`)
+    const snapshot = db.snapshot()
+    const before = turns
+    for (let i = 0; i < 20_000; i++) await snapshot.get(`k${i % 100}`)
+    await snapshot.close()
+    assert.ok(before > 0, 'the event loop turned during the gets')
+    assert.ok(turns > before, 'and during the snapshot gets')
+  } finally {
+    clearInterval(timer)
+  }
+})

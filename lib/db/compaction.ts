@@ -1,6 +1,7 @@
 import Hyperbee from 'hyperbee2'
 import type Corestore from 'corestore'
 import { carryLogId, copyChanges, copyTree, type CopyHooks } from '../view/index-copy.js'
+import { trimTreeMemory } from '../view/tree-memory.js'
 import { localCore } from './local-core.js'
 import { abandonCompaction, indexInUse, startCompaction, type ChosenIndex, type OpenedStorage } from './storage.js'
 
@@ -36,6 +37,8 @@ export class IndexCompaction {
     const name = await indexInUse(storage.local)
     // A view of its own core session, read only where it is held.
     const source = new Hyperbee(store, { core: localCore(store, name, indexKey), view: true, wait: false })
+    // Its cached nodes would otherwise keep the blocks they were decoded from (docs/DESIGN.md §5).
+    trimTreeMemory(source)
     await source.ready()
     const target = await startCompaction(store, storage.local, indexKey, cacheSize)
     return new IndexCompaction(target, source)

@@ -2,7 +2,7 @@ import path from 'path'
 import b4a from 'b4a'
 import Corestore from 'corestore'
 import crypto from 'hypercore-crypto'
-import type Hypercore from 'hypercore'
+import Hypercore from 'hypercore'
 import * as ids from 'hypercore-id-encoding'
 import { PeerBeeError } from '../errors.js'
 import { encodeHeader } from '../log/codec.js'
@@ -78,9 +78,17 @@ function sessionOf(storage: CorestoreLike): unknown {
   return (storage.session as (opts: { namespace: Uint8Array }) => unknown).call(storage, { namespace })
 }
 
+/**
+ * Bytes of RocksDB's write buffer in a store peerbee makes, where Hypercore's default is 64 MiB.
+ * RocksDB holds up to two while one is written out, and a db writes its index and its log
+ * through them: on a million keys (W8) this took the resident memory after the load from about
+ * 500 to 410 MB, the load's time unchanged.
+ */
+const WRITE_BUFFER_SIZE = 16 * 2 ** 20
+
 /** A Corestore on a storage folder that is new or peerbee's own (see `guarded`). */
 export function storeIn(dir: string): Corestore {
-  return guarded(dir, () => new Corestore(dir))
+  return guarded(dir, () => new Corestore(Hypercore.defaultStorage(dir, { writeBufferSize: WRITE_BUFFER_SIZE })))
 }
 
 function isCorestore(value: unknown): value is Corestore {

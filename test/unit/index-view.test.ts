@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import b4a from 'b4a'
 import Corestore from 'corestore'
 import type { KeyRecord } from '../../lib/model/version.js'
@@ -91,7 +91,6 @@ test('the caches of an index view stay within cacheSize, and reads stay right', 
   await view.ready()
   teardown(t, () => view.close())
 
-  const keyOf = (i: number) => b4a.from(`key-${String(i).padStart(6, '0')}`)
   const count = 9000
   for (let start = 0; start < count; start += 500) {
     const batch = new IndexBatch(view)
@@ -106,4 +105,72 @@ test('the caches of an index view stay within cacheSize, and reads stay right', 
   }
   assert.ok(view.cachedBytes > cacheSize / 4, 'the cache is used')
   assert.equal(await view.getRecord(b4a.from('key-missing')), null)
+})
+
+/** An index of `count` keys written 500 a step (many blocks), reopened with nothing decoded. */
+async function coldIndex(t: TestContext, count: number): Promise<{ view: IndexView; reads: number[] }> {
+  const store = new Corestore(await tempDir(t))
+  teardown(t, () => store.close())
+  const writer = new IndexView(store, store.get({ name: 'index' }))
+  await writer.ready()
+  for (let start = 0; start < count; start += 500) {
+    const batch = new IndexBatch(writer)
+    for (let i = start; i < start + 500; i++) batch.setRecord(keyOf(i), record(i))
+    await batch.flush()
+  }
+  await writer.close()
+  const core = store.get({ name: 'index' })
+  // The blocks the tree reads from storage, in order.
+  const reads: number[] = []
+  const get = core.get.bind(core)
+  core.get = (seq: number, opts?: object) => {
+    reads.push(seq)
+    return get(seq, opts)
+  }
+  const view = new IndexView(store, core)
+  await view.ready()
+  teardown(t, () => view.close())
+  return { view, reads }
+}
+
+function keyOf(i: number): Uint8Array {
+  return b4a.from(`key-${String(i).padStart(6, '0')}`)
+}
+
+// A decoded key is a slice of the block it was read from: kept as such, a node in the cache
+// would keep whole blocks alive, many per node, far beyond what `cacheSize` counts.
+test('the tree nodes a view keeps decoded hold their own keys and values, not their blocks', async (t) => {
+  const { view } = await coldIndex(t, 6000)
+  for (let i = 0; i < 6000; i += 13) assert.equal((await view.getRecord(keyOf(i)))?.heads[0]?.seq, i)
+
+  const held = new Set<ArrayBufferLike>()
+  let own = 0
+  let nodes = 0
+  for (const node of view.bee.cache) {
+    if (node.value === null) continue
+    nodes++
+    for (const k of node.value.keys.entries) {
+      own += k.key.byteLength + (k.value?.byteLength ?? 0)
+      held.add(k.key.buffer)
+      if (k.value !== null) held.add(k.value.buffer)
+    }
+  }
+  let heldBytes = 0
+  for (const buffer of held) heldBytes += buffer.byteLength
+  assert.ok(nodes > 8, `nodes decoded: ${nodes}`)
+  assert.equal(held.size, nodes, 'one buffer a node')
+  assert.equal(heldBytes, own)
+})
+
+// Every key of a node names the block it was written in, most of them the same few blocks.
+test('decoding a node reads each block it needs once', async (t) => {
+  const { view, reads } = await coldIndex(t, 6000)
+  let total = 0
+  for (const i of [0, 1500, 3000, 4500, 5999]) {
+    reads.length = 0
+    assert.equal((await view.getRecord(keyOf(i)))?.heads[0]?.seq, i)
+    assert.equal(new Set(reads).size, reads.length, `key ${i}: blocks read ${reads.join(' ')}`)
+    total += reads.length
+  }
+  assert.ok(total > 5, `blocks read: ${total}`)
 })

@@ -24,7 +24,7 @@ declare module 'corestore' {
   /** A set of Hypercores on one storage (only what peerbee uses). */
   class Corestore extends EventEmitter {
     /** `allowBackup`: open a storage copied or restored from a backup (it is refused otherwise). */
-    constructor(storage: string, opts?: { readOnly?: boolean; allowBackup?: boolean })
+    constructor(storage: string | Hypercore.Storage, opts?: { readOnly?: boolean; allowBackup?: boolean })
     readonly opened: boolean
     readonly closed: boolean
     ready(): Promise<void>

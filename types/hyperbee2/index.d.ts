@@ -27,9 +27,36 @@ declare module 'hyperbee2' {
       flush(): Promise<void>
     }
 
+    /** A key of a decoded node; `value` is null when it is stored apart (over 1 KiB). */
+    interface KeyPointer {
+      key: Uint8Array
+      value: Uint8Array | null
+    }
+
+    /** A change to a node's keys since a block held it, or a cohort of them (`deltas`). */
+    interface DeltaOp {
+      readonly pointer: KeyPointer | object | null
+      readonly deltas?: readonly DeltaOp[]
+    }
+
+    /** A decoded node: its keys as they are (`entries`) and as its block wrote them (`delta`). */
+    interface TreeNode {
+      readonly keys: { readonly entries: readonly KeyPointer[]; readonly delta: readonly DeltaOp[] }
+    }
+
+    /** A decoded block of the tree's core. */
+    interface Block {
+      readonly tree: readonly object[]
+    }
+
+    /** Reads the blocks of the cores a tree spans (only its own for peerbee's index). */
+    interface CoreContext {
+      getBlock(seq: number, core: number, config: object): Promise<Block>
+    }
+
     /** A pointer to a tree node, decoded (`value`) or not. */
     interface NodePointer {
-      readonly value: object | null
+      readonly value: TreeNode | null
       /** Null only for the empty tree's root. */
       readonly context: object | null
     }
@@ -40,6 +67,7 @@ declare module 'hyperbee2' {
       readonly size: number
       bump(node: NodePointer): void
       remove(node: NodePointer): void
+      [Symbol.iterator](): Iterator<NodePointer>
     }
 
     interface Options {
@@ -62,6 +90,8 @@ declare module 'hyperbee2' {
     /** The root node of the tree as this instance sees it; null before `ready()`. */
     readonly root: Hyperbee2.NodePointer | null
     readonly cache: Hyperbee2.NodeCache
+    /** Shared by the tree's snapshots, as is `cache`. */
+    readonly context: Hyperbee2.CoreContext
     ready(): Promise<void>
     close(): Promise<void>
     get(key: Uint8Array): Promise<Hyperbee2.Node | null>

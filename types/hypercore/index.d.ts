@@ -97,6 +97,11 @@ declare module 'hypercore' {
       upgrade?: { start: number; length: number }
     }
 
+    /** Where cores keep their blocks: a store opens its cores on one. */
+    interface Storage {
+      close(): Promise<void>
+    }
+
     /** The signed tree a verified proof shows. */
     interface VerifiedTree {
       length: number
@@ -108,6 +113,8 @@ declare module 'hypercore' {
   class Hypercore extends EventEmitter {
     /** The key of a core whose heads are signed as `manifest` says. */
     static key(manifest: Hypercore.Manifest): Uint8Array
+    /** The storage (RocksDB) of a directory; `writeBufferSize`: bytes of each memtable. */
+    static defaultStorage(directory: string, opts?: { writeBufferSize?: number }): Hypercore.Storage
     readonly key: Uint8Array
     readonly manifest: Hypercore.Manifest | null
     readonly discoveryKey: Uint8Array

@@ -1,9 +1,15 @@
-import Hyperbee from 'hyperbee2'
 import type Corestore from 'corestore'
+import type Hyperbee from 'hyperbee2'
 import { carryLogId, copyChanges, copyTree, type CopyHooks } from '../view/index-copy.js'
-import { trimTreeMemory } from '../view/tree-memory.js'
-import { localCore } from './local-core.js'
-import { abandonCompaction, indexInUse, startCompaction, type ChosenIndex, type OpenedStorage } from './storage.js'
+import type { IndexView } from '../view/index-view.js'
+import {
+  abandonCompaction,
+  indexInUse,
+  openIndex,
+  startCompaction,
+  type ChosenIndex,
+  type OpenedStorage
+} from './storage.js'
 
 /**
  * Catch-up rounds before the swap: each copies what the index steps changed during the
@@ -22,23 +28,23 @@ const FEW_CHANGES = 4096
  */
 export class IndexCompaction {
   readonly target: ChosenIndex
+  /** Its own view of the index in use, as the layers open one. */
+  private readonly view: IndexView
   private readonly source: Hyperbee
   /** The source's version copied so far. */
   private version = 0
 
-  private constructor(target: ChosenIndex, source: Hyperbee) {
+  private constructor(target: ChosenIndex, view: IndexView) {
     this.target = target
-    this.source = source
+    this.view = view
+    this.source = view.bee
   }
 
   /** Opens the index in use and a fresh core to copy it into (noted in the settings first). */
   static async start(store: Corestore, storage: OpenedStorage, cacheSize: number): Promise<IndexCompaction> {
     const indexKey = storage.keys.indexKey
     const name = await indexInUse(storage.local)
-    // A view of its own core session, read only where it is held.
-    const source = new Hyperbee(store, { core: localCore(store, name, indexKey), view: true, wait: false })
-    // Its cached nodes would otherwise keep the blocks they were decoded from (docs/DESIGN.md §5).
-    trimTreeMemory(source)
+    const source = openIndex(store, name, indexKey, cacheSize)
     await source.ready()
     const target = await startCompaction(store, storage.local, indexKey, cacheSize)
     return new IndexCompaction(target, source)
@@ -90,8 +96,7 @@ export class IndexCompaction {
   }
 
   /** Closes the session of the source (the layers have their own). */
-  async close(): Promise<void> {
-    await this.source.close()
-    await this.source.core.close()
+  close(): Promise<void> {
+    return this.view.close()
   }
 }

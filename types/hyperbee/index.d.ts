@@ -55,10 +55,6 @@ declare module 'hyperbee' {
     checkout(version: number): Hyperbee
     createRangeIterator(range?: Hyperbee.Range): Hyperbee.RangeIterator
     createReadStream(range?: Hyperbee.Range): Readable & AsyncIterable<Hyperbee.Node>
-    /** What differs between this tree and `other`: `left` is this tree's entry, `right` the other's. */
-    createDiffStream(
-      other: Hyperbee
-    ): Readable & AsyncIterable<{ left: Hyperbee.Node | null; right: Hyperbee.Node | null }>
   }
 
   export = Hyperbee

@@ -86,7 +86,8 @@ export class ReadPath {
 
   async get<K extends Key, V>(enc: Encodings<K, V>, key: K): Promise<Entry<K, V> | null> {
     this.requireKey()
-    await this.turns.turn()
+    const turn = this.turns.turn()
+    if (turn !== null) await turn
     const encoded = enc.encodeKey(key)
     const id = keyId(encoded)
     const { value: record, pending } = await this.consistent(() => this.opts.view.getRecord(encoded, id))
@@ -100,7 +101,8 @@ export class ReadPath {
     return {
       get: async (key: K) => {
         this.requireKey()
-        await this.turns.turn()
+        const turn = this.turns.turn()
+        if (turn !== null) await turn
         const encoded = enc.encodeKey(key)
         try {
           return toEntry(enc, encoded, await reader.getRecord(encoded))

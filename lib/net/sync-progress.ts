@@ -84,33 +84,37 @@ const LENGTH_GRACE_MS = 3000
  */
 export function replicated(replica: ObservableReplica, target: number): Promise<void> {
   let lastBlock = Date.now()
-  const stalled = () => Date.now() - lastBlock >= LENGTH_GRACE_MS
   const done = () =>
     replica.closed ||
     replica.contiguousLength >= target ||
-    stalled() ||
+    Date.now() - lastBlock >= LENGTH_GRACE_MS ||
     !replica.peers.some(
       (p) => p.remoteContiguousLength > replica.contiguousLength || p.remoteLength > replica.contiguousLength
     )
   if (done()) return Promise.resolve()
   return new Promise((resolve) => {
-    const events = ['download', 'append', 'peer-remove', 'close'] as const
     let timer: NodeJS.Timeout
-    const arm = () => {
-      timer = setTimeout(check, lastBlock + LENGTH_GRACE_MS - Date.now())
+    const check = () => {
+      clearTimeout(timer)
+      if (!done()) {
+        timer = setTimeout(check, lastBlock + LENGTH_GRACE_MS - Date.now())
+        return
+      }
+      for (const [e, fn] of listeners) replica.off(e, fn)
+      resolve()
     }
     const onBlock = () => {
       lastBlock = Date.now()
       check()
     }
-    const check = () => {
-      clearTimeout(timer)
-      if (!done()) return arm()
-      for (const e of events) replica.off(e, e === 'download' || e === 'append' ? onBlock : check)
-      resolve()
-    }
-    for (const e of events) replica.on(e, e === 'download' || e === 'append' ? onBlock : check)
-    arm()
+    const listeners = [
+      ['download', onBlock],
+      ['append', onBlock],
+      ['peer-remove', check],
+      ['close', check]
+    ] as const
+    for (const [e, fn] of listeners) replica.on(e, fn)
+    check()
   })
 }
 

@@ -56,7 +56,8 @@ export async function retract(
 
   for (const [id, key] of dirty) {
     const record = await batch.getRecord(key, id)
-    const stored = await ctx.view.versionsOf(key)
+    // Retracted versions are still in the tree until this step lands: paths go through them.
+    const stored = await ctx.view.versionsOf(key, record?.heads ?? [])
     const heads = headsOf([...stored, ...(record?.heads ?? [])].filter((v) => !isRetracted(v)))
     const isHead = new Set(heads.map(refId))
     // Keep the invariant: heads live in the key's record, every other valid version in the versions space.

@@ -8,10 +8,11 @@ import { corruption, guarded } from './corruption.js'
 import type { WriterCursor } from '../model/cursor.js'
 import { keyId, type IdentifiedKey } from '../model/ids.js'
 import type { MembershipFact } from '../model/membership.js'
-import type { KeyRecord, KeyVersion } from '../model/version.js'
+import type { KeyRecord, KeyVersion, Ref } from '../model/version.js'
 import * as keys from './keys.js'
 import { BoundedCache } from './bounded-cache.js'
 import { trimTreeMemory } from './tree-memory.js'
+import { versionsBelow } from './versions.js'
 import {
   INDEX_FORMAT,
   decodeCursor,
@@ -66,14 +67,6 @@ export interface IndexReader {
 /** What an index core can be found in when it is opened. */
 export type IndexHealth = 'empty' | 'current' | 'outdated' | 'damaged'
 
-async function collect<T>(bee: Hyperbee, range: Hyperbee.Range, decode: (node: Hyperbee.Node) => T): Promise<T[]> {
-  return guarded(async () => {
-    const out: T[] = []
-    for await (const node of bee.createReadStream(range)) out.push(decode(node))
-    return out
-  })
-}
-
 /** An entry of the tree: its key and value. */
 type TreeEntry = Hyperbee.Node
 
@@ -99,8 +92,16 @@ function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | null> {
   })
 }
 
-function readVersions(bee: Hyperbee, key: Uint8Array): Promise<KeyVersion[]> {
-  return collect(bee, keys.versionsRange(key), (node) => decodeVersionRecord(node.value))
+function readVersion(bee: Hyperbee, key: Uint8Array, ref: Ref): Promise<KeyVersion | null> {
+  return guarded(async () => {
+    const node = await bee.get(keys.versionKey(key, ref.writer, ref.seq))
+    return node === null ? null : decodeVersionRecord(node.value)
+  })
+}
+
+async function readVersions(bee: Hyperbee, key: Uint8Array): Promise<KeyVersion[]> {
+  const heads = (await readRecord(bee, key))?.heads ?? []
+  return versionsBelow(heads, (ref) => readVersion(bee, key, ref))
 }
 
 async function* readRecords(
@@ -359,14 +360,17 @@ export class IndexView {
   }
 
   /** A valid version of a key that is no longer a head, or null. */
-  async storedVersion(key: Uint8Array, writer: Uint8Array, seq: number): Promise<KeyVersion | null> {
-    const entry = await this.lookup(keys.versionKey(key, writer, seq))
-    return entry?.value == null ? null : decodeVersionRecord(entry.value)
+  storedVersion(key: Uint8Array, writer: Uint8Array, seq: number): Promise<KeyVersion | null> {
+    return readVersion(this.bee, key, { writer, seq })
   }
 
-  /** The valid versions of a key that are no longer heads, in storage order. */
-  versionsOf(key: Uint8Array): Promise<KeyVersion[]> {
-    return this.collect(keys.versionsRange(key), (entry) => decodeVersionRecord(entry.value!))
+  /**
+   * The valid versions of a key that are no longer heads, found from `heads` (by default the
+   * key's record in the index) through their parents (`versionsBelow`).
+   */
+  async versionsOf(key: Uint8Array, heads?: readonly KeyVersion[]): Promise<KeyVersion[]> {
+    const from = heads ?? (await this.getRecord(key))?.heads ?? []
+    return versionsBelow(from, (ref) => this.storedVersion(key, ref.writer, ref.seq))
   }
 
   async cursors(): Promise<Map<string, WriterCursor>> {

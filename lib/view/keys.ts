@@ -1,5 +1,4 @@
 import b4a from 'b4a'
-import c from 'compact-encoding'
 import type { ScanBounds } from './bounds.js'
 
 /**
@@ -30,32 +29,22 @@ export function userKeyOf(indexKey: Uint8Array): Uint8Array {
   return indexKey.subarray(1)
 }
 
-/** Versions of one key share a prefix: space, key length, key. The length keeps keys apart. */
-function versionsPrefix(key: Uint8Array): Uint8Array {
-  const state = c.state()
-  c.uint.preencode(state, 0)
-  c.buffer.preencode(state, key)
-  state.buffer = b4a.allocUnsafe(state.end)
-  c.uint.encode(state, VERSIONS)
-  c.buffer.encode(state, key)
-  return state.buffer
-}
-
 function seqBytes(seq: number): Uint8Array {
   const out = b4a.alloc(8)
   new DataView(out.buffer, out.byteOffset, 8).setBigUint64(0, BigInt(seq))
   return out
 }
 
+/**
+ * A version that is no longer a head: by the entry that holds it (writer, seq), then its key.
+ * A writer's entries are superseded roughly in the order it wrote them, so the versions a step
+ * moves here land at the end of each writer's range, a few tree nodes a step. Keyed by user key
+ * first, a step overwriting many keys inserted into the versions of each, and rewrote every
+ * leaf of that range: a cost that grew with the history. A key's versions are found from its
+ * heads instead, following parents (`IndexView.versionsOf`).
+ */
 export function versionKey(key: Uint8Array, writer: Uint8Array, seq: number): Uint8Array {
-  return b4a.concat([versionsPrefix(key), writer, seqBytes(seq)])
-}
-
-/** Every version of `key`: writer keys may start with any byte, 0xff included. */
-export function versionsRange(key: Uint8Array): { gt: Uint8Array; lt: Uint8Array } {
-  const prefix = versionsPrefix(key)
-  // The prefix starts with the space byte, so something always follows it.
-  return { gt: prefix, lt: prefixEnd(prefix)! }
+  return b4a.concat([b4a.from([VERSIONS]), writer, seqBytes(seq), key])
 }
 
 export function cursorKey(writer: Uint8Array): Uint8Array {

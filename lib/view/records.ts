@@ -14,9 +14,10 @@ import { refId, type KeyRecord, type KeyVersion, type LoggedChange, type Ref } f
  * Format 1 had no header and kept peer-local settings inside; 2 has a header and keeps them
  * outside, where a rebuild cannot lose them; 3 adds the change log, which only an index built
  * with it from the first step holds whole; 4 keeps the same records in a Hyperbee2 tree
- * (compressed nodes, values inline) instead of Hyperbee 2's block per key.
+ * (compressed nodes, values inline) instead of Hyperbee 2's block per key; 5 keys the versions
+ * space by writer and seq before the user key (`keys.versionKey`).
  */
-export const INDEX_FORMAT = 4
+export const INDEX_FORMAT = 5
 const RECORD_VERSION = 1
 
 type State = c.State

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import b4a from 'b4a'
 import Corestore from 'corestore'
-import type { KeyRecord } from '../../lib/model/version.js'
+import type { KeyRecord, KeyVersion, Ref } from '../../lib/model/version.js'
 import { IndexBatch } from '../../lib/view/index-batch.js'
 import { IndexView } from '../../lib/view/index-view.js'
 import { teardown, tempDir } from '../helpers.js'
@@ -49,37 +49,60 @@ test('the record cache never keeps a record older than the last index step', asy
   }
 })
 
-// Version keys are (key, writer, seq): a writer key starting with 0xff must stay inside the
-// key's range, or its versions vanish from history() and from retraction.
-test('the versions of a key include those of a writer whose key starts with 0xff', async (t) => {
+// Version keys are (writer, seq, key): a key's versions are not one range, they are found from
+// its heads through their parents. Missing one would drop it from history() and from retraction.
+test('the versions of a key are found from its heads through their parents, once each', async (t) => {
   const store = new Corestore(await tempDir(t))
   teardown(t, () => store.close())
   const view = new IndexView(store, store.get({ name: 'index' }))
   await view.ready()
   teardown(t, () => view.close())
 
-  const key = b4a.from('k')
-  const batch = new IndexBatch(view)
-  for (const first of [0x00, 0x7f, 0xff]) {
-    const writer = b4a.alloc(32, 0xff)
-    writer[0] = first
-    batch.putVersion(key, { writer, seq: 1, clock: { wall: 1, counter: 0 }, deleted: true, value: null, parents: [] })
+  const writer = (first: number) => {
+    const out = b4a.alloc(32, 0xff)
+    out[0] = first
+    return out
   }
-  batch.putVersion(b4a.from('kk'), {
-    writer: b4a.alloc(32, 1),
-    seq: 1,
-    clock: { wall: 1, counter: 0 },
-    deleted: true,
-    value: null,
-    parents: []
+  const version = (first: number, seq: number, parents: Ref[]): KeyVersion => ({
+    writer: writer(first),
+    seq,
+    clock: { wall: seq, counter: 0 },
+    deleted: false,
+    value: b4a.from(`${first}:${seq}`),
+    parents
   })
+  const ref = (v: KeyVersion): Ref => ({ writer: v.writer, seq: v.seq })
+  const key = b4a.from('k')
+  // A diamond under two heads, over writers whose keys start with any byte; one head also cites
+  // a version that is not stored (retracted, or past a cut): that path ends there.
+  const root = version(0x00, 1, [])
+  const left = version(0xff, 1, [ref(root)])
+  const right = version(0x7f, 2, [ref(root)])
+  const head = version(0x01, 3, [ref(left), ref(right), { writer: writer(0x02), seq: 9 }])
+  const other = version(0x03, 4, [ref(right)])
+  const batch = new IndexBatch(view)
+  for (const v of [root, left, right]) batch.putVersion(key, v)
+  batch.setRecord(key, { heads: [head, other] })
+  // Another key's versions of the same entries, and its record: none of them is k's.
+  batch.putVersion(b4a.from('kk'), version(0x00, 1, []))
+  batch.putVersion(b4a.from('kk'), version(0x02, 9, []))
+  batch.setRecord(b4a.from('kk'), { heads: [version(0x05, 5, [ref(root)])] })
   await batch.flush()
-  const writers = (await view.versionsOf(key)).map((v) => v.writer[0])
-  assert.deepEqual(
-    writers.sort((a, b) => a! - b!),
-    [0x00, 0x7f, 0xff],
-    'all three, and nothing of "kk"'
-  )
+
+  const names = (versions: KeyVersion[]) => versions.map((v) => `${v.writer[0]}:${v.seq}`).sort()
+  const expected = ['0:1', '127:2', '255:1']
+  assert.deepEqual(names(await view.versionsOf(key)), expected)
+  view.forgetAll()
+  assert.deepEqual(names(await view.versionsOf(key)), expected, 'with the record read from the tree')
+  assert.deepEqual(names(await view.versionsOf(key, [other])), ['0:1', '127:2'], 'from the heads given')
+  const snapshot = view.snapshot()
+  try {
+    assert.deepEqual(names(await snapshot.versionsOf(key)), expected, 'on a snapshot')
+  } finally {
+    await snapshot.close()
+  }
+  assert.deepEqual(names(await view.versionsOf(b4a.from('kk'))), ['0:1'])
+  assert.deepEqual(await view.versionsOf(b4a.from('none')), [])
 })
 
 test('the caches of an index view stay within cacheSize, and reads stay right', async (t) => {

@@ -243,6 +243,24 @@ test('retraction: a removal cut below indexed entries takes them back and restor
   assert.equal(h.indexer.membership.member(writerId(b.key))?.cut, 1)
 })
 
+test('retraction: a version found only through a retracted one becomes a head again', async (t) => {
+  const h = await harness(t)
+  const b = h.writer(2)
+  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  const first = h.write(h.root, 11, [put('k', 'root')])
+  const middle = h.write(b, 12, [put('k', 'b', [ref(h.root, first)])])
+  h.write(h.root, 13, [put('k', 'last', [ref(b, middle)])])
+  await h.settle()
+  assert.deepEqual(await h.heads('k'), ['1:3=last'])
+  assert.equal((await h.view.versionsOf(b4a.from('k'))).length, 2, "the root's first version, below b's")
+
+  // b's version goes: the root's last one cites only it, so the first is a head again beside it.
+  h.write(h.root, 14, [{ type: 'remove-writer', key: b.key, length: 1 }])
+  await h.settle()
+  assert.deepEqual(await h.heads('k'), ['1:3=last', '1:2=root'])
+  assert.deepEqual(await h.view.versionsOf(b4a.from('k')), [], 'nothing left below the heads')
+})
+
 test('rebuild: a removal that invalidates an admin fact re-derives the index without what it lost', async (t) => {
   const h = await harness(t)
   const admin = h.writer(2)

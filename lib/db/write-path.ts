@@ -55,7 +55,10 @@ export class WritePath {
     this.writer = writerId(opts.log.key)
     const maxOps = Math.min(opts.maxBatchOps, GROUP_COMMIT_OPS)
     this.commits = new GroupCommit({ maxOps, maxBytes: MAX_ENTRY_BYTES }, (ops) => this.writeEntry(ops))
-    this.pacing = new IndexPacing(() => opts.indexer.trigger())
+    this.pacing = new IndexPacing(
+      () => opts.indexer.trigger(),
+      () => this.commits.busy
+    )
   }
 
   /** This peer as a member, if it is one. */

@@ -58,7 +58,10 @@ async function converge(
         return !(group.unsettled?.() ?? false) && identical(group.writers, total)
       })
     })
-    if (shape.baseline) measured.phases = { [ONE_PEER]: await onePeer(group, join(dir, 'one-peer'), total, limitMs) }
+    if (shape.baseline) {
+      measured.phases = { [ONE_PEER]: await onePeer(group, join(dir, 'one-peer'), total, limitMs) }
+      measured.peers = shape.writers
+    }
     return measured
   } finally {
     await group.close()

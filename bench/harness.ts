@@ -34,6 +34,8 @@ export interface Extras {
   /** Bytes those others received meanwhile, from the source and from each other. */
   downloadBytes?: number
   phases?: { [name: string]: Phase }
+  /** W9: the peers that each fetched and indexed every op, in one process, as the one-peer phase's peer did. */
+  peers?: number
 }
 
 /**

@@ -67,6 +67,7 @@ function medianPhases(reps: Measurement[]): { [name: string]: Phase } | undefine
 }
 
 const NUMBER_EXTRAS = [
+  'peers',
   'diskBytes',
   'diskBytesAfter',
   'diskBytesFresh',

@@ -14,7 +14,7 @@ import {
 } from './report.js'
 import { SYSTEM_NAMES } from './systems/index.js'
 import { formatTargets } from './targets.js'
-import { FULL_SIZES, QUICK_SIZES, WORKLOADS, type Sizes, type Workload } from './workloads.js'
+import { FULL_SIZES, QUICK_SIZES, WORKLOADS, type Sizes, type Workload, type WorkloadId } from './workloads.js'
 
 /**
  * `npm run bench [-- --quick] [--scale] [--only W1,W3] [--systems peerbee,hyperbee] [--reps N] [--out file]`
@@ -31,13 +31,15 @@ import { FULL_SIZES, QUICK_SIZES, WORKLOADS, type Sizes, type Workload } from '.
  * would otherwise cost more than its tiny workloads.
  */
 
+/** Run with the scale workloads too: W8's gets are judged against W4's rate in the same minutes. */
+const SCALE_REFERENCES: readonly WorkloadId[] = ['W4']
 const DEFAULT_REPS = { quick: 1, scale: 3, standard: 5 }
 
 const HELP = `usage: npm run bench -- [--quick] [--scale] [--only W1,W3] [--systems peerbee,hyperbee] [--reps N] [--out file]
 
   (default)   W1-W7, ${DEFAULT_REPS.standard} repetitions, writes bench/results.json
-  --scale     W8-W11 (a million keys, writers in a chain, swarm fan-out, compaction), ${DEFAULT_REPS.scale} repetitions,
-              writes bench/results.scale.json
+  --scale     W8-W11 (a million keys, writers in a chain, swarm fan-out, compaction) and W4, the rate
+              W8's gets are judged against, ${DEFAULT_REPS.scale} repetitions, writes bench/results.scale.json
   --quick     every workload at small sizes, 1 repetition, writes bench/results.quick.json
               (with --scale: only W8-W11)
   --only      these workloads, whether scale or not
@@ -182,7 +184,7 @@ async function main(): Promise<number> {
           WORKLOADS.map((w) => w.id),
           'workload'
         ).map(workloadById)
-      : WORKLOADS.filter((w) => w.scale === scale || (quick && !scale))
+      : WORKLOADS.filter((w) => w.scale === scale || (quick && !scale) || (scale && SCALE_REFERENCES.includes(w.id)))
   const systems = pickList(values.systems, SYSTEM_NAMES, 'system')
   const cells: Cell[] = workloads.flatMap((w) =>
     systems.filter((s) => w.systems.includes(s)).map((system) => ({ workload: w.id, system }))

@@ -72,7 +72,7 @@ function program(): Command {
     .addOption(
       new Option('--cache-size <bytes>', 'bytes of the local index that reads keep in memory')
         .argParser(countOption('--cache-size'))
-        .default(undefined, '64 MiB')
+        .default(undefined, '256 MiB')
     )
     .option('--members-only', 'admit only the peers of current writers, allowed peers and invitees')
     .addOption(

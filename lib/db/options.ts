@@ -66,9 +66,10 @@ export interface PeerBeeOptions {
    */
   maxWriterBytes?: number
   /**
-   * Bytes of memory (by estimate) that reads may keep of the local index: decoded key records,
-   * and the tree nodes and keys that find the others. Default 64 MiB; 0 caches nothing. Reads
-   * of keys it holds cost no storage read; the bound holds however many keys the db has.
+   * Bytes of memory that reads may keep of the local index: key records (seven eighths, held
+   * outside the JS heap), and the decoded tree nodes that find the others (by estimate).
+   * Default 256 MiB, taken only as records come in; 0 caches nothing. Reads of keys it holds
+   * cost no storage read; the bound holds however many keys the db has.
    */
   cacheSize?: number
 }

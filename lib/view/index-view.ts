@@ -10,7 +10,7 @@ import { keyId, type IdentifiedKey } from '../model/ids.js'
 import type { MembershipFact } from '../model/membership.js'
 import type { KeyRecord, KeyVersion } from '../model/version.js'
 import * as keys from './keys.js'
-import { BoundedCache } from './bounded-cache.js'
+import { RecordCache } from './record-cache.js'
 import { trimTreeMemory } from './tree-memory.js'
 import {
   INDEX_FORMAT,
@@ -23,32 +23,32 @@ import {
 } from './records.js'
 import type { Bounds } from './bounds.js'
 
-/** `cacheSize` when none is given: 64 MiB. */
-export const DEFAULT_CACHE_SIZE = 64 * 2 ** 20
+/**
+ * `cacheSize` when none is given: 256 MiB, records for about a million keys of small values.
+ * It is a bound, not an allocation: memory is taken as records come in.
+ */
+export const DEFAULT_CACHE_SIZE = 256 * 2 ** 20
 /**
  * The share of `cacheSize` that records take; decoded tree nodes the rest. A cached record
- * answers a read with no tree walk; cached nodes make a walk decode nothing.
+ * answers a read with no tree walk and costs its bytes; a decoded node costs about 64 KB of
+ * heap and saves a decode of a block only when the record cache misses, or in a scan or
+ * write batch that passes it. On a million keys, 224 MiB of records and 512 nodes answered
+ * 90,000–220,000 random gets/s at a peak RSS of ~510 MB; 1,200 nodes instead took 160 MB more.
  */
-const RECORD_SHARE = 0.5
+const RECORD_SHARE = 7 / 8
 /**
  * What a decoded tree node holds, by estimate: Hyperbee2 bounds its node cache by count, so
  * `cacheSize` becomes a count of nodes. A node holds up to 255 keys; leaves (most nodes) hold
  * their keys' values inline, about 200 bytes a key in a db of small values. On a million keys
  * of ~150-byte records a cached node held 69 KB (21 KB of keys and values, the rest V8's
- * objects for each key): counted at that, the default cache would hold 512 nodes, too few for
- * the ~770 leaves of 100,000 keys, and a scan of them (W5) ran at half the rate.
+ * objects for each key), and the garbage its decoding leaves takes as much again.
  */
-const NODE_BYTES = 32 * 1024
+const NODE_BYTES = 64 * 1024
 /**
  * Nodes the tree keeps decoded however small `cacheSize` is: Hyperbee2 drops a node's decoding
  * as it leaves its cache, and a walk or a write batch needs the path it is on.
  */
 const MIN_NODES = 8
-/**
- * What a cached record costs beyond its id and encoding: the map slot and two string headers
- * (V8 on 64 bits), rounded up.
- */
-const RECORD_OVERHEAD = 96
 /** Below this many uncached keys, point lookups beat a range scan. */
 const PREFETCH_MIN = 16
 /** Above this many keys, one scan's records would crowd the record cache: each is looked up instead. */
@@ -76,21 +76,6 @@ async function collect<T>(bee: Hyperbee, range: Hyperbee.Range, decode: (node: H
 
 /** An entry of the tree: its key and value. */
 type TreeEntry = Hyperbee.Node
-
-/** A cached record: its encoding as a latin1 string (compact, holding no buffer), or null for none. */
-type CachedRecord = string | null
-
-function cachedRecordCost(id: string, record: CachedRecord): number {
-  return RECORD_OVERHEAD + id.length + (record?.length ?? 0)
-}
-
-function fromCache(record: CachedRecord): KeyRecord | null {
-  return record === null ? null : decodeKeyRecord(b4a.from(record, 'latin1'))
-}
-
-function toCache(encoded: Uint8Array | null): CachedRecord {
-  return encoded === null ? null : b4a.toString(encoded, 'latin1')
-}
 
 function readRecord(bee: Hyperbee, key: Uint8Array): Promise<KeyRecord | null> {
   return guarded(async () => {
@@ -136,7 +121,7 @@ export class IndexView {
   readonly bee: Hyperbee
   private readonly core: Hypercore
   /** Records by `keyId`, as the last index step left them. */
-  private readonly records: BoundedCache<string, CachedRecord>
+  private readonly records: RecordCache
   private steps = 0
   private stepWaiters: Array<() => void> = []
   /** Prefetches under way, each collecting the keys that index steps rewrote meanwhile. */
@@ -151,8 +136,8 @@ export class IndexView {
    */
   constructor(store: Corestore, core: Hypercore, cacheSize = DEFAULT_CACHE_SIZE) {
     this.core = core
-    this.records = new BoundedCache(cacheSize * RECORD_SHARE, cachedRecordCost)
     const maxCacheSize = Math.max(MIN_NODES, Math.floor((cacheSize * (1 - RECORD_SHARE)) / NODE_BYTES))
+    this.records = new RecordCache(Math.max(0, cacheSize - maxCacheSize * NODE_BYTES))
     // A view: closing the tree leaves the store open, and the core is closed here. Reads
     // never wait: a block of the index that is not held is damage.
     this.bee = new Hyperbee(store, { core, view: true, wait: false, maxCacheSize })
@@ -299,7 +284,7 @@ export class IndexView {
     } finally {
       this.watchers.delete(stepped)
     }
-    for (const [id, encoded] of found) if (!stepped.has(id)) this.records.set(id, toCache(encoded))
+    for (const [id, encoded] of found) if (!stepped.has(id)) this.records.set(id, encoded)
     // The scan covered the whole span: the keys it did not meet have no record.
     if (seen < limit) {
       for (const id of missing.keys()) if (!found.has(id) && !stepped.has(id)) this.records.set(id, null)
@@ -309,16 +294,16 @@ export class IndexView {
   /** The cached record of a key (by `keyId`), without waiting: undefined if it is not cached. */
   cachedRecord(id: string): KeyRecord | null | undefined {
     const cached = this.records.get(id)
-    return cached === undefined ? undefined : fromCache(cached)
+    return cached == null ? cached : decodeKeyRecord(cached)
   }
 
   async getRecord(key: Uint8Array, id = keyId(key)): Promise<KeyRecord | null> {
     const cached = this.records.get(id)
-    if (cached !== undefined) return fromCache(cached)
+    if (cached !== undefined) return cached === null ? null : decodeKeyRecord(cached)
     const before = this.steps
     const encoded = (await this.lookup(keys.dataKey(key)))?.value ?? null
     // A step that landed meanwhile cached the newer record; this read may predate it.
-    if (this.steps === before) this.records.set(id, toCache(encoded))
+    if (this.steps === before) this.records.set(id, encoded)
     return encoded === null ? null : decodeKeyRecord(encoded)
   }
 
@@ -387,7 +372,7 @@ export class IndexView {
 
   /** Called as a step lands: the cache now mirrors the tree for that key (by `keyId`): its record as written, or null. */
   remember(id: string, encoded: Uint8Array | null): void {
-    this.records.set(id, toCache(encoded))
+    this.records.set(id, encoded)
     for (const stepped of this.watchers) stepped.add(id)
   }
 

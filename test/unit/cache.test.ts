@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
+import b4a from 'b4a'
 import { PeerBee } from '../../lib/index.js'
 import { BoundedCache } from '../../lib/view/bounded-cache.js'
+import { RecordCache } from '../../lib/view/record-cache.js'
 import { connect, createDb, tempDir } from '../helpers.js'
 
 test('cacheSize is a number of bytes: anything else is INVALID_ARGUMENT', async (t) => {
@@ -66,5 +69,68 @@ test('a bounded cache keeps its cost within its bound and never returns a replac
   cache.set('big', 'y'.repeat(60))
   assert.equal(cache.get('big'), undefined)
   cache.clear()
+  assert.equal(cache.cost, 0)
+})
+
+/** A record of `n` bytes, each `tag`: what it holds tells which write it came from. */
+function recordOf(tag: number, n: number): Uint8Array {
+  return b4a.alloc(n, tag)
+}
+
+test('the record cache answers only the last record set for a key, or nothing, and stays within its bound', () => {
+  const op = fc.record({
+    id: fc.integer({ min: 0, max: 300 }).map((n) => 'k' + n),
+    set: fc.boolean(),
+    size: fc.option(fc.integer({ min: 0, max: 400 }), { freq: 10 })
+  })
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 2000 }), (ops) => {
+      const maxBytes = 16 * 1024
+      const cache = new RecordCache(maxBytes)
+      const last = new Map<string, Uint8Array | null>()
+      ops.forEach(({ id, set, size }, i) => {
+        if (set) {
+          const record = size === null ? null : recordOf(i % 251, size)
+          cache.set(id, record)
+          last.set(id, record)
+        } else {
+          const got = cache.get(id)
+          if (got !== undefined) assert.deepEqual(got, last.get(id), `${id} at op ${i}`)
+        }
+        assert.ok(cache.cost <= maxBytes, `cost ${cache.cost} at op ${i}`)
+      })
+    }),
+    { numRuns: 200 }
+  )
+})
+
+test('a record read from the cache is a copy, and a read record outlives records set after it', () => {
+  const cache = new RecordCache(16 * 1024)
+  cache.set('kept', recordOf(7, 32))
+  const copy = cache.get('kept')!
+  for (let i = 0; i < 5000; i++) {
+    cache.set('filler' + i, recordOf(i % 251, 40))
+    if (i % 50 === 0) assert.deepEqual(cache.get('kept'), recordOf(7, 32), `after ${i} others`)
+  }
+  assert.deepEqual(copy, recordOf(7, 32))
+  assert.equal(cache.get('filler0'), undefined, 'the oldest records went')
+})
+
+test('a record too big for the record cache is not kept, and the one it replaces is not answered', () => {
+  const cache = new RecordCache(16 * 1024)
+  cache.set('big', recordOf(1, 10))
+  cache.set('big', recordOf(2, 4096))
+  assert.equal(cache.get('big'), undefined)
+  cache.set('none', null)
+  assert.equal(cache.get('none'), null)
+  cache.clear()
+  assert.equal(cache.get('none'), undefined)
+  assert.equal(cache.cost, 0)
+})
+
+test('a record cache of no bytes holds nothing', () => {
+  const cache = new RecordCache(0)
+  cache.set('a', recordOf(1, 8))
+  assert.equal(cache.get('a'), undefined)
   assert.equal(cache.cost, 0)
 })

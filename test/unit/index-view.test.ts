@@ -85,7 +85,7 @@ test('the versions of a key include those of a writer whose key starts with 0xff
 test('the caches of an index view stay within cacheSize, and reads stay right', async (t) => {
   const store = new Corestore(await tempDir(t))
   teardown(t, () => store.close())
-  // Above the few nodes the tree keeps decoded whatever the size (8 of 32 KiB, by estimate).
+  // Above the few nodes the tree keeps decoded whatever the size (8 of 64 KiB, by estimate).
   const cacheSize = 1024 * 1024
   const view = new IndexView(store, store.get({ name: 'index' }), cacheSize)
   await view.ready()

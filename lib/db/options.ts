@@ -66,7 +66,7 @@ export interface PeerBeeOptions {
    */
   maxWriterBytes?: number
   /**
-   * Bytes of memory that reads may keep of the local index: key records (seven eighths, held
+   * Bytes of memory that reads may keep of the local index: key records (fifteen sixteenths, held
    * outside the JS heap), and the decoded tree nodes that find the others (by estimate).
    * Default 256 MiB, taken only as records come in; 0 caches nothing. Reads of keys it holds
    * cost no storage read; the bound holds however many keys the db has.

@@ -32,10 +32,10 @@ export const DEFAULT_CACHE_SIZE = 256 * 2 ** 20
  * The share of `cacheSize` that records take; decoded tree nodes the rest. A cached record
  * answers a read with no tree walk and costs its bytes; a decoded node costs about 64 KB of
  * heap and saves a decode of a block only when the record cache misses, or in a scan or
- * write batch that passes it. On a million keys, 224 MiB of records and 512 nodes answered
- * 90,000–220,000 random gets/s at a peak RSS of ~510 MB; 1,200 nodes instead took 160 MB more.
+ * write batch that passes it. On a million keys (W8), 240 MiB of records and 256 nodes answered
+ * ~80,000 random gets/s at a peak RSS of ~570 MB; 512 nodes took ~25 MB more, 1,024 ~110 MB.
  */
-const RECORD_SHARE = 7 / 8
+const RECORD_SHARE = 15 / 16
 /**
  * What a decoded tree node holds, by estimate: Hyperbee2 bounds its node cache by count, so
  * `cacheSize` becomes a count of nodes. A node holds up to 255 keys; leaves (most nodes) hold

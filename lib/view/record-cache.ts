@@ -5,9 +5,9 @@ const HEADER = 8
 /** An id length no id has (ids are bounded well below it): marks a dropped entry. */
 const DROPPED = 0xffffffff
 /**
- * Slots of a segment's table per byte of its arena: one slot per 32 bytes. An entry of a
- * small key and record takes ~40 bytes, so the table is at most ~80% full before the arena is;
- * past `MAX_LOAD` the segment counts as full whatever room its arena has.
+ * Bytes of a segment's arena per slot of its table. Entries of small keys and records (40
+ * bytes or so) would fill the table before the arena: past `MAX_LOAD` the segment counts as
+ * full whatever room its arena has, so a probe always meets an empty slot.
  */
 const BYTES_PER_SLOT = 32
 const MAX_LOAD = 0.75

@@ -8,7 +8,7 @@ import type { IndexReader, IndexView } from '../view/index-view.js'
 import type { KeyRange } from '../view/keys.js'
 import type { Encodings } from './encoding.js'
 import { FairTurns } from './fair-turns.js'
-import { deferred, notIndexed, overlaid, type Overlay, type OverlayView } from './overlay.js'
+import { deferred, notIndexed, overlaid, type Overlay } from './overlay.js'
 
 export interface ReadPathOptions {
   view: IndexView
@@ -55,10 +55,16 @@ export class ReadPath {
   }
 
   /**
-   * Runs index reads and returns them with the pending writes of the same moment: retried if
-   * an index step was written meanwhile (rare: steps are milliseconds apart).
+   * Runs index reads of one key (by `keyId`) and returns them with this peer's pending versions
+   * of it at the same moment: retried if an index step was written meanwhile (rare: steps are
+   * milliseconds apart). The versions are taken as the overlay holds them (it replaces them,
+   * never changes them) instead of pinning a view of it, which would make the next write copy
+   * every pending key.
    */
-  private async consistent<T>(read: () => Promise<T>): Promise<{ value: T; pending: OverlayView }> {
+  private async consistent<T>(
+    id: string,
+    read: () => Promise<T>
+  ): Promise<{ value: T; mine: readonly KeyVersion[] | undefined }> {
     const { view, overlay } = this.opts
     for (;;) {
       const step = view.step
@@ -66,9 +72,9 @@ export class ReadPath {
         await this.stepWritten()
         continue
       }
-      const pending = overlay.view()
+      const mine = overlay.versionsOf(id)
       const value = await read()
-      if (view.step === step) return { value, pending }
+      if (view.step === step) return { value, mine }
     }
   }
 
@@ -90,9 +96,8 @@ export class ReadPath {
     if (turn !== null) await turn
     const encoded = enc.encodeKey(key)
     const id = keyId(encoded)
-    const { value: record, pending } = await this.consistent(() => this.opts.view.getRecord(encoded, id))
-    const mine = pending.size === 0 ? undefined : pending.get(id)
-    return toEntry(enc, encoded, mine === undefined ? record : applyVersions(record, mine.versions))
+    const { value: record, mine } = await this.consistent(id, () => this.opts.view.getRecord(encoded, id))
+    return toEntry(enc, encoded, mine === undefined ? record : applyVersions(record, mine))
   }
 
   /** A consistent read-only view: it sees every write resolved before the call and none after. */
@@ -174,12 +179,12 @@ export class ReadPath {
     const { view } = this.opts
     // Heads the pending writes supersede are still heads in the index: they count too.
     const all = new Map<string, KeyVersion>()
-    const { pending } = await this.consistent(async () => {
+    const { mine } = await this.consistent(keyId(encoded), async () => {
       all.clear()
       for (const v of await view.versionsOf(encoded)) all.set(refId(v), v)
       for (const v of (await view.getRecord(encoded))?.heads ?? []) all.set(refId(v), v)
     })
-    for (const v of pending.get(keyId(encoded))?.versions ?? []) all.set(refId(v), v)
+    for (const v of mine ?? []) all.set(refId(v), v)
     return [...all.values()].sort(compareVersions).map((v) => ({
       key: enc.decodeKey(encoded),
       value: v.deleted ? null : enc.decodeValue(v.value!),

@@ -10,6 +10,7 @@ import type { Member } from '../model/membership.js'
 import type { KeyRecord, KeyedVersion, KeyVersion } from '../model/version.js'
 import { parentsOf } from '../merge/parents.js'
 import type { IndexView } from '../view/index-view.js'
+import { IndexPacing } from './index-pacing.js'
 import type { Overlay } from './overlay.js'
 
 /**
@@ -20,9 +21,6 @@ import type { Overlay } from './overlay.js'
 const GROUP_COMMIT_OPS = 4096
 /** Appended-but-unindexed ops this peer may hold before new writes wait for the index. */
 const MAX_PENDING_OPS = 8192
-/** Local ops wait at most this long, or until this many are pending, to be indexed. */
-const INDEX_DELAY_MS = 5
-const EAGER_INDEX_OPS = 1024
 
 export interface WritePathOptions {
   /** This peer's writer log. */
@@ -50,13 +48,17 @@ export class WritePath {
   private readonly opts: WritePathOptions
   private readonly writer: string
   private readonly commits: GroupCommit
-  private indexTimer: NodeJS.Timeout | null = null
+  private readonly pacing: IndexPacing
 
   constructor(opts: WritePathOptions) {
     this.opts = opts
     this.writer = writerId(opts.log.key)
     const maxOps = Math.min(opts.maxBatchOps, GROUP_COMMIT_OPS)
     this.commits = new GroupCommit({ maxOps, maxBytes: MAX_ENTRY_BYTES }, (ops) => this.writeEntry(ops))
+    this.pacing = new IndexPacing(
+      () => opts.indexer.trigger(),
+      () => this.commits.busy
+    )
   }
 
   /** This peer as a member, if it is one. */
@@ -116,8 +118,7 @@ export class WritePath {
   }
 
   close(): void {
-    if (this.indexTimer !== null) clearTimeout(this.indexTimer)
-    this.indexTimer = null
+    this.pacing.close()
   }
 
   /** Resolves once the index step being written is written (or the db fails). */
@@ -174,30 +175,12 @@ export class WritePath {
     overlay.add(seq, versions)
     if (versions.length === ops.length) {
       indexer.prime(this.writer, seq, { clock: entry.clock, versions })
-      this.scheduleIndexing()
+      // Readable through the overlay already: the index takes it with others (`IndexPacing`).
+      this.pacing.wrote(overlay.ops)
       return
     }
     // Membership changes take effect for this peer only once indexed (roles, writers()).
     indexer.trigger()
     await Promise.race([indexer.indexed(this.writer, length), this.opts.failure])
-  }
-
-  /**
-   * Local writes are already readable through the overlay, so the index may take them in a
-   * few larger steps instead of one per write: each step costs a storage write and re-reads
-   * of the tree nodes it rewrote.
-   */
-  private scheduleIndexing(): void {
-    const { indexer, overlay } = this.opts
-    if (overlay.ops >= EAGER_INDEX_OPS) {
-      indexer.trigger()
-      return
-    }
-    if (this.indexTimer !== null) return
-    // Not unref()'d: a program awaiting watch() after its last write needs this step to run.
-    this.indexTimer = setTimeout(() => {
-      this.indexTimer = null
-      indexer.trigger()
-    }, INDEX_DELAY_MS)
   }
 }

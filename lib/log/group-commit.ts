@@ -48,6 +48,11 @@ export class GroupCommit {
     this.writeEntry = writeEntry
   }
 
+  /** Calls are queued or an entry is being written. */
+  get busy(): boolean {
+    return this.flushing
+  }
+
   push(ops: QueuedOp[]): Promise<void> {
     const bytes = ops.reduce((n, op) => n + opBytes(op), 0)
     return new Promise((resolve, reject) => {

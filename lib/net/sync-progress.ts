@@ -80,7 +80,10 @@ const LENGTH_GRACE_MS = 3000
 /**
  * Resolves once the replica holds its first `target` blocks, or once no connected peer has
  * more to give (the peer left, or it never had them), or once no block arrived for
- * `LENGTH_GRACE_MS`: `update()` must not outwait its peers.
+ * `LENGTH_GRACE_MS`: `update()` must not outwait its peers. A grace that ran out is judged
+ * after the I/O of the same turn of the event loop (`setImmediate`): a process that did not run
+ * for a while (a busy machine) meets its expired timers before the blocks that came meanwhile,
+ * and would give up on a peer that was sending all along.
  */
 export function replicated(replica: ObservableReplica, target: number): Promise<void> {
   let lastBlock = Date.now()
@@ -97,12 +100,13 @@ export function replicated(replica: ObservableReplica, target: number): Promise<
     const check = () => {
       clearTimeout(timer)
       if (!done()) {
-        timer = setTimeout(check, lastBlock + LENGTH_GRACE_MS - Date.now())
+        timer = setTimeout(afterIO, lastBlock + LENGTH_GRACE_MS - Date.now())
         return
       }
       for (const [e, fn] of listeners) replica.off(e, fn)
       resolve()
     }
+    const afterIO = () => setImmediate(check)
     const onBlock = () => {
       lastBlock = Date.now()
       check()
@@ -129,7 +133,8 @@ const ASK_MS = 3000
  */
 export async function askLength(replica: { update(opts: { wait: boolean }): Promise<boolean> }): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ASK_MS)))
+  // Judged after the I/O of the same turn, as in `replicated`: an answer that came meanwhile counts.
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(() => setImmediate(resolve), ASK_MS)))
   try {
     await Promise.race([replica.update({ wait: true }).catch(() => false), bound])
   } finally {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { stat } from 'node:fs'
 import b4a from 'b4a'
 import z32 from 'z32'
 import { Backoff } from '../../lib/net/backoff.js'
@@ -192,7 +193,22 @@ test('replicated() stops waiting for blocks a peer advertises but never sends', 
   t.mock.timers.tick(2_000)
   assert.equal(await settled(wait), false, 'still waiting within the grace')
   t.mock.timers.tick(1_000)
+  // Judged once the I/O of that turn of the event loop has run.
+  await new Promise((resolve) => setImmediate(resolve))
   assert.equal(await settled(wait), true, 'no block for the whole grace: done')
+})
+
+test('replicated() hears the blocks that came while the process did not run before judging its grace', async () => {
+  const { replica, block } = fakeReplica(0, 2)
+  const wait = replicated(replica, 2)
+  // A block whose I/O completes while the process is held up past the grace, as on a busy machine.
+  const heard = new Promise<boolean>((resolve) => stat(import.meta.filename, () => resolve(block())))
+  const until = Date.now() + 3_200
+  while (Date.now() < until);
+  await heard
+  assert.equal(await settled(wait), false, 'a block came within the grace: still waiting')
+  block()
+  assert.equal(await settled(wait), true)
 })
 
 test('replicated() waits on as long as blocks keep arriving', async (t) => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { keyOf, recordOf, rowsOf, seededRandom } from './data.js'
-import { diskBytes, RssPeak, timed, type Measurement } from './harness.js'
+import { diskBytes, measure, RssPeak, timed, type Measurement } from './harness.js'
 import type { Db, Row, System } from './systems/types.js'
 import type { Sizes, Workload } from './workload.js'
 
@@ -80,20 +80,18 @@ async function compactUnderLoad(
         throw new Error(`get ${keyOf(i)} during compaction: wrong record`)
     }
   })()
-  const cpu = process.cpuUsage()
-  const start = performance.now()
-  let index: { before: number; after: number } | null
-  try {
-    index = await db.compact!()
-  } finally {
-    done = true
-    await Promise.all([writer, reader])
-  }
-  const ms = performance.now() - start
-  const used = process.cpuUsage(cpu)
+  let index: { before: number; after: number } | null = null
+  const { ms, cpuMs } = await measure(async () => {
+    try {
+      index = await db.compact!()
+    } finally {
+      done = true
+      await Promise.all([writer, reader])
+    }
+  })
   const seen = await readBack(db.scan({ gte: DURING }), (n) => liveKey(n + s.churnKeys, s))
   if (seen !== writes) throw new Error(`${seen} of the ${writes} writes made during the compaction read back`)
-  return { ms, cpuMs: (used.user + used.system) / 1000, reads, writes, index }
+  return { ms, cpuMs: cpuMs!, reads, writes, index }
 }
 
 async function run(system: System, root: string, s: Sizes): Promise<Measurement> {

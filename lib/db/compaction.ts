@@ -1,5 +1,4 @@
 import type Corestore from 'corestore'
-import type Hyperbee from 'hyperbee2'
 import { carryLogId, copyChanges, copyTree, type CopyHooks } from '../view/index-copy.js'
 import type { IndexView } from '../view/index-view.js'
 import {
@@ -30,14 +29,12 @@ export class IndexCompaction {
   readonly target: ChosenIndex
   /** Its own view of the index in use, as the layers open one. */
   private readonly view: IndexView
-  private readonly source: Hyperbee
   /** The source's version copied so far. */
   private version = 0
 
   private constructor(target: ChosenIndex, view: IndexView) {
     this.target = target
     this.view = view
-    this.source = view.bee
   }
 
   /** Opens the index in use and a fresh core to copy it into (noted in the settings first). */
@@ -52,7 +49,7 @@ export class IndexCompaction {
 
   /** Bytes of the index in use (its blocks: entries, each with the tree nodes its step rewrote). */
   get sourceBytes(): number {
-    return this.source.core.byteLength
+    return this.view.bee.core.byteLength
   }
 
   /** Bytes of the copy. */
@@ -65,8 +62,8 @@ export class IndexCompaction {
    * changed. Returns the entries of the first copy.
    */
   async copy(hooks: CopyHooks): Promise<number> {
-    this.version = this.source.core.length
-    const entries = await copyTree(this.source, this.version, this.target.view.bee, hooks)
+    this.version = this.view.bee.core.length
+    const entries = await copyTree(this.view.bee, this.version, this.target.view.bee, hooks)
     for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
       hooks.check()
       if ((await this.catchUp()) < FEW_CHANGES) break
@@ -80,12 +77,12 @@ export class IndexCompaction {
    */
   async finish(): Promise<void> {
     await this.catchUp()
-    await carryLogId(this.source, this.target.view.bee)
+    await carryLogId(this.view.bee, this.target.view.bee)
   }
 
   private async catchUp(): Promise<number> {
-    const to = this.source.core.length
-    const changed = await copyChanges(this.source, this.version, to, this.target.view.bee)
+    const to = this.view.bee.core.length
+    const changed = await copyChanges(this.view.bee, this.version, to, this.target.view.bee)
     this.version = to
     return changed
   }

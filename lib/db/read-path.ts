@@ -181,8 +181,9 @@ export class ReadPath {
     const all = new Map<string, KeyVersion>()
     const { mine } = await this.consistent(keyId(encoded), async () => {
       all.clear()
-      for (const v of await view.versionsOf(encoded)) all.set(refId(v), v)
-      for (const v of (await view.getRecord(encoded))?.heads ?? []) all.set(refId(v), v)
+      const heads = (await view.getRecord(encoded))?.heads ?? []
+      for (const v of heads) all.set(refId(v), v)
+      for (const v of await view.versionsOf(encoded, heads)) all.set(refId(v), v)
     })
     for (const v of mine ?? []) all.set(refId(v), v)
     return [...all.values()].sort(compareVersions).map((v) => ({

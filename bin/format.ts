@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress'
 import * as ids from 'hypercore-id-encoding'
 import type { Change, Entry, PeerBee, Version, WriterInfo } from '../lib/index.js'
 import { UserError } from './errors.js'
@@ -77,6 +78,12 @@ export class Output {
 
   constructor(opts: { json: boolean }) {
     this.json = opts.json
+  }
+
+  /** A progress bar on stderr for people at a terminal; none with `--json` or when piped. */
+  bar(format?: string): cliProgress.SingleBar | null {
+    if (this.json || !process.stderr.isTTY) return null
+    return new cliProgress.SingleBar({ stream: process.stderr, ...(format === undefined ? {} : { format }) })
   }
 
   /** Prints `plain()` for people, or `value` as one JSON line. */

@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
 import type { CompactProgress } from '../../lib/index.js'
 import { withDb } from '../context.js'
@@ -13,10 +12,7 @@ export function registerCompact(program: Command): void {
       await withDb(cmd, { existing: true }, async (db, opts) => {
         const out = new Output(opts)
         // The entries to copy are known only once copied: the bar counts them.
-        const bar =
-          !out.json && process.stderr.isTTY
-            ? new cliProgress.SingleBar({ stream: process.stderr, format: ' compacting {value} entries copied' })
-            : null
+        const bar = out.bar(' compacting {value} entries copied')
         const progress = (p: CompactProgress) => {
           if (out.json) out.emit({ event: 'compact', ...p }, () => null)
           else bar?.update(p.copied)

@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
 import type { ReindexProgress } from '../../lib/index.js'
 import { withDb } from '../context.js'
@@ -12,7 +11,7 @@ export function registerReindex(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       await withDb(cmd, { existing: true }, async (db, opts) => {
         const out = new Output(opts)
-        const bar = !out.json && process.stderr.isTTY ? new cliProgress.SingleBar({ stream: process.stderr }) : null
+        const bar = out.bar()
         const report = (p: ReindexProgress) => {
           if (out.json) out.emit({ event: 'reindex', ...p }, () => null)
           else if (bar !== null) {

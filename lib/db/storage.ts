@@ -277,7 +277,7 @@ export async function swapIndex(local: LocalSettings, chosen: ChosenIndex): Prom
   await local.setText(COMPACTING, null)
 }
 
-/** Frees the blocks of the index a swap replaced, if any. */
+/** Frees the blocks of the index a swap replaced, and of a compaction's copy never swapped in. */
 export async function freeRetired(store: Corestore, local: LocalSettings): Promise<void> {
   await freeLeftovers(store, local, await indexInUse(local))
 }
@@ -329,7 +329,7 @@ export async function startCompaction(
 /** A compaction that stopped before its swap: its core is freed. */
 export async function abandonCompaction(store: Corestore, local: LocalSettings, target: ChosenIndex): Promise<void> {
   await target.view.close()
-  await freeLeftovers(store, local, await indexInUse(local))
+  await freeRetired(store, local)
 }
 
 /** An index core: block-encrypted at rest when this peer holds keys of an encrypted db. */

@@ -15,6 +15,7 @@ export class SeederProcess {
   readonly dir: string
   private readonly child: ChildProcess
   private readonly exited: Promise<void>
+  private joined = false
   private latest: SeededDb | null = null
   private readonly waiters = new Set<() => void>()
   private stderr = ''
@@ -27,6 +28,7 @@ export class SeederProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()))
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       const msg = JSON.parse(line) as { event: string } & SeededDb
+      if (msg.event === 'joined') this.joined = true
       if (msg.event === 'db') this.latest = msg
       for (const wake of this.waiters) wake()
     })
@@ -35,7 +37,7 @@ export class SeederProcess {
   /** Starts a seeder of the db `key` and resolves once it has joined the swarm. */
   static async start(dir: string, bootstrap: string, key: string): Promise<SeederProcess> {
     const seeder = new SeederProcess(dir, bootstrap, key)
-    await seeder.until(() => true)
+    await seeder.until(() => seeder.joined)
     return seeder
   }
 
@@ -43,7 +45,10 @@ export class SeederProcess {
     return this.child.pid!
   }
 
-  /** Resolves with the seeder's status of the db once `check` holds (for the first line: any). */
+  /**
+   * Resolves with the seeder's status of the db once `check` holds: now, or at a later line. The
+   * seeder prints a status only when it changes, so the one it printed last may already hold.
+   */
   until(check: (status: SeededDb | null) => boolean): Promise<SeededDb | null> {
     const reached = new Promise<SeededDb | null>((resolve, reject) => {
       const wake = () => {
@@ -54,8 +59,12 @@ export class SeederProcess {
       }
       this.waiters.add(wake)
       this.exited.then(wake)
+      wake()
     })
-    return withTimeout(reached, WAIT_TIMEOUT, 'the seeder')
+    return withTimeout(reached, WAIT_TIMEOUT, 'the seeder').catch((err: Error) => {
+      const latest = this.latest === null ? 'no status yet' : JSON.stringify(this.latest)
+      throw new Error(`${err.message} (it last reported ${latest})`)
+    })
   }
 
   /** Interrupts it as Ctrl-C would (it closes its storage); kills it if it does not exit. */

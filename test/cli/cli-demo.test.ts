@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
-import { readdir } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { test } from 'node:test'
+import { SeederProcess } from '../../bin/demo/seeder-process.js'
+import { PeerBee, type SeededDb } from '../../lib/index.js'
+import { localTestnet } from '../integration/net-helpers.js'
 import { Sandbox } from './cli-helpers.js'
 
 test('demo runs with no setup, tells what happened, and cleans up', async (t) => {
@@ -34,4 +38,25 @@ test('demo runs with no setup, tells what happened, and cleans up', async (t) =>
   assert.match(r.stdout, /cleaned up: 7 peer processes and the seeder stopped/)
   const left = (await readdir(tmpdir())).filter((f) => f.startsWith('peerbee-demo-') && !before.has(f))
   assert.deepEqual(left, [])
+})
+
+test("the demo's wait on the seeder sees a status the seeder printed before the wait began", async (t) => {
+  const net = await localTestnet()
+  t.after(() => net.destroy())
+  const root = await mkdtemp(path.join(tmpdir(), 'peerbee-demo-seeder-'))
+  t.after(() => rm(root, { recursive: true, force: true }))
+  const db = new PeerBee(path.join(root, 'db'), { bootstrap: net.bootstrap })
+  t.after(() => db.close())
+  await db.put('k', 'v')
+  await db.join()
+  const seeder = await SeederProcess.start(path.join(root, 'seeder'), net.bootstrap[0]!, db.id)
+  t.after(() => seeder.stop())
+
+  const holds = (s: SeededDb | null) => s !== null && s.blocks > 0 && s.blocks === s.length
+  const first = await seeder.until(holds)
+  // Nothing changes from here on, so the seeder prints no further line: the wait must look at
+  // the last one instead of waiting for the next.
+  const started = Date.now()
+  assert.deepEqual(await seeder.until(holds), first)
+  assert.ok(Date.now() - started < 1000)
 })

@@ -284,32 +284,58 @@ export async function freeRetired(store: Corestore, local: LocalSettings): Promi
 
 /**
  * Frees what a swap or a compaction left behind: the index a swap replaced, and the core of
- * a compaction cut short (by a crash or a close) before its swap. Never the index in use.
+ * a compaction cut short (by a crash or a close) before its swap. Never the index in use. The
+ * settings name them until their space is given back, so a crash before then frees them again.
  */
 async function freeLeftovers(store: Corestore, local: LocalSettings, inUse: string): Promise<void> {
+  const named: string[] = []
+  let freed = false
   for (const setting of [RETIRED, COMPACTING]) {
     const name = await local.getText(setting)
     if (name === null) continue
-    if (name !== inUse) await freeCore(store, name)
-    await local.setText(setting, null)
+    named.push(setting)
+    if (name === inUse) continue
+    await freeCore(store, name)
+    freed = true
   }
+  if (freed) await giveSpaceBack(store)
+  for (const setting of named) await local.setText(setting, null)
 }
 
 /**
- * Frees a local core's blocks and has the storage engine give their space back. Hypercore
- * 11.37's `purge()` fails, and deleting a core's records under Corestore leaves it unable to
- * open the name again; so the core stays, empty but for its tree nodes (a few dozen bytes a
- * block).
+ * Clears a local core's blocks. Hypercore 11.37's `purge()` fails, and deleting a core's
+ * records under Corestore leaves it unable to open the name again; so the core stays, empty but
+ * for its tree nodes (a few dozen bytes a block).
  */
 async function freeCore(store: Corestore, name: string): Promise<void> {
   const core = localCore(store, name)
   try {
     await core.ready()
     await core.clear(0, core.length)
-    await core.compact()
   } finally {
     await core.close()
   }
+}
+
+/** RocksDB's `compactRange` options: force blob garbage collection, and compact the last level too. */
+const FORCE = 1
+const FORCE_BOTTOMMOST = 2
+
+/**
+ * Has RocksDB give the space of cleared blocks back to the disk. A block of a few KB or more
+ * (an index node, a batch) sits in a blob file shared with other cores' blocks, which goes only
+ * once none of its blobs is live; a cleared block's record goes only when a compaction reaches
+ * the last level. Hypercore's `compact()` compacts only the files around a core's first key.
+ * So the whole storage is compacted, down to its last level, with the live blobs of every blob
+ * file moved on. On W11 (a million overwrites) the disk went from 593 to 742 MB through a
+ * compaction before, and from 593 to 407 MB with this, about 3 s of the compaction's 21.5 s.
+ */
+async function giveSpaceBack(store: Corestore): Promise<void> {
+  await store.storage.compact({
+    blobGarbageCollectionPolicy: FORCE,
+    blobGarbageCollectionAgeCutoff: 1,
+    bottommostLevelCompaction: FORCE_BOTTOMMOST
+  })
 }
 
 /** A compaction's target: a fresh index core, named in the settings so a crash frees it. */

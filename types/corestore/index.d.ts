@@ -27,6 +27,8 @@ declare module 'corestore' {
     constructor(storage: string | Hypercore.Storage, opts?: { readOnly?: boolean; allowBackup?: boolean })
     readonly opened: boolean
     readonly closed: boolean
+    /** The storage every core of the store (and of its sessions and namespaces) is kept in. */
+    readonly storage: Hypercore.Storage
     ready(): Promise<void>
     close(): Promise<void>
     get(opts: Corestore.GetOptions | Uint8Array): Hypercore

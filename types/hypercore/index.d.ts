@@ -100,6 +100,16 @@ declare module 'hypercore' {
     /** Where cores keep their blocks: a store opens its cores on one. */
     interface Storage {
       close(): Promise<void>
+      /**
+       * Compacts the whole RocksDB. `blobGarbageCollectionPolicy`: 0 as configured, 1 forced,
+       * 2 none; `blobGarbageCollectionAgeCutoff`: the oldest fraction of blob files it moves live
+       * blobs out of; `bottommostLevelCompaction`: 0 none, 1 skip, 2 forced.
+       */
+      compact(opts?: {
+        blobGarbageCollectionPolicy?: 0 | 1 | 2
+        blobGarbageCollectionAgeCutoff?: number
+        bottommostLevelCompaction?: 0 | 1 | 2
+      }): Promise<void>
     }
 
     /** The signed tree a verified proof shows. */
@@ -113,8 +123,14 @@ declare module 'hypercore' {
   class Hypercore extends EventEmitter {
     /** The key of a core whose heads are signed as `manifest` says. */
     static key(manifest: Hypercore.Manifest): Uint8Array
-    /** The storage (RocksDB) of a directory; `writeBufferSize`: bytes of each memtable. */
-    static defaultStorage(directory: string, opts?: { writeBufferSize?: number }): Hypercore.Storage
+    /**
+     * The storage (RocksDB) of a directory; `writeBufferSize`: bytes of each memtable;
+     * `blobFileSize`: bytes of each file that holds values of 4 KB or more.
+     */
+    static defaultStorage(
+      directory: string,
+      opts?: { writeBufferSize?: number; blobFileSize?: number }
+    ): Hypercore.Storage
     readonly key: Uint8Array
     readonly manifest: Hypercore.Manifest | null
     readonly discoveryKey: Uint8Array
@@ -145,8 +161,6 @@ declare module 'hypercore' {
     setUserData(key: string, value: Uint8Array | null): Promise<void>
     /** Frees the storage of blocks [start, end); the log keeps its length. */
     clear(start: number, end?: number): Promise<unknown>
-    /** Asks the storage engine to compact this core's records: space cleared is given back then. */
-    compact(): Promise<unknown>
     /** Cuts the core to `length` blocks (a new fork); only its writer may. */
     truncate(length: number): Promise<void>
     /** Closes every session and deletes the core from the storage. */

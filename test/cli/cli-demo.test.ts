@@ -53,10 +53,10 @@ test("the demo's wait on the seeder sees a status the seeder printed before the 
   t.after(() => seeder.stop())
 
   const holds = (s: SeededDb | null) => s !== null && s.blocks > 0 && s.blocks === s.length
-  const first = await seeder.until(holds)
+  await seeder.until(holds)
   // Nothing changes from here on, so the seeder prints no further line: the wait must look at
   // the last one instead of waiting for the next.
   const started = Date.now()
-  assert.deepEqual(await seeder.until(holds), first)
-  assert.ok(Date.now() - started < 1000)
+  assert.ok(holds(await seeder.until(holds)))
+  assert.ok(Date.now() - started < 1000, `waited ${Date.now() - started} ms`)
 })

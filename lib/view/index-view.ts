@@ -84,8 +84,8 @@ function readVersion(bee: Hyperbee, key: Uint8Array, ref: Ref): Promise<KeyVersi
   })
 }
 
-async function readVersions(bee: Hyperbee, key: Uint8Array): Promise<KeyVersion[]> {
-  const heads = (await readRecord(bee, key))?.heads ?? []
+/** The versions of `key` below `heads` (`versionsBelow`), each a point lookup in `bee`. */
+function readVersions(bee: Hyperbee, key: Uint8Array, heads: readonly KeyVersion[]): Promise<KeyVersion[]> {
   return versionsBelow(heads, (ref) => readVersion(bee, key, ref))
 }
 
@@ -338,7 +338,7 @@ export class IndexView {
     const snap = this.bee.snapshot()
     return {
       getRecord: (key) => readRecord(snap, key),
-      versionsOf: (key) => readVersions(snap, key),
+      versionsOf: async (key) => readVersions(snap, key, (await readRecord(snap, key))?.heads ?? []),
       records: (range) => readRecords(snap, range),
       close: () => snap.close()
     }
@@ -354,8 +354,7 @@ export class IndexView {
    * key's record in the index) through their parents (`versionsBelow`).
    */
   async versionsOf(key: Uint8Array, heads?: readonly KeyVersion[]): Promise<KeyVersion[]> {
-    const from = heads ?? (await this.getRecord(key))?.heads ?? []
-    return versionsBelow(from, (ref) => this.storedVersion(key, ref.writer, ref.seq))
+    return readVersions(this.bee, key, heads ?? (await this.getRecord(key))?.heads ?? [])
   }
 
   async cursors(): Promise<Map<string, WriterCursor>> {

@@ -78,12 +78,20 @@ export interface ObservableReplica extends ReplicaState {
 const LENGTH_GRACE_MS = 3000
 
 /**
+ * `setTimeout`, with `fn` run after the I/O of the turn of the event loop in which the timer
+ * fires (`setImmediate`): a process that did not run for a while (a busy machine) meets its
+ * expired timers before the I/O that came meanwhile, and a bound judged then would give up on a
+ * peer that was answering all along.
+ */
+function boundAfterIO(fn: () => void, ms: number): NodeJS.Timeout {
+  return setTimeout(() => setImmediate(fn), ms)
+}
+
+/**
  * Resolves once the replica holds its first `target` blocks, or once no connected peer has
  * more to give (the peer left, or it never had them), or once no block arrived for
- * `LENGTH_GRACE_MS`: `update()` must not outwait its peers. A grace that ran out is judged
- * after the I/O of the same turn of the event loop (`setImmediate`): a process that did not run
- * for a while (a busy machine) meets its expired timers before the blocks that came meanwhile,
- * and would give up on a peer that was sending all along.
+ * `LENGTH_GRACE_MS` (judged after that turn's I/O, `boundAfterIO`): `update()` must not
+ * outwait its peers.
  */
 export function replicated(replica: ObservableReplica, target: number): Promise<void> {
   let lastBlock = Date.now()
@@ -100,13 +108,12 @@ export function replicated(replica: ObservableReplica, target: number): Promise<
     const check = () => {
       clearTimeout(timer)
       if (!done()) {
-        timer = setTimeout(afterIO, lastBlock + LENGTH_GRACE_MS - Date.now())
+        timer = boundAfterIO(check, lastBlock + LENGTH_GRACE_MS - Date.now())
         return
       }
       for (const [e, fn] of listeners) replica.off(e, fn)
       resolve()
     }
-    const afterIO = () => setImmediate(check)
     const onBlock = () => {
       lastBlock = Date.now()
       check()
@@ -129,12 +136,12 @@ const ASK_MS = 3000
  * Asks the peers of a replica for its length (Hypercore's `update({ wait: true })`), waiting
  * at most `ASK_MS`. Hypercore can leave that ask unanswered while the log grows during it (seen
  * with a peer that reported a new contiguous length before the length itself); what the peers
- * advertise is waited for next either way (`replicated`).
+ * advertise is waited for next either way (`replicated`). An answer that came while the process
+ * was held up counts (`boundAfterIO`).
  */
 export async function askLength(replica: { update(opts: { wait: boolean }): Promise<boolean> }): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  // Judged after the I/O of the same turn, as in `replicated`: an answer that came meanwhile counts.
-  const bound = new Promise<void>((resolve) => (timer = setTimeout(() => setImmediate(resolve), ASK_MS)))
+  const bound = new Promise<void>((resolve) => (timer = boundAfterIO(resolve, ASK_MS)))
   try {
     await Promise.race([replica.update({ wait: true }).catch(() => false), bound])
   } finally {

@@ -61,6 +61,11 @@ const put = (key: string, value: string, parents: Ref[] = []): Op => ({
   parents
 })
 const del = (key: string, parents: Ref[] = []): Op => ({ type: 'del', key: b4a.from(key), parents })
+const addWriter = (log: MemoryLog, role: 'writer' | 'admin' = 'writer'): Op => ({
+  type: 'add-writer',
+  key: log.key,
+  role
+})
 
 interface Harness {
   root: MemoryLog
@@ -150,7 +155,7 @@ const ref = (log: MemoryLog, seq: number): Ref => ({ writer: log.key, seq })
 test('an entry citing a block not held yet waits, and only its own writer waits', async (t) => {
   const h = await harness(t)
   const b = h.writer(2)
-  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  h.write(h.root, 10, [addWriter(b)])
   await h.settle()
 
   const a1 = h.write(h.root, 11, [put('k', 'root')], false)
@@ -171,10 +176,7 @@ test('a writer that waits on a parent does not block the other writers', async (
   const h = await harness(t)
   const b = h.writer(2)
   const c = h.writer(3)
-  h.write(h.root, 10, [
-    { type: 'add-writer', key: b.key, role: 'writer' },
-    { type: 'add-writer', key: c.key, role: 'writer' }
-  ])
+  h.write(h.root, 10, [addWriter(b), addWriter(c)])
   const missing = h.write(h.root, 11, [put('k', 'root')], false)
   h.write(b, 12, [put('k', 'b', [ref(h.root, missing)])])
   h.write(c, 12, [put('c', 'c')])
@@ -186,7 +188,7 @@ test('a writer that waits on a parent does not block the other writers', async (
 test('a parent that can never be satisfied makes the entry invalid; the writer goes on', async (t) => {
   const h = await harness(t)
   const b = h.writer(2)
-  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  h.write(h.root, 10, [addWriter(b)])
   const other = h.write(h.root, 11, [put('other', 'x')])
   const bad = h.write(b, 12, [put('k', 'cites an entry without k', [ref(h.root, other)])])
   h.write(b, 13, [put('k', 'valid')])
@@ -202,7 +204,7 @@ test('a parent that can never be satisfied makes the entry invalid; the writer g
 test('readiness: content checks, then each parent processed and touching the key', async (t) => {
   const h = await harness(t)
   const b = h.writer(2)
-  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  h.write(h.root, 10, [addWriter(b)])
   const a1 = h.write(h.root, 11, [put('k', 'root')])
   await h.settle()
   const w = h.indexer.writers.get(writerId(b.key))!
@@ -226,7 +228,7 @@ test('readiness: content checks, then each parent processed and touching the key
 test('retraction: a removal cut below indexed entries takes them back and restores what they superseded', async (t) => {
   const h = await harness(t)
   const b = h.writer(2)
-  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  h.write(h.root, 10, [addWriter(b)])
   const first = h.write(h.root, 11, [put('k', 'root')])
   h.write(b, 12, [put('k', 'b', [ref(h.root, first)])])
   h.write(b, 13, [put('only-b', 'x')])
@@ -246,7 +248,7 @@ test('retraction: a removal cut below indexed entries takes them back and restor
 test('retraction: a version found only through a retracted one becomes a head again', async (t) => {
   const h = await harness(t)
   const b = h.writer(2)
-  h.write(h.root, 10, [{ type: 'add-writer', key: b.key, role: 'writer' }])
+  h.write(h.root, 10, [addWriter(b)])
   const first = h.write(h.root, 11, [put('k', 'root')])
   const middle = h.write(b, 12, [put('k', 'b', [ref(h.root, first)])])
   h.write(h.root, 13, [put('k', 'last', [ref(b, middle)])])
@@ -265,9 +267,9 @@ test('rebuild: a removal that invalidates an admin fact re-derives the index wit
   const h = await harness(t)
   const admin = h.writer(2)
   const d = h.writer(3)
-  h.write(h.root, 10, [{ type: 'add-writer', key: admin.key, role: 'admin' }])
+  h.write(h.root, 10, [addWriter(admin, 'admin')])
   h.write(admin, 11, [put('k', 'admin')])
-  h.write(admin, 12, [{ type: 'add-writer', key: d.key, role: 'writer' }])
+  h.write(admin, 12, [addWriter(d)])
   h.write(d, 13, [put('from-d', 'd')])
   h.write(h.root, 14, [put('root-key', 'r')])
   await h.settle()
@@ -287,7 +289,7 @@ test('rebuild: a removal that invalidates an admin fact re-derives the index wit
 test('an entry this peer wrote, met again by a rebuild, waits for the versions it cites', async (t) => {
   const h = await harness(t)
   const w = h.writer(2)
-  h.write(h.root, 10, [{ type: 'add-writer', key: w.key, role: 'writer' }])
+  h.write(h.root, 10, [addWriter(w)])
   const cited = h.write(w, 11, [put('k', 'w')])
   h.write(w, 12, [put('other', 'past the fork')])
   await h.settle()

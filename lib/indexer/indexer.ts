@@ -73,6 +73,11 @@ export class Indexer {
   private running: Promise<void> | null = null
   private closed = false
   private idleWaiters: Array<() => void> = []
+  /**
+   * A step that cut writers below what was indexed of them landed, and the retraction it calls
+   * for has not: blocks it processed do not count as indexed until then.
+   */
+  private retractionOwed = false
   private indexWaiters: Array<{ writer: string; length: number; resolve: () => void }> = []
   error: Error | null = null
 
@@ -164,7 +169,7 @@ export class Indexer {
 
   /** Resolves once the first `length` blocks of a writer's log (by id) are processed and written. */
   indexed(writer: string, length: number): Promise<void> {
-    if (this.writers.committed(writer) >= length) return Promise.resolve()
+    if (!this.retractionOwed && this.writers.committed(writer) >= length) return Promise.resolve()
     return new Promise((resolve) => this.indexWaiters.push({ writer, length, resolve }))
   }
 
@@ -218,6 +223,8 @@ export class Indexer {
     const changes: StepChanges = new Map()
     const outcome = await this.applier.fill(batch, changes, STEP_OPS)
     if (outcome === 'rebuild') this.rebuildNeeded = true
+    // The retraction reads the index this step writes, so it is a step of its own, right after.
+    this.retractionOwed = outcome === 'retract'
     await this.flushStep(batch, changes)
     // Entries under a key this peer does not hold yet wait; the key may be announced further on
     // in a log, past entries that wait on it themselves.
@@ -230,7 +237,10 @@ export class Indexer {
         writers: this.writers,
         reader: this.reader
       })
+      this.retractionOwed = false
       await this.flushStep(taken.batch, taken.changes)
+      // A retraction that changed nothing writes no step, which would wake no one.
+      if (taken.batch.size === 0) this.wakeIndexWaiters()
     }
     return outcome === 'retract' || outcome === 'rebuild' || batch.opCount >= STEP_OPS
   }
@@ -270,7 +280,7 @@ export class Indexer {
   }
 
   private wakeIndexWaiters(): void {
-    if (this.indexWaiters.length === 0) return
+    if (this.indexWaiters.length === 0 || this.retractionOwed) return
     this.indexWaiters = this.indexWaiters.filter((w) => {
       if (this.writers.committed(w.writer) < w.length) return true
       w.resolve()

@@ -225,7 +225,7 @@ test('readiness: content checks, then each parent processed and touching the key
   assert.deepEqual(await readiness(entry([put('k', '1'), del('k')]), w, 1, ctx), { invalid: 'duplicate-key' })
 })
 
-test('retraction: a removal cut below indexed entries takes them back and restores what they superseded', async (t) => {
+test('retraction: a removal cut below indexed entries takes them back and restores what they superseded, before a wait for the removal ends', async (t) => {
   const h = await harness(t)
   const b = h.writer(2)
   h.write(h.root, 10, [addWriter(b)])
@@ -236,8 +236,13 @@ test('retraction: a removal cut below indexed entries takes them back and restor
   assert.deepEqual(await h.heads('k'), ['2:1=b'])
 
   // The root removes b having seen only b's header: both entries of b stop counting.
-  h.write(h.root, 14, [{ type: 'remove-writer', key: b.key, length: 1 }])
+  const removal = h.write(h.root, 14, [{ type: 'remove-writer', key: b.key, length: 1 }])
+  // Whoever waits for the removal to be indexed is let go once the retraction landed too: the
+  // removal's step changes no key, the retraction's step right after it changes k and only-b.
+  const stepsWhenLetGo = h.indexer.indexed(writerId(h.root.key), removal + 1).then(() => h.steps.length)
+  const before = h.steps.length
   await h.settle()
+  assert.equal(await stepsWhenLetGo, before + 1, 'let go once the retraction landed')
   assert.deepEqual(await h.heads('k'), ['1:2=root'], 'the superseded version is a head again')
   assert.equal(await h.heads('only-b'), null)
   assert.deepEqual(await h.view.versionsOf(b4a.from('k')), [], "b's version left the versions space too")
